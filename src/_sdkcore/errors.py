@@ -1,0 +1,285 @@
+"""One error tree for both SDKs.
+
+``APIError`` → ``APIStatusError`` (with a class per status family) and ``APIConnectionError``
+→ ``APITimeoutError``; ``APIResponseValidationError`` when a 2xx body is not what was promised.
+Messages say what happened and what to do; they never contain credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from _sdkcore.logging import redact
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "error_for_response",
+    "parse_error_body",
+]
+
+_REQUEST_ID_HEADERS = ("x-request-id", "x-trace-id", "traceid", "x-amzn-trace-id", "cf-ray")
+_MAX_TEXT = 300
+
+
+class APIError(Exception):
+    """Base of every error the SDKs raise about a request."""
+
+    message: str
+    request: httpx.Request | None
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        self.message = redact(message)
+        self.request = request
+        super().__init__(self.message)
+
+    @property
+    def endpoint(self) -> str:
+        """``METHOD path`` of the request, without query string or host."""
+        if self.request is None:
+            return ""
+        return f"{self.request.method} {self.request.url.path}"
+
+
+class APIConnectionError(APIError):
+    """The request did not get a complete HTTP response (DNS, refused, reset, dropped body)."""
+
+    def __init__(
+        self,
+        message: str = "Could not reach the server; check the network and the base URL.",
+        *,
+        request: httpx.Request | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out; raise ``timeout=`` or retry later."""
+
+    def __init__(self, message: str = "", *, request: httpx.Request | None = None) -> None:
+        super().__init__(
+            message or "The request timed out; pass a larger timeout= or retry later.",
+            request=request,
+        )
+
+
+class APIResponseValidationError(APIError):
+    """The server answered 2xx but the body is not what the operation promises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+    ) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        super().__init__(message, request=response.request)
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status.
+
+    Attributes: ``status_code``, ``message`` (the server's, joined when it sent a list),
+    ``messages`` (every message), ``body`` (parsed JSON, or text), ``request_id``,
+    ``headers`` and ``response``.
+    """
+
+    hint: str = "See the message and body for details."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+        messages: tuple[str, ...] = (),
+        request_id: str | None = None,
+    ) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.body = body
+        self.messages = tuple(redact(m) for m in messages)
+        self.request_id = request_id
+        super().__init__(message, request=response.request)
+
+    def __str__(self) -> str:
+        parts = [f"{self.status_code} {self.endpoint}: {self.message}".replace("  ", " ")]
+        if self.request_id:
+            parts.append(f"(request id {self.request_id})")
+        parts.append(f"— {self.hint}")
+        return " ".join(parts)
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request as malformed."""
+
+    hint = "Fix the request parameters named in the message."
+
+
+class AuthenticationError(APIStatusError):
+    """401: the credentials are missing, invalid or expired."""
+
+    hint = "Check the token or API key (and for GHL the Version header); refresh or re-issue it."
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credentials are valid but not allowed to do this."""
+
+    hint = "Grant the token the scope or access this call needs."
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist (or is not visible to these credentials)."""
+
+    hint = "Check the id and that it belongs to this location/team/database."
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the current state of the resource."""
+
+    hint = "Re-read the resource and retry with its current state."
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the body was understood but a field is invalid or not allowed."""
+
+    hint = "Fix or remove the fields named in the message."
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's requested wait in seconds."""
+
+    hint = "Slow down; the client retries automatically up to max_retries."
+
+    @property
+    def retry_after(self) -> float | None:
+        from _sdkcore.retry import parse_retry_after
+
+        return parse_retry_after(self.headers)
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+    hint = "Retry later; if it persists, report it with the request id."
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The most specific :class:`APIStatusError` subclass for ``status``."""
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+def parse_error_body(response: httpx.Response) -> tuple[object, tuple[str, ...], str | None]:
+    """Read an error response leniently: ``(body, messages, request_id)``.
+
+    Understands ``{"message": str | [str]}``, ``{"error": str | {"message": ...}}``,
+    ``traceId``/``requestId`` keys and common request-id headers; falls back to the text
+    (shortened, tags stripped for HTML pages).
+    """
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError):  # pragma: no cover - defensive
+        text = ""
+    body: object = text
+    messages: list[str] = []
+    request_id: str | None = None
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = text
+    if isinstance(body, Mapping):
+        messages = _messages_from(body.get("message"))
+        err = body.get("error")
+        if isinstance(err, Mapping):
+            messages = messages or _messages_from(err.get("message"))
+            request_id = _str_or_none(err.get("traceId") or err.get("requestId"))
+        elif not messages:
+            messages = _messages_from(err) or _messages_from(body.get("errors"))
+        request_id = request_id or _str_or_none(
+            body.get("traceId") or body.get("requestId") or body.get("trace_id")
+        )
+    elif isinstance(body, str) and body.strip():
+        messages = [_shorten_text(body)]
+    for header in _REQUEST_ID_HEADERS:
+        if request_id:
+            break
+        request_id = response.headers.get(header)
+    return body, tuple(messages), request_id
+
+
+def _messages_from(value: object) -> list[str]:
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _shorten_text(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("<"):
+        import re
+
+        title = re.search(r"<title[^>]*>(.*?)</title>", stripped, re.I | re.S)
+        stripped = title.group(1).strip() if title else re.sub(r"<[^>]+>", " ", stripped)
+        stripped = " ".join(stripped.split())
+        stripped = f"HTML error page: {stripped}" if stripped else "HTML error page"
+    return stripped if len(stripped) <= _MAX_TEXT else stripped[:_MAX_TEXT] + "…"
+
+
+#: Hook an SDK may give to turn a response into its own error (e.g. a GHL duplicate-contact
+#: 400 into ``DuplicateContactError``). Returning ``None`` falls back to the generic mapping.
+ErrorFactory = Callable[
+    [httpx.Response, object, tuple[str, ...], str | None], "APIStatusError | None"
+]
+
+
+def error_for_response(
+    response: httpx.Response, *, factory: ErrorFactory | None = None, note: str = ""
+) -> APIStatusError:
+    """Build the typed error for a non-2xx ``response`` (its body must have been read)."""
+    body, messages, request_id = parse_error_body(response)
+    if factory is not None:
+        custom = factory(response, body, messages, request_id)
+        if custom is not None:
+            return custom
+    message = "; ".join(messages) or response.reason_phrase or "HTTP error"
+    if note:
+        message = f"{message}. {note}"
+    cls = status_error_class(response.status_code)
+    return cls(message, response=response, body=body, messages=messages, request_id=request_id)
