@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-LINT_PATHS := src tests benchmarks examples
+LINT_PATHS := $(wildcard src tests benchmarks examples)
 
 .PHONY: test demo bench docs lint typecheck install clean
 
