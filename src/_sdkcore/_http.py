@@ -215,12 +215,6 @@ class HTTPCore:
         self.logger = get_logger(f"{config.logger_name}.http")
         self._static_headers = dict(config.headers)
 
-    def max_retries(self, spec: RequestSpec) -> int:
-        opts = spec.options
-        if opts is not None and not isinstance(opts.max_retries, Unset):
-            return opts.max_retries
-        return self.config.retry.max_retries
-
     def build(
         self,
         client: httpx.Client | httpx.AsyncClient,
@@ -258,7 +252,9 @@ class HTTPCore:
         may_refresh: bool,
     ) -> Step:
         """Decide the next step after one attempt; never performs I/O."""
-        policy = attrs.evolve(self.config.retry, max_retries=self.max_retries(spec))
+        policy = self.config.retry
+        if spec.options is not None and not isinstance(spec.options.max_retries, Unset):
+            policy = attrs.evolve(policy, max_retries=spec.options.max_retries)
         if isinstance(outcome, httpx.TransportError):
             failure, error = _classify(outcome, request)
             wait = decide(
