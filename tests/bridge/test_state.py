@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import attrs
+import pytest
+
+from bridge.state import (
+    Cursor,
+    Event,
+    Link,
+    Op,
+    RecordError,
+    ReviewItem,
+    SQLiteStateStore,
+    StateStoreError,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStateStore:
+    return SQLiteStateStore(tmp_path / "state.sqlite3")
+
+
+def _link(**changes: object) -> Link:
+    values: dict[str, object] = {
+        "entity": "contact",
+        "ghl_id": "g1",
+        "ninox_table": "A",
+        "ninox_id": 7,
+        "base": {"email": "ada@example.com", "name": None},
+        "ghl_digest": "dg",
+        "ninox_digest": "dn",
+    }
+    values.update(changes)
+    return Link(**values)  # type: ignore[arg-type]
+
+
+def test_links_round_trip_and_are_found_by_either_id(store: SQLiteStateStore) -> None:
+    saved = store.save_link(_link())
+    assert saved.link_id is not None
+    assert store.link_by_ghl("contact", "g1") == saved
+    assert store.link_by_ninox("contact", "A", 7) == saved
+    assert store.link_by_ghl("task", "g1") is None
+    moved = store.save_link(attrs.evolve(saved, ninox_sq=42, version=1))
+    assert store.link(saved.link_id) == moved
+    assert store.links("contact") == [moved]
+
+
+def test_one_link_per_record_on_each_side(store: SQLiteStateStore) -> None:
+    store.save_link(_link())
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_link(_link(ninox_id=8))  # same GHL id again
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_link(_link(ghl_id="g2"))  # same Ninox record again
+    # in-flight creates have no id yet on one side, and may coexist
+    store.save_link(_link(ghl_id=None, ninox_id=9, state="creating_ghl"))
+    store.save_link(_link(ghl_id=None, ninox_id=10, state="creating_ghl"))
+    assert len(store.links()) == 3
+
+
+def test_transaction_is_all_or_nothing(store: SQLiteStateStore) -> None:
+    def crash_midway() -> None:
+        with store.transaction():
+            link = store.save_link(_link())
+            op = Op(op_key="k1", link_id=link.link_id, target="ninox", kind="update", patch={})
+            store.add_op(op)
+            store.set_cursor(Cursor(source="ninox", scope="db:A", value="10"))
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        crash_midway()
+    assert store.links() == []
+    assert store.open_ops() == []
+    assert store.get_cursor("ninox", "db:A") is None
+
+
+def test_cursors_upsert(store: SQLiteStateStore) -> None:
+    store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="2024-05-01T10:00:00Z"))
+    store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="2024-05-02T10:00:00Z"))
+    cursor = store.get_cursor("ghl", "loc:contact")
+    assert cursor is not None
+    assert cursor.value == "2024-05-02T10:00:00Z"
+    assert store.cursors() == {"ghl:loc:contact": "2024-05-02T10:00:00Z"}
+
+
+def test_ops_are_replay_safe_and_supersede_older_intents(store: SQLiteStateStore) -> None:
+    link = store.save_link(_link())
+    first = Op(
+        op_key="k1",
+        link_id=link.link_id,
+        target="ghl",
+        kind="update",
+        patch={"a": 1},
+        intended={"a": 1},
+    )
+    assert store.add_op(first) is True
+    assert store.add_op(first) is False  # same key: a replay, not a second write
+    assert (
+        store.add_op(
+            Op(op_key="k2", link_id=link.link_id, target="ghl", kind="update", patch={"a": 2})
+        )
+        is True
+    )
+    states = {op.op_key: op.state for op in store.open_ops(link.link_id)}
+    assert states == {"k2": "pending"}
+    op1 = store.op("k1")
+    assert op1 is not None
+    assert op1.state == "superseded"
+    store.set_op_state("k2", "sent")
+    store.set_op_state("k2", "failed", error="timeout")
+    op2 = store.op("k2")
+    assert op2 is not None
+    assert (op2.state, op2.attempts, op2.last_error) == ("failed", 1, "timeout")
+    store.set_op_state("k2", "done")
+    assert store.open_ops() == []
+    with pytest.raises(KeyError):
+        store.set_op_state("nope", "done")
+
+
+def test_sent_ops_survive_a_new_intent(store: SQLiteStateStore) -> None:
+    # an op whose outcome is unknown must be rechecked, never silently superseded
+    link = store.save_link(_link())
+    store.add_op(Op(op_key="k1", link_id=link.link_id, target="ninox", kind="create", patch={}))
+    store.set_op_state("k1", "sent")
+    store.add_op(Op(op_key="k2", link_id=link.link_id, target="ninox", kind="update", patch={}))
+    assert [op.op_key for op in store.open_ops(link.link_id)] == ["k1", "k2"]
+
+
+def test_events_are_deduplicated(store: SQLiteStateStore) -> None:
+    event = Event(
+        event_key="wh-1",
+        entity="contact",
+        ghl_id="g1",
+        type="ContactUpdate",
+        raw_body='{"type": "ContactUpdate"}',
+    )
+    assert store.add_event(event) is True
+    assert store.add_event(event) is False
+    assert [e.event_key for e in store.new_events()] == ["wh-1"]
+    store.set_event_state("wh-1", "done")
+    assert store.new_events() == []
+
+
+def test_review_queue(store: SQLiteStateStore) -> None:
+    item = store.add_review(
+        ReviewItem(
+            kind="field_conflict",
+            link_id=None,
+            fields=("email",),
+            ghl_values={"email": "a@x"},
+            ninox_values={"email": "b@x"},
+        )
+    )
+    assert item.review_id is not None
+    assert store.open_reviews() == [item]
+    store.resolve_review(item.review_id, "ghl")
+    assert store.open_reviews() == []
+    with pytest.raises(KeyError):
+        store.resolve_review(item.review_id, "ghl")
+
+
+def test_runs_and_record_errors(store: SQLiteStateStore) -> None:
+    run = store.start_run("sync", {"ninox:db:A": "3"})
+    store.add_record_error(
+        RecordError(
+            run_id=run.run_id,
+            side="ninox",
+            record_id="7",
+            stage="map",
+            error="ValueError",
+            message="bad phone",
+        )
+    )
+    done = store.finish_run(
+        run, status="ok", counts={"created": 2}, cursors_after={"ninox:db:A": "9"}
+    )
+    assert store.runs() == [done]
+    assert done.counts == {"created": 2}
+    assert [e.message for e in store.record_errors(run.run_id)] == ["bad phone"]
+
+
+def test_run_lock_excludes_a_second_owner_until_it_expires(store: SQLiteStateStore) -> None:
+    assert store.acquire_lock("run-1", ttl=60)
+    assert not store.acquire_lock("run-2", ttl=60)
+    assert store.acquire_lock("run-1", ttl=60)  # re-entrant for its owner
+    store.release_lock("run-1")
+    assert store.acquire_lock("run-2", ttl=-1)  # an expired lock is free for the taking
+    assert store.acquire_lock("run-3", ttl=60)
+
+
+def test_state_persists_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with SQLiteStateStore(path) as first:
+        first.save_link(_link())
+    with SQLiteStateStore(path) as second:
+        assert second.link_by_ghl("contact", "g1") is not None
+
+
+def test_a_killed_process_leaves_no_half_written_state(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    SQLiteStateStore(path).close()
+    script = textwrap.dedent(f"""
+        import os
+        from bridge.state import SQLiteStateStore, Link, Cursor
+        store = SQLiteStateStore({str(path)!r})
+        store.save_link(Link(entity="contact", ghl_id="kept", ninox_table="A", ninox_id=1))
+        with store.transaction():
+            store.save_link(Link(entity="contact", ghl_id="lost", ninox_table="A", ninox_id=2))
+            store.set_cursor(Cursor(source="ninox", scope="db:A", value="99"))
+            os._exit(9)  # killed mid-transaction
+    """)
+    result = subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    assert result.returncode == 9
+    with SQLiteStateStore(path) as store:
+        assert [link.ghl_id for link in store.links()] == ["kept"]
+        assert store.get_cursor("ninox", "db:A") is None
+
+
+def test_corrupt_or_newer_state_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateStoreError, match="cannot open the sync state"):
+        SQLiteStateStore(junk)
+    newer = tmp_path / "newer.sqlite3"
+    db = sqlite3.connect(newer)
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(StateStoreError, match="upgrade ghl-ninox"):
+        SQLiteStateStore(newer)
+
+
+def test_threads_can_share_a_store(store: SQLiteStateStore) -> None:
+    def worker(n: int) -> None:
+        for i in range(20):
+            store.save_link(_link(ghl_id=f"g{n}-{i}", ninox_id=n * 100 + i))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.links()) == 80
