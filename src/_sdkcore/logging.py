@@ -46,29 +46,39 @@ _PATTERNS: Final = (
 )
 
 _lock = threading.Lock()
-_secrets: set[str] = set()
 _MIN_SECRET_LEN = 6  # shorter values would redact ordinary words
+#: The most recent secrets are kept (refreshed tokens replace old ones); older ones expire
+#: from the set, so a long-running server does not slow down as tokens rotate.
+MAX_SECRETS: Final = 1024
+_secrets: dict[str, None] = {}
+_secret_pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str | None) -> None:
     """Redact this exact value wherever it appears in messages the SDKs log or raise."""
-    if value and len(value) >= _MIN_SECRET_LEN:
-        with _lock:
-            _secrets.add(value)
+    global _secret_pattern
+    if not value or len(value) < _MIN_SECRET_LEN:
+        return
+    with _lock:
+        if value in _secrets:
+            return
+        _secrets[value] = None
+        while len(_secrets) > MAX_SECRETS:
+            del _secrets[next(iter(_secrets))]
+        # Longest first, so a secret that contains another is replaced whole.
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
 
 def redact(text: str) -> str:
     """``text`` with every known secret and secret-looking field replaced by ``[REDACTED]``."""
     if not text:
         return text
-    if _secrets:
-        with _lock:
-            known = sorted(_secrets, key=len, reverse=True)
-        for secret in known:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    pattern = _secret_pattern
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    for field_pattern in _PATTERNS:
+        text = field_pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text
 
 
