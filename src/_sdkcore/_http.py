@@ -436,6 +436,21 @@ class SyncHTTP:
         self.close()
 
 
+class _LazySemaphore:
+    """An ``anyio.Semaphore`` made on first use, inside the event loop that uses it."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._semaphore: anyio.Semaphore | None = None
+
+    def get(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        if self._limit is None:
+            return contextlib.nullcontext()
+        if self._semaphore is None:
+            self._semaphore = anyio.Semaphore(self._limit)
+        return self._semaphore
+
+
 class AsyncHTTP:
     """The async twin of :class:`SyncHTTP` over ``httpx.AsyncClient``."""
 
@@ -456,8 +471,8 @@ class AsyncHTTP:
             else httpx.AsyncClient(timeout=config.timeout, follow_redirects=False)
         )
         self._sleep = sleep
-        self._max_concurrency = config.max_concurrency
-        self._slots: anyio.Semaphore | None = None
+        # Shared by with_config() copies, so a copy never gets a cap of its own.
+        self._slots = _LazySemaphore(config.max_concurrency)
 
     def with_config(self, **changes: Any) -> AsyncHTTP:
         """A copy with config changes, sharing the connection pool, limiter and auth."""
@@ -509,11 +524,7 @@ class AsyncHTTP:
         return RawResponse(await self.send(call.spec), call.parse)
 
     def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        if self._max_concurrency is None:
-            return contextlib.nullcontext()
-        if self._slots is None:
-            self._slots = anyio.Semaphore(self._max_concurrency)
-        return self._slots
+        return self._slots.get()
 
     async def aclose(self) -> None:
         if self._owns_client:

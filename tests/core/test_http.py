@@ -430,3 +430,27 @@ def test_secret_registry_is_bounded_and_keeps_the_newest() -> None:
     assert len(sdklog._secrets) == sdklog.MAX_SECRETS
     assert newest not in sdklog.redact(f"a {newest} b")
     assert first not in sdklog._secrets  # the oldest expired from the set
+
+
+async def test_async_copies_share_the_concurrency_cap(async_sleeps: AsyncSleeps) -> None:
+    in_flight = 0
+    peak = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200)
+
+    http = type(async_http(async_sleeps))(
+        make_config(max_concurrency=1),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(slow)),
+        sleep=async_sleeps,
+    )
+    copy = http.with_config(timeout=2.0)  # made before the first request
+    async with anyio.create_task_group() as tg:
+        for client in (http, copy, http, copy):
+            tg.start_soon(client.send, RequestSpec(method="GET", path="/"))
+    assert peak == 1

@@ -1,0 +1,23 @@
+"""Test helpers for code that talks to Ninox: :class:`FakeNinox`, an in-memory Ninox classic
+REST API usable as an httpx transport (sync and async).
+
+It speaks the wire format of the classic API (``/v1/teams/...``) and does not depend on
+:class:`ninoxsdk.NinoxClient`, so it can check any client, including plain httpx code.
+See ``docs/ninox/testing.md``.
+"""
+
+from ninoxsdk.testing._fake import FakeNinox, Fault, RecordedRequest
+from ninoxsdk.testing._schema import FieldDecl, FieldSpec
+from ninoxsdk.testing._server import ENDPOINTS, ScriptDatabase, ScriptError, ScriptHandler
+
+__all__ = [
+    "ENDPOINTS",
+    "FakeNinox",
+    "Fault",
+    "FieldDecl",
+    "FieldSpec",
+    "RecordedRequest",
+    "ScriptDatabase",
+    "ScriptError",
+    "ScriptHandler",
+]
