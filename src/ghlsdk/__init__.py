@@ -1,0 +1,121 @@
+"""Typed sync and async client for the HighLevel (GHL / LeadConnector) API v2.
+
+```python
+from ghlsdk import GHLClient
+
+with GHLClient(token="pit-...", location_id="ve9EPM428h8vShlRW1KT") as ghl:
+    contact = ghl.contacts.get("seD4PfOuKoVMLkEZqohJ")
+    for c in ghl.contacts.list(query="deo"):
+        ...
+```
+"""
+
+from _sdkcore._http import RawResponse, RequestOptions
+from _sdkcore.pagination import AsyncPager, Page, SyncPager
+from _sdkcore.ratelimit import RateLimiter, Window
+from _sdkcore.retry import RetryPolicy
+from _sdkcore.serde import UNSET, Unset
+from ghlsdk._client import DEFAULT_BASE_URL, AsyncGHLClient, GHLClient
+from ghlsdk._ratelimit import DEFAULT_WINDOWS, RateLimitInfo
+from ghlsdk.auth import (
+    AsyncOAuth2,
+    AsyncOAuthSession,
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuth2,
+    OAuthSession,
+    TokenSet,
+    TokenStore,
+)
+from ghlsdk.errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DuplicateContactError,
+    InternalServerError,
+    MissingScopeError,
+    NotFoundBadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ghlsdk.models import (
+    Appointment,
+    AppointmentStatus,
+    AttributionSource,
+    Contact,
+    ContactType,
+    CustomField,
+    CustomFieldInput,
+    DndSetting,
+    DndStatus,
+    FollowersUpdate,
+    InboundDndSetting,
+    Note,
+    Task,
+    UpsertResult,
+    to_wire,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_WINDOWS",
+    "UNSET",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Appointment",
+    "AppointmentStatus",
+    "AsyncGHLClient",
+    "AsyncOAuth2",
+    "AsyncOAuthSession",
+    "AsyncPager",
+    "AttributionSource",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "Contact",
+    "ContactType",
+    "CustomField",
+    "CustomFieldInput",
+    "DndSetting",
+    "DndStatus",
+    "DuplicateContactError",
+    "FileTokenStore",
+    "FollowersUpdate",
+    "GHLClient",
+    "InboundDndSetting",
+    "InternalServerError",
+    "MemoryTokenStore",
+    "MissingScopeError",
+    "NotFoundBadRequestError",
+    "NotFoundError",
+    "Note",
+    "OAuth2",
+    "OAuthSession",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RateLimiter",
+    "RawResponse",
+    "RequestOptions",
+    "RetryPolicy",
+    "SyncPager",
+    "Task",
+    "TokenSet",
+    "TokenStore",
+    "UnprocessableEntityError",
+    "Unset",
+    "UpsertResult",
+    "Window",
+    "to_wire",
+]

@@ -1,0 +1,492 @@
+"""``GHLClient`` and ``AsyncGHLClient``: configuration, resources, raw mode, rate-limit info.
+
+Both clients are built by the same pure code (:func:`_configure`); they differ only in the
+HTTP loop (:class:`~_sdkcore._http.SyncHTTP` / :class:`~_sdkcore._http.AsyncHTTP`) and the
+runner their resources use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+
+import anyio
+import attrs
+import httpx
+from typing_extensions import Self
+
+from _sdkcore._http import (
+    DEFAULT_TIMEOUT,
+    AsyncAuth,
+    AsyncHTTP,
+    HTTPConfig,
+    RawResponse,
+    StaticAuth,
+    SyncAuth,
+    SyncHTTP,
+    TimeoutTypes,
+)
+from _sdkcore.logging import register_secret
+from _sdkcore.ratelimit import RateLimiter, Window
+from _sdkcore.retry import RetryPolicy
+from _sdkcore.serde import UNSET, Unset
+from ghlsdk._ratelimit import DEFAULT_WINDOWS, RateLimitInfo, RateLimitTracker
+from ghlsdk.errors import ghl_error_factory
+from ghlsdk.resources import (
+    Appointments,
+    AsyncAppointments,
+    AsyncCampaigns,
+    AsyncContacts,
+    AsyncFollowers,
+    AsyncNotes,
+    AsyncTags,
+    AsyncTasks,
+    AsyncWorkflows,
+    Campaigns,
+    Contacts,
+    Followers,
+    Notes,
+    Tags,
+    Tasks,
+    Workflows,
+)
+from ghlsdk.resources._base import (
+    AsyncResource,
+    AsyncRunner,
+    Context,
+    SyncResource,
+    SyncRunner,
+    async_runner,
+    normalize_scopes,
+    sync_runner,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "AsyncGHLClient", "GHLClient"]
+
+DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+_USER_AGENT = "ghlsdk-python/0.1"
+
+R = TypeVar("R")
+
+
+@attrs.frozen
+class _Setup:
+    config: HTTPConfig
+    ctx: Context
+    tracker: RateLimitTracker
+    auth: Any
+
+
+def _configure(
+    *,
+    token: str | None,
+    auth: Any,
+    location_id: str | None,
+    base_url: str,
+    timeout: TimeoutTypes,
+    max_retries: int,
+    retry: RetryPolicy | None,
+    scopes: Iterable[str] | str | None,
+    api_version: str | None,
+    rate_limiting: bool,
+    rate_limit_windows: Sequence[Window],
+    rate_limiter: RateLimiter | None,
+    max_concurrency: int | None,
+    protocol: type[Any],
+) -> _Setup:
+    """Validate the arguments shared by both clients and build their configuration."""
+    if token is not None and auth is not None:
+        raise ValueError("pass either token= or auth=, not both")
+    if token is not None:
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError("token must be a non-empty string")
+        if token != token.strip() or any(ord(c) < 33 or ord(c) == 127 for c in token):
+            raise ValueError("token contains whitespace or control characters; check it")
+        register_secret(token)
+        auth = StaticAuth({"Authorization": f"Bearer {token}"})
+    elif auth is None:
+        raise ValueError(
+            "no credentials: pass token= (a Private Integration or access token) or auth= "
+            "(e.g. an OAuth helper from ghlsdk.auth)"
+        )
+    elif not isinstance(auth, protocol):
+        raise TypeError(
+            f"auth must implement {protocol.__name__} "
+            f"({'headers()/refresh()' if protocol is SyncAuth else 'aheaders()/arefresh()'}), "
+            f"got {type(auth).__name__}"
+        )
+    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
+        raise ValueError("location_id must be a non-empty string (or None)")
+    if api_version is not None and (not isinstance(api_version, str) or not api_version.strip()):
+        raise ValueError("api_version must be a non-empty string such as '2021-07-28'")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError("max_retries must be an integer >= 0")
+    policy = attrs.evolve(retry or RetryPolicy(), max_retries=max_retries)
+    limiter = None
+    if rate_limiting:
+        limiter = rate_limiter or RateLimiter(list(rate_limit_windows))
+    tracker = RateLimitTracker(limiter)
+    config = HTTPConfig(
+        base_url=base_url,
+        headers={"Accept": "application/json", "User-Agent": _USER_AGENT},
+        timeout=timeout,
+        retry=policy,
+        limiter=limiter,
+        max_concurrency=max_concurrency,
+        logger_name="ghlsdk",
+        observe=tracker.observe,
+        server_wait=tracker.server_wait,
+        error_factory=ghl_error_factory,
+        error_note=tracker.error_note,
+    )
+    ctx = Context(
+        location_id=location_id,
+        scopes=normalize_scopes(scopes),
+        auth=auth,
+        version=api_version,
+    )
+    return _Setup(config, ctx, tracker, auth)
+
+
+def _option_changes(
+    config: HTTPConfig, timeout: TimeoutTypes | Unset, max_retries: int | Unset
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if not isinstance(timeout, Unset):
+        changes["timeout"] = timeout
+    if not isinstance(max_retries, Unset):
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("max_retries must be an integer >= 0")
+        changes["retry"] = attrs.evolve(config.retry, max_retries=max_retries)
+    return changes
+
+
+def _option_ctx(ctx: Context, location_id: str | Unset | None) -> Context:
+    if isinstance(location_id, Unset):
+        return ctx
+    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
+        raise ValueError("location_id must be a non-empty string (or None)")
+    return attrs.evolve(ctx, location_id=location_id)
+
+
+class SyncRawNamespace(Generic[R]):
+    """``ghl.with_raw_response.<resource>``: each method returns a ``RawResponse`` (status,
+    headers, body, ``.parse()`` for the usual result) instead of the parsed result. Methods
+    that page return the first page's raw response."""
+
+    def __init__(self, resource: SyncResource) -> None:
+        self._resource = resource
+
+    def __getattr__(self, name: str) -> Callable[..., RawResponse[Any]]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return cast(Callable[..., RawResponse[Any]], getattr(self._resource, name))
+
+    def __dir__(self) -> list[str]:
+        return [n for n in dir(self._resource) if not n.startswith("_")]
+
+
+class AsyncRawNamespace(Generic[R]):
+    """The async twin of :class:`SyncRawNamespace` (methods are awaited)."""
+
+    def __init__(self, resource: AsyncResource) -> None:
+        self._resource = resource
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[RawResponse[Any]]]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return cast(Callable[..., Awaitable[RawResponse[Any]]], getattr(self._resource, name))
+
+    def __dir__(self) -> list[str]:
+        return [n for n in dir(self._resource) if not n.startswith("_")]
+
+
+class GHLRawResponses:
+    """``ghl.with_raw_response``: the same resources, returning ``RawResponse`` objects."""
+
+    def __init__(self, run: SyncRunner, ctx: Context) -> None:
+        self.contacts = SyncRawNamespace[Contacts](Contacts(run, ctx))
+        self.tasks = SyncRawNamespace[Tasks](Tasks(run, ctx))
+        self.notes = SyncRawNamespace[Notes](Notes(run, ctx))
+        self.appointments = SyncRawNamespace[Appointments](Appointments(run, ctx))
+        self.tags = SyncRawNamespace[Tags](Tags(run, ctx))
+        self.followers = SyncRawNamespace[Followers](Followers(run, ctx))
+        self.campaigns = SyncRawNamespace[Campaigns](Campaigns(run, ctx))
+        self.workflows = SyncRawNamespace[Workflows](Workflows(run, ctx))
+
+
+class AsyncGHLRawResponses:
+    """``ghl.with_raw_response`` on the async client."""
+
+    def __init__(self, run: AsyncRunner, ctx: Context) -> None:
+        self.contacts = AsyncRawNamespace[AsyncContacts](AsyncContacts(run, ctx))
+        self.tasks = AsyncRawNamespace[AsyncTasks](AsyncTasks(run, ctx))
+        self.notes = AsyncRawNamespace[AsyncNotes](AsyncNotes(run, ctx))
+        self.appointments = AsyncRawNamespace[AsyncAppointments](AsyncAppointments(run, ctx))
+        self.tags = AsyncRawNamespace[AsyncTags](AsyncTags(run, ctx))
+        self.followers = AsyncRawNamespace[AsyncFollowers](AsyncFollowers(run, ctx))
+        self.campaigns = AsyncRawNamespace[AsyncCampaigns](AsyncCampaigns(run, ctx))
+        self.workflows = AsyncRawNamespace[AsyncWorkflows](AsyncWorkflows(run, ctx))
+
+
+class GHLClient:
+    """Sync client for the HighLevel (GHL / LeadConnector) API v2.
+
+    ``GHLClient(token="...", location_id="...")`` with a Private Integration token or an
+    access token, or ``GHLClient(auth=..., location_id=...)`` with any object implementing
+    ``headers()`` / ``refresh(rejected)`` (e.g. the OAuth helper in ``ghlsdk.auth``).
+
+    Options: ``base_url``; ``timeout`` (seconds or ``httpx.Timeout``); ``max_retries`` (and a
+    full ``retry=RetryPolicy(...)``); ``http_client`` (an ``httpx.Client`` you own and
+    close); ``scopes`` (the token's scopes; by default ``auth.scopes`` when the auth has it) to
+    fail fast with :class:`~ghlsdk.errors.MissingScopeError`; ``api_version`` to send one
+    ``Version`` header for every call instead of each operation's own; ``rate_limiting``,
+    ``rate_limit_windows`` (default 100 per 10 s and 200,000 per day, per location) and
+    ``rate_limiter`` (share one limiter between clients); ``max_concurrency``; ``sleep``
+    (how the client waits before a retry or for the rate limit; tests pass a fake clock's).
+
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        auth: SyncAuth | None = None,
+        location_id: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        scopes: Iterable[str] | str | None = None,
+        api_version: str | None = None,
+        rate_limiting: bool = True,
+        rate_limit_windows: Sequence[Window] = DEFAULT_WINDOWS,
+        rate_limiter: RateLimiter | None = None,
+        max_concurrency: int | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError("http_client must be an httpx.Client (use AsyncGHLClient for async)")
+        setup = _configure(
+            token=token,
+            auth=auth,
+            location_id=location_id,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            scopes=scopes,
+            api_version=api_version,
+            rate_limiting=rate_limiting,
+            rate_limit_windows=rate_limit_windows,
+            rate_limiter=rate_limiter,
+            max_concurrency=max_concurrency,
+            protocol=SyncAuth,
+        )
+        self._tracker = setup.tracker
+        http = SyncHTTP(
+            setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or time.sleep
+        )
+        self._bind(http, setup.ctx)
+
+    def _bind(self, http: SyncHTTP, ctx: Context) -> None:
+        self._http = http
+        self._ctx = ctx
+        run = sync_runner(http)
+        self.contacts = Contacts(run, ctx)
+        self.tasks = Tasks(run, ctx)
+        self.notes = Notes(run, ctx)
+        self.appointments = Appointments(run, ctx)
+        self.tags = Tags(run, ctx)
+        self.followers = Followers(run, ctx)
+        self.campaigns = Campaigns(run, ctx)
+        self.workflows = Workflows(run, ctx)
+        self._raw: GHLRawResponses | None = None
+
+    @property
+    def with_raw_response(self) -> GHLRawResponses:
+        """The same resources, returning ``RawResponse`` (status, headers, body, ``parse()``)."""
+        if self._raw is None:
+            self._raw = GHLRawResponses(sync_runner(self._http, raw=True), self._ctx)
+        return self._raw
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        location_id: str | Unset | None = UNSET,
+    ) -> GHLClient:
+        """A client with these settings changed that shares this one's connection pool,
+        credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
+        clone = object.__new__(GHLClient)
+        clone._tracker = self._tracker
+        changes = _option_changes(self._http.core.config, timeout, max_retries)
+        clone._bind(self._http.with_config(**changes), _option_ctx(self._ctx, location_id))
+        return clone
+
+    @property
+    def location_id(self) -> str | None:
+        """The default location of this client's calls."""
+        return self._ctx.location_id
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """The scopes the token is known to have (``scopes=`` or the auth's), ``None`` when
+        unknown. Methods needing a scope that is missing raise ``MissingScopeError`` early."""
+        return self._ctx.granted_scopes()
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        """The budget from the last response's ``X-RateLimit-*`` headers for this client's
+        location (or the last seen, without a location); ``None`` before any."""
+        return self._tracker.info(self._ctx.location_id)
+
+    def close(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed in)."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"GHLClient(location_id={self._ctx.location_id!r}, "
+            f"base_url={self._http.core.base_url!r}, auth={type(self._ctx.auth).__name__})"
+        )
+
+
+class AsyncGHLClient:
+    """Async client for the HighLevel API v2; same arguments and resources as
+    :class:`GHLClient`, with ``await`` (and ``async for`` over pagers). ``auth`` implements
+    ``aheaders()`` / ``arefresh(rejected)``; ``http_client`` is an ``httpx.AsyncClient``.
+    Use ``async with`` or call :meth:`aclose`."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        auth: AsyncAuth | None = None,
+        location_id: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        scopes: Iterable[str] | str | None = None,
+        api_version: str | None = None,
+        rate_limiting: bool = True,
+        rate_limit_windows: Sequence[Window] = DEFAULT_WINDOWS,
+        rate_limiter: RateLimiter | None = None,
+        max_concurrency: int | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError("http_client must be an httpx.AsyncClient (use GHLClient for sync)")
+        setup = _configure(
+            token=token,
+            auth=auth,
+            location_id=location_id,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            scopes=scopes,
+            api_version=api_version,
+            rate_limiting=rate_limiting,
+            rate_limit_windows=rate_limit_windows,
+            rate_limiter=rate_limiter,
+            max_concurrency=max_concurrency,
+            protocol=AsyncAuth,
+        )
+        self._tracker = setup.tracker
+        http = AsyncHTTP(
+            setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or anyio.sleep
+        )
+        self._bind(http, setup.ctx)
+
+    def _bind(self, http: AsyncHTTP, ctx: Context) -> None:
+        self._http = http
+        self._ctx = ctx
+        run = async_runner(http)
+        self.contacts = AsyncContacts(run, ctx)
+        self.tasks = AsyncTasks(run, ctx)
+        self.notes = AsyncNotes(run, ctx)
+        self.appointments = AsyncAppointments(run, ctx)
+        self.tags = AsyncTags(run, ctx)
+        self.followers = AsyncFollowers(run, ctx)
+        self.campaigns = AsyncCampaigns(run, ctx)
+        self.workflows = AsyncWorkflows(run, ctx)
+        self._raw: AsyncGHLRawResponses | None = None
+
+    @property
+    def with_raw_response(self) -> AsyncGHLRawResponses:
+        """The same resources, returning ``RawResponse`` (status, headers, body, ``parse()``)."""
+        if self._raw is None:
+            self._raw = AsyncGHLRawResponses(async_runner(self._http, raw=True), self._ctx)
+        return self._raw
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        location_id: str | Unset | None = UNSET,
+    ) -> AsyncGHLClient:
+        """A client with these settings changed that shares this one's connection pool,
+        credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
+        clone = object.__new__(AsyncGHLClient)
+        clone._tracker = self._tracker
+        changes = _option_changes(self._http.core.config, timeout, max_retries)
+        clone._bind(self._http.with_config(**changes), _option_ctx(self._ctx, location_id))
+        return clone
+
+    @property
+    def location_id(self) -> str | None:
+        """The default location of this client's calls."""
+        return self._ctx.location_id
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """The scopes the token is known to have (``scopes=`` or the auth's), ``None`` when
+        unknown. Methods needing a scope that is missing raise ``MissingScopeError`` early."""
+        return self._ctx.granted_scopes()
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        """The budget from the last response's ``X-RateLimit-*`` headers for this client's
+        location (or the last seen, without a location); ``None`` before any."""
+        return self._tracker.info(self._ctx.location_id)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed in)."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncGHLClient(location_id={self._ctx.location_id!r}, "
+            f"base_url={self._http.core.base_url!r}, auth={type(self._ctx.auth).__name__})"
+        )

@@ -1,0 +1,53 @@
+"""OAuth 2.0 for HighLevel: the token endpoints, token stores, sessions and scopes.
+
+- :class:`OAuth2` / :class:`AsyncOAuth2`: authorization URL, code exchange, refresh, and
+  agency → location tokens (``/oauth/locationToken``), form-encoded as GHL specifies.
+- :class:`TokenSet`: what a token response says (secrets hidden from ``repr``).
+- :class:`TokenStore` (protocol), :class:`MemoryTokenStore`, :class:`FileTokenStore`.
+- :class:`OAuthSession` / :class:`AsyncOAuthSession`: credentials for the clients, with
+  single-flight refresh ahead of expiry, store-before-use of rotated refresh tokens, and
+  the 401 → refresh → replay-once handshake.
+- :class:`Scope`, :func:`require_scope`, :class:`MissingScopeError`.
+"""
+
+from ghlsdk.auth._oauth import (
+    AUTHORIZE_URL,
+    DEFAULT_BASE_URL,
+    WHITELABEL_AUTHORIZE_URL,
+    AsyncOAuth2,
+    OAuth2,
+)
+from ghlsdk.auth._scopes import MissingScopeError, Scope, has_scope, require_scope
+from ghlsdk.auth._session import (
+    DEFAULT_REFRESH_SKEW,
+    AsyncOAuthSession,
+    OAuthSession,
+    TokenUnavailableError,
+    store_key,
+)
+from ghlsdk.auth._stores import AsyncTokenStore, FileTokenStore, MemoryTokenStore, TokenStore
+from ghlsdk.auth._tokens import TokenSet, UserType, parse_scopes
+
+__all__ = [
+    "AUTHORIZE_URL",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_REFRESH_SKEW",
+    "WHITELABEL_AUTHORIZE_URL",
+    "AsyncOAuth2",
+    "AsyncOAuthSession",
+    "AsyncTokenStore",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "MissingScopeError",
+    "OAuth2",
+    "OAuthSession",
+    "Scope",
+    "TokenSet",
+    "TokenStore",
+    "TokenUnavailableError",
+    "UserType",
+    "has_scope",
+    "parse_scopes",
+    "require_scope",
+    "store_key",
+]

@@ -1,0 +1,517 @@
+"""OAuth sessions: a token per key, refreshed ahead of expiry, single-flight, store-first.
+
+The rules live once, in :class:`_SessionBase` and the pure :func:`plan`; :class:`OAuthSession`
+(threads) and :class:`AsyncOAuthSession` (anyio tasks) only wait, send and store.
+
+- **Ahead of expiry.** A token is *due* ``refresh_skew`` seconds before ``expires_at``. While
+  someone refreshes a due-but-unexpired token, other callers keep using it; once it has
+  expired they wait for that one refresh.
+- **Single-flight.** At most one refresh per session runs at a time; concurrent callers
+  share its result (or its error). No lock is held during the HTTP call.
+- **Store first.** A new token pair is saved to the store before anyone uses the new access
+  token (GHL refresh tokens work once). If saving fails, the new pair is kept aside and the
+  next caller retries the save instead of spending another refresh.
+- **401.** ``refresh(rejected)`` renews only when the rejected token is still the current one;
+  otherwise another caller already did and the request is simply replayed.
+- **Agency → location.** A location session given ``agency=`` mints location tokens from the
+  agency session's token when it has no refresh token (or nothing stored yet).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from _sdkcore.errors import AuthenticationError
+from _sdkcore.logging import get_logger
+from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2
+from ghlsdk.auth._stores import AsyncTokenStore, TokenStore
+from ghlsdk.auth._tokens import TokenSet
+
+__all__ = [
+    "AsyncOAuthSession",
+    "OAuthSession",
+    "Plan",
+    "TokenUnavailableError",
+    "bearer_token",
+    "plan",
+    "store_key",
+]
+
+_log = get_logger("ghlsdk.auth")
+
+#: Default seconds before expiry at which a token is refreshed.
+DEFAULT_REFRESH_SKEW = 60.0
+
+
+class TokenUnavailableError(RuntimeError):
+    """A session has no usable token and nothing to get one with (no refresh token, no
+    agency session). Run the authorization flow again and save the tokens."""
+
+
+class Plan(enum.Enum):
+    """What a caller does with the session's current token."""
+
+    USE = "use"  # the current token is good (or good enough while someone refreshes)
+    WAIT = "wait"  # another caller is getting a token we need: wait for it
+    LEAD = "lead"  # get a new token ourselves; others will wait for us
+
+
+def plan(current: TokenSet | None, *, in_flight: bool, now: datetime, skew: float) -> Plan:
+    """Decide, without I/O, what a caller needing a token does next."""
+    if current is None:
+        return Plan.WAIT if in_flight else Plan.LEAD
+    if not current.is_due(now, skew):
+        return Plan.USE
+    if in_flight:
+        return Plan.WAIT if current.is_expired(now) else Plan.USE
+    return Plan.LEAD
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token in an ``Authorization: Bearer ...`` header, if any."""
+    for name, value in headers.items():
+        if name.lower() == "authorization" and value[:7].lower() == "bearer ":
+            return value[7:].strip()
+    return None
+
+
+def store_key(tokens: TokenSet) -> str:
+    """The natural store key of a token set: its location id, else its company id."""
+    key = tokens.location_id or tokens.company_id
+    if not key:
+        raise ValueError("these tokens carry neither a location id nor a company id; pass key=")
+    return key
+
+
+def merge(old: TokenSet | None, new: TokenSet) -> TokenSet:
+    """``new`` with the context a refresh response may leave out taken from ``old``."""
+    if old is None:
+        return new
+    return attrs.evolve(
+        new,
+        refresh_token=new.refresh_token or old.refresh_token,
+        scopes=new.scopes or old.scopes,
+        user_type=new.user_type or old.user_type,
+        location_id=new.location_id or old.location_id,
+        company_id=new.company_id or old.company_id,
+        user_id=new.user_id or old.user_id,
+    )
+
+
+T = TypeVar("T")
+
+
+class _Outcome(Generic[T]):
+    """The shared result of one flight: a token, an error, or nothing (abandoned)."""
+
+    def __init__(self) -> None:
+        self.result: T | None = None
+        self.error: Exception | None = None
+
+    def value(self) -> T | None:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class _SyncFlight(_Outcome[TokenSet]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.done = threading.Event()
+
+
+class _AsyncFlight(_Outcome[TokenSet]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.done = anyio.Event()
+
+
+class _SessionBase:
+    """State and decisions shared by the sync and async sessions."""
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        location_id: str | None,
+        company_id: str | None,
+        has_agency: bool,
+        refresh_skew: float,
+        clock: Clock,
+    ) -> None:
+        if not isinstance(key, str) or not key:
+            raise ValueError("key must be a non-empty string (usually the location id)")
+        if refresh_skew < 0:
+            raise ValueError("refresh_skew must be >= 0 seconds")
+        self.key = key
+        self.location_id = location_id or (key if has_agency else None)
+        self.company_id = company_id
+        self.refresh_skew = float(refresh_skew)
+        self.clock = clock
+        self._current: TokenSet | None = None
+        self._pending: TokenSet | None = None  # fetched but not yet saved
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        """The token set in use (``None`` before the first call)."""
+        return self._current
+
+    def _plan(self, in_flight: bool) -> Plan:
+        return plan(self._current, in_flight=in_flight, now=self.clock(), skew=self.refresh_skew)
+
+    def _adoptable(self, stored: TokenSet | None, stale: TokenSet | None) -> bool:
+        # Another session (or process) saved a different token: take it if still good.
+        return (
+            stored is not None
+            and (stale is None or stored.access_token != stale.access_token)
+            and not stored.is_due(self.clock(), self.refresh_skew)
+        )
+
+    def _unavailable(self, stale: TokenSet | None) -> TokenUnavailableError:
+        if stale is None:
+            why = f"nothing is stored under key {self.key!r}"
+        else:
+            why = f"the token stored under key {self.key!r} cannot be refreshed (no refresh token)"
+        return TokenUnavailableError(
+            f"no usable token: {why}, and no agency session was given to mint one. Run the "
+            "authorization flow (OAuth2.exchange_code) and save the tokens under this key, or "
+            "pass agency= to mint location tokens from an agency token."
+        )
+
+    def _log_renewed(self, new: TokenSet, how: str) -> None:
+        _log.info("%s tokens for %r; valid until %s", how, self.key, new.expires_at.isoformat())
+
+    @staticmethod
+    def _auth_headers(tokens: TokenSet) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.access_token}"}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key={self.key!r}, tokens={self._current!r})"
+
+
+class OAuthSession(_SessionBase):
+    """Credentials for :class:`~ghlsdk.GHLClient` from OAuth tokens kept in a store.
+
+    >>> oauth = OAuth2(client_id="...", client_secret="...")
+    >>> store = FileTokenStore("tokens.json")
+    >>> session = OAuthSession(oauth, store, key="<location id>")
+    >>> ghl = GHLClient(auth=session, location_id="<location id>")
+
+    Implements the client's auth protocol: :meth:`headers` returns a valid bearer header
+    (refreshing ahead of expiry, once for all threads), :meth:`refresh` handles a 401.
+    ``scopes`` are those of the current token. ``agency`` (a session for the agency/company
+    key) lets a location session mint its token with ``/oauth/locationToken``.
+    """
+
+    def __init__(
+        self,
+        oauth: OAuth2,
+        store: TokenStore,
+        *,
+        key: str,
+        agency: OAuthSession | None = None,
+        location_id: str | None = None,
+        company_id: str | None = None,
+        refresh_skew: float = DEFAULT_REFRESH_SKEW,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(
+            key=key,
+            location_id=location_id,
+            company_id=company_id,
+            has_agency=agency is not None,
+            refresh_skew=refresh_skew,
+            clock=clock or oauth.clock,
+        )
+        self.oauth = oauth
+        self.store = store
+        self.agency = agency
+        self._lock = threading.Lock()
+        self._flight: _SyncFlight | None = None
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """Scopes of the current (or stored) token; ``None`` when not known yet."""
+        current = self._current
+        if current is None:
+            current = self.store.get(self.key)
+            if current is not None:
+                with self._lock:
+                    if self._current is None and self._flight is None:
+                        self._current = current
+        return (current.scopes or None) if current is not None else None
+
+    def token(self) -> TokenSet:
+        """A token that is not due for refresh (refreshing or minting it if needed)."""
+        while True:
+            with self._lock:
+                step = self._plan(self._flight is not None)
+                if step is Plan.USE:
+                    assert self._current is not None
+                    return self._current
+                if step is Plan.WAIT:
+                    assert self._flight is not None
+                    flight = self._flight
+                else:
+                    flight = self._flight = _SyncFlight()
+                    stale = self._current
+            if step is Plan.LEAD:
+                new = self._lead(flight, stale, forced=False)
+                assert new is not None
+                return new
+            flight.done.wait()
+            result = flight.value()
+            if result is not None:
+                return result
+
+    def headers(self) -> Mapping[str, str]:
+        """``{"Authorization": "Bearer <access token>"}`` with a valid token."""
+        return self._auth_headers(self.token())
+
+    def refresh(self, rejected: Mapping[str, str]) -> bool:
+        """The server answered 401 to ``rejected``: renew once unless already renewed.
+
+        Returns True when the request should be replayed with fresh :meth:`headers`.
+        """
+        sent = bearer_token(rejected)
+        with self._lock:
+            current = self._current
+            if self._flight is not None:
+                flight, lead = self._flight, False
+            elif current is not None and sent is not None and sent != current.access_token:
+                return True  # someone renewed since this request was sent
+            else:
+                flight, lead = _SyncFlight(), True
+                self._flight = flight
+        if lead:
+            return self._lead(flight, current, forced=True) is not None
+        flight.done.wait()
+        flight.value()
+        return True
+
+    # -- the leader ------------------------------------------------------------------------
+    def _lead(
+        self, flight: _SyncFlight, stale: TokenSet | None, *, forced: bool
+    ) -> TokenSet | None:
+        new: TokenSet | None = None
+        try:
+            new = self._renew(stale, forced=forced)
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                if new is not None:
+                    self._current = new
+                self._flight = None
+            flight.result = new
+            flight.done.set()
+        return new
+
+    def _renew(self, stale: TokenSet | None, *, forced: bool) -> TokenSet | None:
+        new = self._pending
+        if new is None:
+            stored = self.store.get(self.key)
+            if self._adoptable(stored, stale):
+                return stored
+            stale = stored or stale
+            new = self._fetch(stale)
+            if new is None:
+                if forced:
+                    return None  # a 401 we cannot act on: the caller raises it
+                raise self._unavailable(stale)
+            self._pending = new
+        self.store.save(self.key, new)  # before anyone uses the new access token
+        self._pending = None
+        return new
+
+    def _fetch(self, stale: TokenSet | None) -> TokenSet | None:
+        if stale is not None and stale.refresh_token:
+            new = self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            self._log_renewed(new, "refreshed")
+            return merge(stale, new)
+        if self.agency is None:
+            return None
+        assert self.location_id is not None
+        agency = self.agency.token()
+        try:
+            new = self.oauth.location_token(
+                agency, location_id=self.location_id, company_id=self.company_id
+            )
+        except AuthenticationError:
+            if not self.agency.refresh(self._auth_headers(agency)):
+                raise
+            new = self.oauth.location_token(
+                self.agency.token(), location_id=self.location_id, company_id=self.company_id
+            )
+        self._log_renewed(new, "minted")
+        return new
+
+
+class AsyncOAuthSession(_SessionBase):
+    """The async twin of :class:`OAuthSession`, for :class:`~ghlsdk.AsyncGHLClient`.
+
+    Waiting callers are anyio tasks (asyncio or trio). The store's methods run in a worker
+    thread unless it implements :class:`~ghlsdk.auth.AsyncTokenStore` (``aget``/``asave``/
+    ``adelete``), as :class:`~ghlsdk.auth.MemoryTokenStore` does. Use one session per event
+    loop.
+    """
+
+    def __init__(
+        self,
+        oauth: AsyncOAuth2,
+        store: TokenStore | AsyncTokenStore,
+        *,
+        key: str,
+        agency: AsyncOAuthSession | None = None,
+        location_id: str | None = None,
+        company_id: str | None = None,
+        refresh_skew: float = DEFAULT_REFRESH_SKEW,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(
+            key=key,
+            location_id=location_id,
+            company_id=company_id,
+            has_agency=agency is not None,
+            refresh_skew=refresh_skew,
+            clock=clock or oauth.clock,
+        )
+        self.oauth = oauth
+        self.store = store
+        self.agency = agency
+        self._flight: _AsyncFlight | None = None
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """Scopes of the current token; before the first call, of the stored token when the
+        store has a sync ``get`` (a short blocking read), else ``None``."""
+        current = self._current
+        if current is None and isinstance(self.store, TokenStore):
+            current = self.store.get(self.key)
+            if current is not None and self._current is None and self._flight is None:
+                self._current = current
+        return (current.scopes or None) if current is not None else None
+
+    async def atoken(self) -> TokenSet:
+        """A token that is not due for refresh (refreshing or minting it if needed)."""
+        while True:
+            # No await between planning and claiming the flight: tasks cannot interleave.
+            step = self._plan(self._flight is not None)
+            if step is Plan.USE:
+                assert self._current is not None
+                return self._current
+            if step is Plan.LEAD:
+                flight = self._flight = _AsyncFlight()
+                new = await self._alead(flight, self._current, forced=False)
+                assert new is not None
+                return new
+            assert self._flight is not None
+            waiting = self._flight
+            await waiting.done.wait()
+            result = waiting.value()
+            if result is not None:
+                return result
+
+    async def aheaders(self) -> Mapping[str, str]:
+        """``{"Authorization": "Bearer <access token>"}`` with a valid token."""
+        return self._auth_headers(await self.atoken())
+
+    async def arefresh(self, rejected: Mapping[str, str]) -> bool:
+        """The server answered 401 to ``rejected``: renew once unless already renewed."""
+        sent = bearer_token(rejected)
+        current = self._current
+        if self._flight is not None:
+            waiting = self._flight
+            await waiting.done.wait()
+            waiting.value()
+            return True
+        if current is not None and sent is not None and sent != current.access_token:
+            return True
+        flight = self._flight = _AsyncFlight()
+        return await self._alead(flight, current, forced=True) is not None
+
+    # -- the leader ------------------------------------------------------------------------
+    async def _alead(
+        self, flight: _AsyncFlight, stale: TokenSet | None, *, forced: bool
+    ) -> TokenSet | None:
+        new: TokenSet | None = None
+        try:
+            # Shielded: a refresh cancelled halfway may have spent the refresh token on the
+            # server; finishing it (bounded by the HTTP timeout) and saving the new pair is
+            # the only way not to lose the session. The cancellation lands right after.
+            with anyio.CancelScope(shield=True):
+                new = await self._arenew(stale, forced=forced)
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            # Waiters wake; with no result (leader failed) they plan again.
+            if new is not None:
+                self._current = new
+            self._flight = None
+            flight.result = new
+            flight.done.set()
+        return new
+
+    async def _arenew(self, stale: TokenSet | None, *, forced: bool) -> TokenSet | None:
+        new = self._pending
+        if new is None:
+            stored = await self._aget()
+            if self._adoptable(stored, stale):
+                return stored
+            stale = stored or stale
+            new = await self._afetch(stale)
+            if new is None:
+                if forced:
+                    return None
+                raise self._unavailable(stale)
+            self._pending = new
+        await self._asave(new)  # before anyone uses the new access token
+        self._pending = None
+        return new
+
+    async def _afetch(self, stale: TokenSet | None) -> TokenSet | None:
+        if stale is not None and stale.refresh_token:
+            new = await self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            self._log_renewed(new, "refreshed")
+            return merge(stale, new)
+        if self.agency is None:
+            return None
+        assert self.location_id is not None
+        agency = await self.agency.atoken()
+        try:
+            new = await self.oauth.location_token(
+                agency, location_id=self.location_id, company_id=self.company_id
+            )
+        except AuthenticationError:
+            if not await self.agency.arefresh(self._auth_headers(agency)):
+                raise
+            new = await self.oauth.location_token(
+                await self.agency.atoken(),
+                location_id=self.location_id,
+                company_id=self.company_id,
+            )
+        self._log_renewed(new, "minted")
+        return new
+
+    async def _aget(self) -> TokenSet | None:
+        store = self.store
+        if isinstance(store, AsyncTokenStore):
+            return await store.aget(self.key)
+        return await anyio.to_thread.run_sync(store.get, self.key)
+
+    async def _asave(self, tokens: TokenSet) -> None:
+        store = self.store
+        if isinstance(store, AsyncTokenStore):
+            await store.asave(self.key, tokens)
+        else:
+            await anyio.to_thread.run_sync(store.save, self.key, tokens)

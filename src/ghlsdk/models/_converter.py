@@ -1,0 +1,258 @@
+"""The one converter every GHL model goes through (camelCase wire names, ``extra`` kept).
+
+It starts from the shared factory (``_sdkcore.serde.make_converter``) and replaces the
+structure hook of attrs classes with a table-driven one tuned for GHL payloads: one pass over
+the input keys, inline checks for the scalar fields (most GHL fields are ``str | None``),
+compiled hooks for the rest, unknown keys into ``extra``. Same semantics as the shared hook,
+about 4x faster on a contact (see ``benchmarks/ghl_client.py``).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, get_args, get_origin
+
+import attrs
+import cattrs
+
+from _sdkcore.serde import EXTRA_FIELD, OpenEnum, make_converter, parse_datetime, wire_name
+
+__all__ = ["converter", "to_wire"]
+
+_NONE = type(None)
+_SCALARS = (str, bool, int, float)
+
+
+def _origin(tp: Any) -> Any:
+    return get_origin(tp)
+
+
+def _optional_inner(tp: Any) -> Any:
+    """``X`` for ``X | None`` (``Optional[X]``), else ``None``."""
+    if _origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not _NONE]
+        if len(args) == 1 and len(get_args(tp)) == 2:
+            return args[0]
+    return None
+
+
+def _list_hook(conv: cattrs.Converter, tp: Any) -> Any:
+    (item_type,) = get_args(tp) or (Any,)
+    item = conv.get_structure_hook(item_type)
+    if item_type is str:
+
+        def strings(value: Any, _type: Any) -> Any:
+            if not isinstance(value, list):
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}: {value!r}")
+            for v in value:
+                if type(v) is not str:
+                    raise TypeError(f"expected strings in the array, got {v!r}")
+            return list(value)
+
+        return strings
+
+    def hook(value: Any, _type: Any) -> Any:
+        # cattrs would iterate a string into a list of letters ("vip" -> ["v", "i", "p"]).
+        if not isinstance(value, list):
+            raise TypeError(f"expected a JSON array, got {type(value).__name__}: {value!r}")
+        return [item(v, item_type) for v in value]
+
+    return hook
+
+
+def _dict_hook(conv: cattrs.Converter, tp: Any) -> Any:
+    _key_type, value_type = get_args(tp) or (Any, Any)
+    value_hook = conv.get_structure_hook(value_type)
+
+    def hook(data: Any, _type: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}: {data!r}")
+        return {str(k): value_hook(v, value_type) for k, v in data.items()}
+
+    return hook
+
+
+def _optional_hook(conv: cattrs.Converter, tp: Any) -> Any:
+    inner = _optional_inner(tp)
+    hook = conv.get_structure_hook(inner)
+
+    def optional(value: Any, _type: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return optional
+
+
+_MISSING = object()
+
+
+def _bad(model: str, attr: str, expected: str, value: Any) -> TypeError:
+    return TypeError(f"{model}.{attr}: expected {expected}, got {type(value).__name__}: {value!r}")
+
+
+def _to_float(model: str, attr: str, value: Any) -> float:
+    if type(value) is int:
+        return float(value)
+    raise _bad(model, attr, "float", value)
+
+
+def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, tp: Any) -> str:
+    """The statements that read one field into ``v{i}`` (checked and converted)."""
+    key, attr, var = wire_name(field), field.name, f"v{i}"
+    inner = _optional_inner(tp)
+    nullable = inner is not None or tp is Any
+    base = inner if inner is not None else tp
+    if base is Any:
+        check = ""
+    elif base in _SCALARS:
+        ns[f"t{i}"] = base
+        fix = (
+            f"{var} = _float(_model, {attr!r}, {var})"
+            if base is float
+            else f"raise _bad(_model, {attr!r}, {base.__name__!r}, {var})"
+        )
+        check = f"if type({var}) is not t{i}:\n    {fix}"
+    else:
+        ns[f"h{i}"], ns[f"t{i}"] = conv.get_structure_hook(base), base
+        check = f"{var} = h{i}({var}, t{i})"
+    if field.default is None and nullable:
+        # The common case: absent and null both mean None, so one lookup decides.
+        lines = [f"{var} = g({key!r})"]
+        if check:
+            lines.append(f"if {var} is not None:")
+            lines += ["    " + line for line in check.split("\n")]
+        return "\n".join(lines)
+    if field.default is attrs.NOTHING:
+        missing = f"raise TypeError(_model + '.{attr} is required but missing')"
+    elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+        ns[f"f{i}"] = field.default.factory
+        missing = f"{var} = f{i}()"
+    else:
+        ns[f"d{i}"] = field.default
+        missing = f"{var} = d{i}"
+    lines = [f"{var} = g({key!r}, _M)", f"if {var} is _M:", f"    {missing}"]
+    if nullable:
+        lines.append(f"elif {var} is not None:")
+    else:
+        lines += [f"elif {var} is None:", f"    raise _bad(_model, {attr!r}, 'a value', None)"]
+        lines.append("else:")
+    lines += ["    " + line for line in (check or "pass").split("\n")]
+    return "\n".join(lines)
+
+
+def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """Generate one straight-line structure function for ``cls`` (compiled once)."""
+    hints = typing.get_type_hints(cls)
+    ns: dict[str, Any] = {
+        "_M": _MISSING,
+        "_bad": _bad,
+        "_float": _to_float,
+        "_cls": cls,
+        "_Mapping": Mapping,
+        "_model": cls.__name__,
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+    }
+    body: list[str] = []
+    values: list[tuple[str, str]] = []
+    known: list[str] = []
+    has_extra = False
+    for i, field in enumerate(attrs.fields(cls)):
+        if field.name == EXTRA_FIELD:
+            has_extra = True
+            continue
+        known.append(wire_name(field))
+        body += _field_code(conv, ns, i, field, hints[field.name]).split("\n")
+        values.append((field.name, f"v{i}"))
+    ns["_known"] = frozenset(known)
+    lines = [
+        "if type(o) is not dict and not isinstance(o, _Mapping):",
+        "    raise TypeError('expected a JSON object for ' + _model + ', got ' + type(o).__name__)",
+        "g = o.get",
+        *body,
+    ]
+    if has_extra:
+        lines.append(
+            "extra = {} if o.keys() <= _known else {k: v for k, v in o.items() if k not in _known}"
+        )
+        values.append((EXTRA_FIELD, "extra"))
+    plain = (
+        "__slots__" not in cls.__dict__
+        and not hasattr(cls, "__attrs_post_init__")
+        and all(f.validator is None and f.converter is None for f in attrs.fields(cls))
+    )
+    if plain:
+        # Filling the instance dict in one go is ~5x cheaper than the frozen __init__ (one
+        # object.__setattr__ per field); only done when __init__ would do nothing else.
+        items = ", ".join(f"{name!r}: {var}" for name, var in values)
+        lines += ["inst = _new(_cls)", f"_set(inst, '__dict__', {{{items}}})", "return inst"]
+    else:
+        lines.append(f"return _cls({', '.join(f'{n}={v}' for n, v in values)})")
+    code = "def structure(o, _t):\n" + "\n".join("    " + line for line in lines)
+    exec(compile(code, f"<ghlsdk structure {cls.__name__}>", "exec"), ns)  # noqa: S102
+    fn: Callable[[Any, Any], Any] = ns["structure"]
+    return fn
+
+
+_UTC = timezone.utc
+_fromisoformat = datetime.fromisoformat
+
+
+def _datetime_hook(value: Any, _type: Any) -> datetime:
+    # Fast path for ISO strings ("2021-07-02T05:18:26.704Z" parses directly on 3.11+); every
+    # other shape (epoch numbers, "Z" on 3.10...) goes through the lenient shared parser.
+    if type(value) is str and len(value) >= 10 and value[4] == "-":
+        try:
+            parsed = _fromisoformat(value)
+        except ValueError:
+            return parse_datetime(value)
+        zone = parsed.tzinfo
+        if zone is _UTC:
+            return parsed
+        return parsed.replace(tzinfo=_UTC) if zone is None else parsed.astimezone(_UTC)
+    return parse_datetime(value)
+
+
+_ENUM_CACHE: dict[tuple[type[Any], Any], OpenEnum] = {}
+
+
+def _open_enum(value: Any, cls: type[OpenEnum]) -> OpenEnum:
+    # An unknown value would otherwise build a new pseudo-member on every parse.
+    member = _ENUM_CACHE.get((cls, value))
+    if member is None:
+        member = cls(value)
+        if len(_ENUM_CACHE) < 1024:
+            _ENUM_CACHE[(cls, value)] = member
+    return member
+
+
+def _build() -> cattrs.Converter:
+    conv = make_converter()
+    conv.register_structure_hook_factory(
+        lambda t: _optional_inner(t) is not None, lambda t: _optional_hook(conv, t)
+    )
+    conv.register_structure_hook_factory(
+        lambda t: _origin(t) is list, lambda t: _list_hook(conv, t)
+    )
+    conv.register_structure_hook_factory(
+        lambda t: _origin(t) is dict and get_args(t)[:1] in ((), (str,)),
+        lambda t: _dict_hook(conv, t),
+    )
+    conv.register_structure_hook_factory(attrs.has, lambda cls: _model_hook(conv, cls))
+    conv.register_structure_hook(datetime, _datetime_hook)
+    conv.register_structure_hook(OpenEnum, _open_enum)
+    return conv
+
+
+#: The converter shared by all ``ghlsdk`` models.
+converter: cattrs.Converter = _build()
+
+
+def to_wire(model: Any) -> dict[str, Any]:
+    """A model as the JSON object the API uses (camelCase keys, unknown fields kept)."""
+    data = converter.unstructure(model)
+    if not isinstance(data, dict):  # pragma: no cover - every model is an attrs class
+        raise TypeError(f"{type(model).__name__} is not a GHL model")
+    return data

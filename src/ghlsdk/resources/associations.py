@@ -1,0 +1,390 @@
+"""What a contact is linked to: tags, followers, campaigns, workflows."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+
+import httpx
+
+from _sdkcore._http import Call, RequestOptions
+from _sdkcore.parsing import json_body, structure
+from _sdkcore.serde import UNSET, Unset
+from ghlsdk.errors import APIResponseValidationError
+from ghlsdk.models._converter import converter
+from ghlsdk.models.common import FollowersUpdate
+from ghlsdk.resources import _inputs
+from ghlsdk.resources._base import (
+    WRITE,
+    AsyncResource,
+    Context,
+    Operation,
+    SyncResource,
+    string_list,
+    success,
+)
+
+__all__ = [
+    "AsyncCampaigns",
+    "AsyncFollowers",
+    "AsyncTags",
+    "AsyncWorkflows",
+    "Campaigns",
+    "Followers",
+    "Tags",
+    "Workflows",
+]
+
+TAGS_ADD = Operation("tags.add", "POST", "/contacts/{contact_id}/tags", WRITE, "add-tags")
+TAGS_REMOVE = Operation(
+    "tags.remove", "DELETE", "/contacts/{contact_id}/tags", WRITE, "remove-tags"
+)
+FOLLOWERS_ADD = Operation(
+    "followers.add", "POST", "/contacts/{contact_id}/followers", WRITE, "add-followers-contact"
+)
+FOLLOWERS_REMOVE = Operation(
+    "followers.remove",
+    "DELETE",
+    "/contacts/{contact_id}/followers",
+    WRITE,
+    "remove-followers-contact",
+)
+CAMPAIGNS_ADD = Operation(
+    "campaigns.add",
+    "POST",
+    "/contacts/{contact_id}/campaigns/{campaign_id}",
+    WRITE,
+    "add-contact-to-campaign",
+)
+CAMPAIGNS_REMOVE = Operation(
+    "campaigns.remove",
+    "DELETE",
+    "/contacts/{contact_id}/campaigns/{campaign_id}",
+    WRITE,
+    "remove-contact-from-campaign",
+)
+CAMPAIGNS_REMOVE_ALL = Operation(
+    "campaigns.remove_all",
+    "DELETE",
+    "/contacts/{contact_id}/campaigns/removeAll",
+    WRITE,
+    "remove-contact-from-every-campaign",
+)
+WORKFLOWS_ADD = Operation(
+    "workflows.add",
+    "POST",
+    "/contacts/{contact_id}/workflow/{workflow_id}",
+    WRITE,
+    "add-contact-to-workflow",
+)
+WORKFLOWS_REMOVE = Operation(
+    "workflows.remove",
+    "DELETE",
+    "/contacts/{contact_id}/workflow/{workflow_id}",
+    WRITE,
+    "delete-contact-from-workflow",
+)
+OPERATIONS = (
+    TAGS_ADD,
+    TAGS_REMOVE,
+    FOLLOWERS_ADD,
+    FOLLOWERS_REMOVE,
+    CAMPAIGNS_ADD,
+    CAMPAIGNS_REMOVE,
+    CAMPAIGNS_REMOVE_ALL,
+    WORKFLOWS_ADD,
+    WORKFLOWS_REMOVE,
+)
+
+
+def _parse_tags(response: httpx.Response) -> list[str]:
+    return string_list(response, "tags")
+
+
+def _parse_followers(response: httpx.Response) -> FollowersUpdate:
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise APIResponseValidationError(
+            "expected a JSON object with 'followers'", response=response, body=body
+        )
+    return structure(converter, body, FollowersUpdate, response)
+
+
+def add_tags(
+    ctx: Context, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+) -> Call[list[str]]:
+    payload = {"tags": _inputs.string_list("tags", tags, allow_empty=False)}
+    spec = ctx.spec(TAGS_ADD, path_params={"contact_id": contact_id}, json=payload, options=options)
+    return Call(spec, _parse_tags)
+
+
+def remove_tags(
+    ctx: Context, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+) -> Call[list[str]]:
+    payload = {"tags": _inputs.string_list("tags", tags, allow_empty=False)}
+    spec = ctx.spec(
+        TAGS_REMOVE, path_params={"contact_id": contact_id}, json=payload, options=options
+    )
+    return Call(spec, _parse_tags)
+
+
+def add_followers(
+    ctx: Context,
+    contact_id: str,
+    followers: Sequence[str],
+    *,
+    options: RequestOptions | None = None,
+) -> Call[FollowersUpdate]:
+    payload = {"followers": _inputs.string_list("followers", followers, allow_empty=False)}
+    spec = ctx.spec(
+        FOLLOWERS_ADD, path_params={"contact_id": contact_id}, json=payload, options=options
+    )
+    return Call(spec, _parse_followers)
+
+
+def remove_followers(
+    ctx: Context,
+    contact_id: str,
+    followers: Sequence[str],
+    *,
+    options: RequestOptions | None = None,
+) -> Call[FollowersUpdate]:
+    payload = {"followers": _inputs.string_list("followers", followers, allow_empty=False)}
+    spec = ctx.spec(
+        FOLLOWERS_REMOVE, path_params={"contact_id": contact_id}, json=payload, options=options
+    )
+    return Call(spec, _parse_followers)
+
+
+def add_to_campaign(
+    ctx: Context, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+) -> Call[None]:
+    path = {"contact_id": contact_id, "campaign_id": campaign_id}
+    # The spec requires a body; an empty object is what it accepts.
+    return Call(ctx.spec(CAMPAIGNS_ADD, path_params=path, json={}, options=options), success)
+
+
+def remove_from_campaign(
+    ctx: Context, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+) -> Call[None]:
+    path = {"contact_id": contact_id, "campaign_id": campaign_id}
+    return Call(ctx.spec(CAMPAIGNS_REMOVE, path_params=path, options=options), success)
+
+
+def remove_from_all_campaigns(
+    ctx: Context, contact_id: str, *, options: RequestOptions | None = None
+) -> Call[None]:
+    path = {"contact_id": contact_id}
+    return Call(ctx.spec(CAMPAIGNS_REMOVE_ALL, path_params=path, options=options), success)
+
+
+def add_to_workflow(
+    ctx: Context,
+    contact_id: str,
+    workflow_id: str,
+    *,
+    event_start_time: datetime | str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[None]:
+    payload: dict[str, str] = {}
+    if not isinstance(event_start_time, Unset):
+        payload["eventStartTime"] = _inputs.iso_datetime("event_start_time", event_start_time)
+    path = {"contact_id": contact_id, "workflow_id": workflow_id}
+    return Call(ctx.spec(WORKFLOWS_ADD, path_params=path, json=payload, options=options), success)
+
+
+def remove_from_workflow(
+    ctx: Context, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
+) -> Call[None]:
+    path = {"contact_id": contact_id, "workflow_id": workflow_id}
+    # The spec marks the body required; an empty object stands for "no eventStartTime".
+    return Call(ctx.spec(WORKFLOWS_REMOVE, path_params=path, json={}, options=options), success)
+
+
+class Tags(SyncResource):
+    """Tags of a contact (``ghl.tags``)."""
+
+    def add(
+        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+    ) -> builtins.list[str]:
+        """Add tags to a contact; returns the server's tag list (whether it echoes the added
+        tags or all tags is UNCONFIRMED). Scope: ``contacts.write``."""
+        return self._run.execute(add_tags(self._ctx, contact_id, tags, options=options))
+
+    def remove(
+        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+    ) -> builtins.list[str]:
+        """Remove tags from a contact; returns the server's tag list.
+        Scope: ``contacts.write``."""
+        return self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
+
+
+class Followers(SyncResource):
+    """Followers (users) of a contact (``ghl.followers``)."""
+
+    def add(
+        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
+    ) -> FollowersUpdate:
+        """Add users (by id) as followers. Scope: ``contacts.write``."""
+        return self._run.execute(add_followers(self._ctx, contact_id, followers, options=options))
+
+    def remove(
+        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
+    ) -> FollowersUpdate:
+        """Remove followers (by user id). Scope: ``contacts.write``."""
+        return self._run.execute(
+            remove_followers(self._ctx, contact_id, followers, options=options)
+        )
+
+
+class Campaigns(SyncResource):
+    """Campaign membership of a contact (``ghl.campaigns``)."""
+
+    def add(
+        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Add a contact to a campaign. Scope: ``contacts.write``."""
+        return self._run.execute(
+            add_to_campaign(self._ctx, contact_id, campaign_id, options=options)
+        )
+
+    def remove(
+        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Remove a contact from a campaign. Scope: ``contacts.write``."""
+        return self._run.execute(
+            remove_from_campaign(self._ctx, contact_id, campaign_id, options=options)
+        )
+
+    def remove_all(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
+        """Remove a contact from every campaign. Scope: ``contacts.write``."""
+        return self._run.execute(remove_from_all_campaigns(self._ctx, contact_id, options=options))
+
+
+class Workflows(SyncResource):
+    """Workflow enrolment of a contact (``ghl.workflows``)."""
+
+    def add(
+        self,
+        contact_id: str,
+        workflow_id: str,
+        *,
+        event_start_time: datetime | str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Enrol a contact in a workflow, optionally from ``event_start_time`` (aware
+        datetime or ISO 8601 with offset). Scope: ``contacts.write``."""
+        return self._run.execute(
+            add_to_workflow(
+                self._ctx,
+                contact_id,
+                workflow_id,
+                event_start_time=event_start_time,
+                options=options,
+            )
+        )
+
+    def remove(
+        self, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Remove a contact from a workflow. Scope: ``contacts.write``."""
+        return self._run.execute(
+            remove_from_workflow(self._ctx, contact_id, workflow_id, options=options)
+        )
+
+
+class AsyncTags(AsyncResource):
+    """Tags of a contact (``ghl.tags`` on the async client)."""
+
+    async def add(
+        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+    ) -> builtins.list[str]:
+        """Add tags to a contact; returns the server's tag list (whether it echoes the added
+        tags or all tags is UNCONFIRMED). Scope: ``contacts.write``."""
+        return await self._run.execute(add_tags(self._ctx, contact_id, tags, options=options))
+
+    async def remove(
+        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
+    ) -> builtins.list[str]:
+        """Remove tags from a contact; returns the server's tag list.
+        Scope: ``contacts.write``."""
+        return await self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
+
+
+class AsyncFollowers(AsyncResource):
+    """Followers (users) of a contact (``ghl.followers`` on the async client)."""
+
+    async def add(
+        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
+    ) -> FollowersUpdate:
+        """Add users (by id) as followers. Scope: ``contacts.write``."""
+        return await self._run.execute(
+            add_followers(self._ctx, contact_id, followers, options=options)
+        )
+
+    async def remove(
+        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
+    ) -> FollowersUpdate:
+        """Remove followers (by user id). Scope: ``contacts.write``."""
+        return await self._run.execute(
+            remove_followers(self._ctx, contact_id, followers, options=options)
+        )
+
+
+class AsyncCampaigns(AsyncResource):
+    """Campaign membership of a contact (``ghl.campaigns`` on the async client)."""
+
+    async def add(
+        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Add a contact to a campaign. Scope: ``contacts.write``."""
+        return await self._run.execute(
+            add_to_campaign(self._ctx, contact_id, campaign_id, options=options)
+        )
+
+    async def remove(
+        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Remove a contact from a campaign. Scope: ``contacts.write``."""
+        return await self._run.execute(
+            remove_from_campaign(self._ctx, contact_id, campaign_id, options=options)
+        )
+
+    async def remove_all(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
+        """Remove a contact from every campaign. Scope: ``contacts.write``."""
+        return await self._run.execute(
+            remove_from_all_campaigns(self._ctx, contact_id, options=options)
+        )
+
+
+class AsyncWorkflows(AsyncResource):
+    """Workflow enrolment of a contact (``ghl.workflows`` on the async client)."""
+
+    async def add(
+        self,
+        contact_id: str,
+        workflow_id: str,
+        *,
+        event_start_time: datetime | str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Enrol a contact in a workflow, optionally from ``event_start_time`` (aware
+        datetime or ISO 8601 with offset). Scope: ``contacts.write``."""
+        return await self._run.execute(
+            add_to_workflow(
+                self._ctx,
+                contact_id,
+                workflow_id,
+                event_start_time=event_start_time,
+                options=options,
+            )
+        )
+
+    async def remove(
+        self, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
+    ) -> None:
+        """Remove a contact from a workflow. Scope: ``contacts.write``."""
+        return await self._run.execute(
+            remove_from_workflow(self._ctx, contact_id, workflow_id, options=options)
+        )
