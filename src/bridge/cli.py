@@ -7,15 +7,15 @@ import sys
 from collections.abc import Sequence
 
 NOT_BUILT = """\
-ghl-ninox demo: the bridge is not built yet.
+ghl-ninox demo: the two-way sync demo is not built yet.
 
 What exists today:
-  - the shared HTTP core (retries, rate limits, typed errors, pagination, redaction)
-  - the GHL and Ninox SDKs as far as the README says
+  - ghlsdk and ninoxsdk: typed sync/async clients, OAuth, webhooks, and in-memory fakes
+  - bridge: field mapping, upsert helpers both ways (bridge.upsert), conflict policies,
+    durable sync state; try examples/upsert_with_fakes.py for GHL -> Ninox -> GHL on fakes
 
-Not built yet (tracked in the issues "bridge: field mapping and upsert helpers" and
-"bridge: two-way sync with conflict resolution, triggers, and the CLI"):
-  - field mapping, upserts, two-way sync, webhooks/poll triggers, and this demo.
+Not built yet (issue "bridge: two-way sync with conflict resolution, triggers, and the CLI"):
+  - the sync engine, webhook/poll triggers, the sync/plan/doctor/serve commands, this demo.
 """
 
 

@@ -70,3 +70,16 @@ def test_validation_lists_every_problem(results: dict[str, Any]) -> None:
         "Contacts.Birthday: field not found (expected date, found no such field)",
         "Notes.Summary: type mismatch (expected string (or html), found number)",
     ]
+
+
+UPSERT_EXAMPLE = EXAMPLE.with_name("upsert_with_fakes.py")
+
+
+def test_upsert_example_runs_and_converges() -> None:
+    namespace = runpy.run_path(str(UPSERT_EXAMPLE), run_name="upsert_example")
+    reports = namespace["main"](contacts=5)
+    assert reports["first_contact"].counts["created"] == 5
+    assert reports["first_appointment"].counts["created"] == 5
+    assert reports["back"].counts == {"created": 0, "updated": 1, "unchanged": 4, "failed": 0}
+    for entity in ("contact", "task", "note", "appointment"):
+        assert reports[f"again_{entity}"].counts["unchanged"] == 5

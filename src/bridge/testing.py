@@ -1,0 +1,174 @@
+"""A GHL + Ninox pair of in-memory fakes, wired for the bridge: for tests, examples and the demo.
+
+:class:`FakeWorld` holds a :class:`~ghlsdk.testing.FakeGHL` and a
+:class:`~ninoxsdk.testing.FakeNinox` whose database already has the tables the mapping needs
+(by default :func:`bridge.mappers.default_layout`), seeds realistic GHL data, and hands out
+sync or async clients that talk to the fakes.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from bridge.mappers import default_mappings
+from bridge.mapping import MappingSet
+from ghlsdk import AsyncGHLClient, GHLClient
+from ghlsdk.testing import FakeGHL
+from ninoxsdk import AsyncDatabaseHandle, AsyncNinoxClient, DatabaseHandle, NinoxClient
+from ninoxsdk.testing import FakeNinox, FieldSpec
+
+__all__ = ["FakeWorld"]
+
+_FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim")
+_LAST = (
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Berners-Lee",
+)
+
+
+class FakeWorld:
+    """FakeGHL + FakeNinox with the mapping's tables in place.
+
+    ``ghl_options`` and ``ninox_options`` are passed to the fakes (e.g. ``rate_limit=True``,
+    ``latency=0.01``). ``team_id`` / ``database_id`` name the Ninox database.
+    """
+
+    def __init__(
+        self,
+        *,
+        mappings: MappingSet | None = None,
+        ghl_options: dict[str, Any] | None = None,
+        ninox_options: dict[str, Any] | None = None,
+        team_id: str = "team1",
+        database_id: str = "crm",
+    ) -> None:
+        self.mappings = mappings or default_mappings()
+        self.ghl = FakeGHL(**(ghl_options or {}))
+        self.ninox = FakeNinox(**(ninox_options or {}))
+        self.ninox_api_key: str = (ninox_options or {}).get("api_key", "test-api-key")
+        self.team_id = team_id
+        self.database_id = database_id
+        self.table_ids = self._create_tables()
+        self._closers: list[Any] = []
+
+    def _create_tables(self) -> dict[str, str]:
+        self.ninox.add_team(self.team_id, "Team")
+        self.ninox.add_database(self.team_id, self.database_id, "CRM")
+        ids: dict[str, str] = {}
+        for table, fields in self.mappings.layout().items():
+            specs = [
+                FieldSpec(
+                    name,
+                    decl["type"],
+                    ref_table=ids.get(decl["ref"]) if "ref" in decl else None,
+                    choices=decl.get("choices", ()),
+                )
+                for name, decl in fields.items()
+            ]
+            ids[table] = self.ninox.add_table(
+                self.team_id, self.database_id, name=table, fields=specs
+            )
+        return ids
+
+    # -- seeding -------------------------------------------------------------------------------
+
+    def seed_ghl(
+        self,
+        contacts: int,
+        *,
+        tasks: int = 1,
+        notes: int = 1,
+        appointments: int = 1,
+        seed: int = 7,
+    ) -> list[str]:
+        """Create ``contacts`` GHL contacts, each with the given number of tasks, notes and
+        appointments; returns the contact ids. Deterministic for a given ``seed``."""
+        rng = random.Random(seed)
+        start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+        ids: list[str] = []
+        for n in range(contacts):
+            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            contact = self.ghl.add_contact(
+                firstName=first,
+                lastName=last,
+                email=f"{first}.{last}.{n}@example.com".lower(),
+                phone=f"+1555{n:07d}",
+            )
+            cid = contact["id"]
+            ids.append(cid)
+            for t in range(tasks):
+                due = start + timedelta(days=rng.randrange(60), hours=t)
+                self.ghl.add_task(
+                    cid,
+                    title=f"Call {first} ({t + 1})",
+                    dueDate=due.isoformat().replace("+00:00", "Z"),
+                    completed=rng.random() < 0.3,
+                )
+            for i in range(notes):
+                self.ghl.add_note(cid, body=f"Met {first} {last} at the fair (note {i + 1}).")
+            for a in range(appointments):
+                begin = start + timedelta(days=rng.randrange(30), hours=9 + a)
+                self.ghl.add_appointment(
+                    cid,
+                    title=f"Demo for {first}",
+                    startTime=begin.strftime("%Y-%m-%d %H:%M:%S"),
+                    endTime=(begin + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S"),
+                    appointmentStatus="confirmed",
+                )
+        return ids
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def ghl_client(self, **options: Any) -> GHLClient:
+        """A sync GHL client on the fake (token and location filled in)."""
+        options.setdefault("token", self.ghl.token)
+        options.setdefault("location_id", self.ghl.location_id)
+        client = GHLClient(http_client=httpx.Client(transport=self.ghl), **options)
+        self._closers.append(client)
+        return client
+
+    def async_ghl_client(self, **options: Any) -> AsyncGHLClient:
+        """An async GHL client on the fake."""
+        options.setdefault("token", self.ghl.token)
+        options.setdefault("location_id", self.ghl.location_id)
+        return AsyncGHLClient(http_client=httpx.AsyncClient(transport=self.ghl), **options)
+
+    def ninox_db(self, **options: Any) -> DatabaseHandle:
+        """A sync handle on the fake's database (no politeness gap unless you ask)."""
+        options.setdefault("min_interval", 0)
+        client = NinoxClient(
+            self.ninox_api_key, http_client=httpx.Client(transport=self.ninox), **options
+        )
+        self._closers.append(client)
+        return client.database(self.team_id, self.database_id)
+
+    def async_ninox_db(self, **options: Any) -> AsyncDatabaseHandle:
+        """An async handle on the fake's database."""
+        options.setdefault("min_interval", 0)
+        client = AsyncNinoxClient(
+            self.ninox_api_key, http_client=httpx.AsyncClient(transport=self.ninox), **options
+        )
+        return client.database(self.team_id, self.database_id)
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def ninox_records(self, table: str) -> list[dict[str, Any]]:
+        """The Ninox records of ``table`` (by name), as the fake stores them."""
+        return self.ninox.records(self.team_id, self.database_id, self.table_ids[table])
+
+    def close(self) -> None:
+        for client in self._closers:
+            client.close()
+        self._closers.clear()
