@@ -1,10 +1,11 @@
 """Bridge between HighLevel (GHL) and Ninox: field mapping, conflict policies, sync state.
 
-Built so far: declarative field mapping with canonical forms (:mod:`bridge.mapping`,
-:mod:`bridge.mappers`), upsert helpers in both directions (:mod:`bridge.upsert`), conflict
-policies and the three-way reconcile of one pair (:mod:`bridge.conflicts`), the durable sync
-state (:mod:`bridge.state`) and a wired pair of fakes (:mod:`bridge.testing`). The two-way
-sync engine, triggers and the demo are not built yet.
+- :mod:`bridge.mapping`, :mod:`bridge.mappers`: declarative field mapping, canonical forms;
+- :mod:`bridge.upsert`: upsert helpers in both directions (no state);
+- :mod:`bridge.sync`: two-way sync with conflict policies (:mod:`bridge.conflicts`), durable
+  state (:mod:`bridge.state`) and webhook triggers (:mod:`bridge.asgi` serves them);
+- :mod:`bridge.cli`: ``ghl-ninox sync | plan | doctor | serve | demo``;
+- :mod:`bridge.testing`: FakeGHL + FakeNinox wired for tests and the demo.
 """
 
 from bridge.mappers import default_layout, default_mappings

@@ -24,6 +24,7 @@ Blank values (``None``, ``""``, whitespace, ``[]``, ``{}``) are all ``None``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import re
@@ -349,6 +350,9 @@ class PhoneNormalizer:
             return PhoneResult(
                 value=None, valid=False, raw=value, reason=f"not a phone number: {value!r}"
             )
+        return _normalize_phone(self, text, value)
+
+    def _normalize_text(self, text: str, value: Any) -> PhoneResult:
         if _PHONE_EXTENSION.search(text):
             return self._invalid(text, value, "has an extension, which E.164 cannot hold")
         module = None if self.uses_simple else _load_phonenumbers()
@@ -402,3 +406,9 @@ DEFAULT_PHONE: Final = PhoneNormalizer()
 def canonical_phone(value: Any, normalizer: PhoneNormalizer = DEFAULT_PHONE) -> str | None:
     """E.164 when possible, else the trimmed input (never raises; see :class:`PhoneResult`)."""
     return normalizer(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalize_phone(normalizer: PhoneNormalizer, text: str, value: str | int) -> PhoneResult:
+    # Parsing is the costliest canonical form, and a sync compares each number several times.
+    return normalizer._normalize_text(text, value)

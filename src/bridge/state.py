@@ -81,7 +81,7 @@ class Link:
     ``ninox_digest`` the digest of each side's canonical values at that moment.
     """
 
-    entity: Entity
+    entity: str
     ghl_id: str | None
     ninox_table: str
     ninox_id: int | None
@@ -193,9 +193,9 @@ class StateStore(Protocol):
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
     def save_link(self, link: Link) -> Link: ...
-    def link_by_ghl(self, entity: Entity, ghl_id: str) -> Link | None: ...
-    def link_by_ninox(self, entity: Entity, table: str, ninox_id: int) -> Link | None: ...
-    def links(self, entity: Entity | None = None) -> list[Link]: ...
+    def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None: ...
+    def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None: ...
+    def links(self, entity: str | None = None) -> list[Link]: ...
     def get_cursor(self, source: Side, scope: str) -> Cursor | None: ...
     def set_cursor(self, cursor: Cursor) -> None: ...
     def add_op(self, op: Op) -> bool: ...
@@ -431,11 +431,11 @@ class SQLiteStateStore:
                 raise KeyError(f"no link with link_id {link.link_id}")
             return link
 
-    def link_by_ghl(self, entity: Entity, ghl_id: str) -> Link | None:
+    def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE entity=? AND ghl_id=?", (entity, ghl_id))
         return _link(rows[0]) if rows else None
 
-    def link_by_ninox(self, entity: Entity, table: str, ninox_id: int) -> Link | None:
+    def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None:
         rows = self._query(
             "SELECT * FROM links WHERE entity=? AND ninox_table=? AND ninox_id=?",
             (entity, table, ninox_id),
@@ -446,7 +446,7 @@ class SQLiteStateStore:
         rows = self._query("SELECT * FROM links WHERE link_id=?", (link_id,))
         return _link(rows[0]) if rows else None
 
-    def links(self, entity: Entity | None = None) -> list[Link]:
+    def links(self, entity: str | None = None) -> list[Link]:
         if entity is None:
             return [_link(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
         rows = self._query("SELECT * FROM links WHERE entity=? ORDER BY link_id", (entity,))

@@ -1,0 +1,124 @@
+"""First sync of many contacts on the fakes, with latency and GHL's real rate limit enforced.
+
+Prints the wall time against the lower bound set by the calls made (each takes at least the
+simulated latency; GHL allows 100 requests per 10 s per location; Ninox gets one request in
+flight with the client's politeness gap), the number of 429s the caller saw, and then the API
+calls of a run where nothing changed, for two sizes (goal: the same count for both).
+
+Contacts only: GHL lists tasks, notes and appointments per contact, so they add one request
+per contact and entity whatever the engine does (see docs/bridge/sync.md).
+Run: ``python benchmarks/sync.py [--contacts 10000] [--latency 0.005] [--ninox-gap 0.05]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime, timedelta, timezone
+
+from bridge.mappers import default_mappings
+from bridge.mapping import MappingSet
+from bridge.state import SQLiteStateStore
+from bridge.sync import SyncEngine
+from bridge.testing import FakeWorld
+
+CONTACTS_ONLY = MappingSet((default_mappings().entity("contact"),))
+BURST, INTERVAL = 100, 10.0
+
+
+def world_with(contacts: int, from_ninox: int, latency: float, limit: bool = True) -> FakeWorld:
+    world = FakeWorld(
+        mappings=CONTACTS_ONLY,
+        ghl_options={
+            "rate_limit": limit,
+            "burst_limit": BURST,
+            "burst_interval": INTERVAL,
+            "latency": latency,
+        },
+        ninox_options={"latency": latency},
+    )
+    # Realistic history: contacts last updated over the past 30 days, not all "now".
+    start = datetime.now(timezone.utc) - timedelta(days=30)
+    for n in range(contacts):
+        stamp = (start + timedelta(seconds=n * 30 * 86400 / max(contacts, 1))).isoformat()
+        world.ghl.add_contact(
+            firstName=f"First{n}",
+            lastName=f"Last{n}",
+            email=f"person{n}@example.com",
+            phone=f"+1555{n:07d}",
+            dateAdded=stamp,
+            dateUpdated=stamp,
+        )
+    for n in range(from_ninox):
+        world.ninox.add_record(
+            world.team_id,
+            world.database_id,
+            world.table_ids["Contacts"],
+            {"First Name": f"Nx{n}", "Email": f"nx{n}@example.com"},
+        )
+    return world
+
+
+def first_sync(contacts: int, from_ninox: int, latency: float, gap: float) -> None:
+    world = world_with(contacts, from_ninox, latency)
+    engine = SyncEngine(
+        world.ghl_client(),
+        world.ninox_db(min_interval=gap),
+        SQLiteStateStore(),
+        mappings=CONTACTS_ONLY,
+    )
+    started = time.perf_counter()
+    report = engine.sync()
+    wall = time.perf_counter() - started
+    n_ghl, n_ninox = len(world.ghl.requests), len(world.ninox.requests)
+    limited = sum(1 for r in world.ghl.requests if r.status == 429)
+    ghl_bound = max(n_ghl * latency, max(0, n_ghl - BURST) * INTERVAL / BURST)
+    ninox_bound = n_ninox * max(latency, gap)
+    bound = ghl_bound + ninox_bound
+    print(
+        f"first sync of {contacts} GHL + {from_ninox} Ninox contacts: {wall:.1f} s, "
+        f"{n_ghl} GHL + {n_ninox} Ninox calls; lower bound {bound:.1f} s "
+        f"(GHL {ghl_bound:.1f} s, Ninox {ninox_bound:.1f} s); ratio {wall / bound:.2f}x "
+        f"(goal <= 1.1x); 429s answered by the fake {limited}, surfaced to the caller "
+        f"{len(report.errors)}"
+    )
+    world.close()
+
+
+def quiet_run_calls(contacts: int) -> tuple[int, int]:
+    world = world_with(contacts, 0, 0.0, limit=False)
+    engine = SyncEngine(
+        world.ghl_client(rate_limiting=False),
+        world.ninox_db(),
+        SQLiteStateStore(),
+        mappings=CONTACTS_ONLY,
+    )
+    engine.sync()
+    engine.sync()  # our own writes come back once and are recognised
+    world.ghl.reset_counters()
+    world.ninox.reset_counters()
+    report = engine.sync()
+    assert report.writes == 0
+    calls = len(world.ghl.requests), len(world.ninox.requests)
+    world.close()
+    return calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--from-ninox", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.005)
+    parser.add_argument("--ninox-gap", type=float, default=0.05)
+    args = parser.parse_args()
+    first_sync(args.contacts, args.from_ninox, args.latency, args.ninox_gap)
+    small, large = quiet_run_calls(args.contacts // 10), quiet_run_calls(args.contacts)
+    print(
+        f"no-change run: {small[0]} GHL + {small[1]} Ninox calls at {args.contacts // 10} "
+        f"contacts, {large[0]} GHL + {large[1]} Ninox calls at {args.contacts} "
+        f"(goal: independent of the number of records)"
+    )
+
+
+if __name__ == "__main__":
+    main()
