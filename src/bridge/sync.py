@@ -518,6 +518,11 @@ class _Pass:
                 unlinked_ghl.append((ghl_id, wire))
                 continue
             record = ninox_left.pop(link.ninox_id, None) if link.ninox_id is not None else None
+            if record is None and self._unchanged_in_ghl(mapper, link, wire):
+                # Not in this pass's Ninox change feed and GHL as last agreed: nothing to do,
+                # no need to fetch the Ninox record (re-reads from the overlap window stay free).
+                self.report.count(entity, "unchanged")
+                continue
             pairs.append(_Pair(link, wire, record))
         if unlinked_ghl:
             records = yield from self._ninox_all(table)
@@ -566,6 +571,15 @@ class _Pass:
         if ninox_writes:
             transient |= not (yield from self._apply_ninox(entity, mapper, ninox_writes))
         return not transient
+
+    @staticmethod
+    def _unchanged_in_ghl(mapper: EntityMapping, link: Link, wire: Any) -> bool:
+        if not isinstance(wire, dict) or link.state != "active" or link.ghl_digest is None:
+            return False
+        try:
+            return _digest(mapper, mapper.ghl_canonical(wire)) == link.ghl_digest
+        except MappingError:
+            return False
 
     def _ghl_parent_id(self, entity: str, pair: _Pair) -> str | None:
         if entity == "contact":
