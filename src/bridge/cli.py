@@ -959,15 +959,33 @@ def _serve(ctx: _Context) -> int:
                 ctx.out.err(
                     f"ghl-ninox serve: listening on http://{host}:{port}{config.server.path}"
                 )
+            poller = _start_poller(engine, config.server.poll_interval, ctx)
             try:
                 asgi.serve(app, host, port)
             except ImportError as exc:  # uvicorn missing: asgi's message says what to install
                 raise ConfigError(str(exc)) from None
+            finally:
+                if poller is not None:
+                    poller.stop()
         finally:
             store.close()
     finally:
         conns.close()
     return int(ExitCode.OK)
+
+
+def _start_poller(engine: Any, interval: float, ctx: _Context) -> Any:
+    """Ninox has no webhooks: a background poller runs a sync pass every ``interval`` s."""
+    from bridge.sync import SyncEngine
+    from bridge.triggers import Poller
+
+    if interval <= 0 or not isinstance(engine, SyncEngine):
+        return None
+    poller = Poller(engine, interval=interval)
+    poller.start()
+    if not ctx.out.json:
+        ctx.out.err(f"ghl-ninox serve: syncing every {interval:g} s (Ninox changes -> GHL)")
+    return poller
 
 
 def _webhook_keys(key: str | None) -> Any:

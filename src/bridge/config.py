@@ -198,11 +198,13 @@ class SyncSettings:
 
 @attrs.frozen(kw_only=True)
 class ServerSettings:
-    """``[server]``: where ``ghl-ninox serve`` listens and the webhook path."""
+    """``[server]``: where ``ghl-ninox serve`` listens, the webhook path, and how often the
+    Ninox poller runs a sync pass (seconds; 0 turns it off)."""
 
     host: str = "127.0.0.1"
     port: int = 8080
     path: str = "/webhooks/ghl"
+    poll_interval: float = 60.0
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -286,6 +288,7 @@ class Config:
                 "host": self.server.host,
                 "port": self.server.port,
                 "path": self.server.path,
+                "poll_interval": self.server.poll_interval,
             },
             "secrets": self.secrets.status(),
         }
@@ -399,7 +402,7 @@ _KEYS: Final = {
         "scan_deletes",
         "chunk_size",
     ),
-    "server": ("host", "port", "path"),
+    "server": ("host", "port", "path", "poll_interval"),
 }
 
 
@@ -675,4 +678,5 @@ class _Parser:
                 self.number(section, "server", "port", 8080, minimum=1, maximum=65535, integer=True)
             ),
             path=path,
+            poll_interval=self.number(section, "server", "poll_interval", 60.0, minimum=0),
         )

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, cast
 
+import anyio
 import attrs
 
 from _sdkcore.errors import APIError, NotFoundError
@@ -1226,7 +1228,12 @@ class _EngineBase:
 
 
 class SyncEngine(_EngineBase):
-    """Two-way sync over a :class:`~ghlsdk.GHLClient` and a Ninox database handle."""
+    """Two-way sync over a :class:`~ghlsdk.GHLClient` and a Ninox database handle.
+
+    Passes, webhook events and pollers of one engine take turns (a lock): two passes working
+    on one record at once could both create its counterpart. Across processes, use the state
+    store's run lock (the CLI does).
+    """
 
     def __init__(
         self,
@@ -1239,27 +1246,30 @@ class SyncEngine(_EngineBase):
         progress: Progress | None = None,
     ) -> None:
         self._init(ghl, ninox, store, mappings, config, progress)
+        self._turn = threading.Lock()
 
     def sync(self, *, scan_deletes: bool = False) -> RunReport:
         """One pass both ways; ``scan_deletes`` also compares every linked id with both sides."""
-        return run(self._pass("sync", scan_deletes=scan_deletes).sync(), self._clients)
+        with self._turn:
+            return run(self._pass("sync", scan_deletes=scan_deletes).sync(), self._clients)
 
     def plan(self, *, scan_deletes: bool = False) -> RunReport:
         """What :meth:`sync` would do, field by field; writes nothing (API or state)."""
-        return run(
-            self._pass("plan", dry_run=True, scan_deletes=scan_deletes).sync(), self._clients
-        )
+        program = self._pass("plan", dry_run=True, scan_deletes=scan_deletes).sync()
+        with self._turn:
+            return run(program, self._clients)
 
     def handle_ghl_event(self, event: Any) -> RunReport:
         """Reconcile the record a verified GHL webhook event names, right away."""
         args = self._event_args(event)
         if args is None:
             return RunReport(kind="event")
-        return run(self._pass("event").event(*args), self._clients)
+        with self._turn:
+            return run(self._pass("event").event(*args), self._clients)
 
 
 class AsyncSyncEngine(_EngineBase):
-    """The async twin of :class:`SyncEngine`."""
+    """The async twin of :class:`SyncEngine` (its turns are an ``anyio.Lock``)."""
 
     def __init__(
         self,
@@ -1272,19 +1282,24 @@ class AsyncSyncEngine(_EngineBase):
         progress: Progress | None = None,
     ) -> None:
         self._init(ghl, ninox, store, mappings, config, progress)
+        self._turn = anyio.Lock()
 
     async def sync(self, *, scan_deletes: bool = False) -> RunReport:
         """One pass both ways; ``scan_deletes`` also compares every linked id with both sides."""
-        return await arun(self._pass("sync", scan_deletes=scan_deletes).sync(), self._clients)
+        program = self._pass("sync", scan_deletes=scan_deletes).sync()
+        async with self._turn:
+            return await arun(program, self._clients)
 
     async def plan(self, *, scan_deletes: bool = False) -> RunReport:
         """What :meth:`sync` would do, field by field; writes nothing (API or state)."""
         program = self._pass("plan", dry_run=True, scan_deletes=scan_deletes).sync()
-        return await arun(program, self._clients)
+        async with self._turn:
+            return await arun(program, self._clients)
 
     async def handle_ghl_event(self, event: Any) -> RunReport:
         """Reconcile the record a verified GHL webhook event names, right away."""
         args = self._event_args(event)
         if args is None:
             return RunReport(kind="event")
-        return await arun(self._pass("event").event(*args), self._clients)
+        async with self._turn:
+            return await arun(self._pass("event").event(*args), self._clients)
