@@ -9,7 +9,6 @@ the shared pure code.
 
 from __future__ import annotations
 
-import contextlib
 import random
 import threading
 import time
@@ -62,7 +61,7 @@ class RequestOptions:
     extra_query: Mapping[str, Any] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)  # dict class: ~2x cheaper __init__, one per call
 class RequestSpec:
     """Everything needed to send one API request, independent of sync or async.
 
@@ -90,7 +89,7 @@ class RequestSpec:
         return attrs.evolve(self, params={**(self.params or {}), **updates})
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # dict class: cheaper __init__, one per call
 class Call(Generic[T]):
     """A request and the pure function that turns its 2xx response into the result."""
 
@@ -195,7 +194,7 @@ class HTTPConfig:
     rand: Callable[[], float] = random.random
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a dict class: its __init__ is cheaper, and one is made per attempt
 class Step:
     """What to do after one attempt: exactly one of the fields decides."""
 
@@ -214,6 +213,20 @@ class HTTPCore:
         self.auth = auth
         self.logger = get_logger(f"{config.logger_name}.http")
         self._static_headers = dict(config.headers)
+        lowered = [key.lower() for key in self._static_headers]
+        self._static_lower = frozenset(lowered)
+        # Set onto the built request (see build) only when that gives the very same bytes as
+        # httpx's merge: ASCII str names and values, no two names differing just by case.
+        plain = all(
+            isinstance(text, str) and text.isascii()
+            for item in self._static_headers.items()
+            for text in item
+        )
+        self._late_headers: tuple[tuple[str, str], ...] | None = (
+            tuple(self._static_headers.items())
+            if plain and len(self._static_lower) == len(lowered)
+            else None
+        )
 
     def build(
         self,
@@ -221,16 +234,34 @@ class HTTPCore:
         spec: RequestSpec,
         auth_headers: Mapping[str, str],
     ) -> httpx.Request:
-        headers = {**self._static_headers, **auth_headers, **(spec.headers or {})}
-        params = _clean_params(spec.params)
+        headers = dict(auth_headers)
+        if spec.headers:
+            _update_headers(headers, spec.headers)
+        # Most calls have no query and no options: skip building empty dicts for them.
+        params = _clean_params(spec.params) if spec.params else None
         opts = spec.options
         timeout: TimeoutTypes = self.config.timeout
         if opts is not None:
-            headers.update(opts.extra_headers or {})
-            params.update(_clean_params(opts.extra_query))
+            if opts.extra_headers:
+                _update_headers(headers, opts.extra_headers)
+            if opts.extra_query:
+                params = {**(params or {}), **_clean_params(opts.extra_query)}
             if not isinstance(opts.timeout, Unset):
                 timeout = opts.timeout
-        return client.build_request(
+        # httpx merges per-request headers into the client's with several scans per key and
+        # ours (Accept, User-Agent) replace its defaults: setting them on the built request
+        # costs one scan each, same names and values. When a per-call header names one of
+        # ours, merge as a dict instead (the per-call value wins, as it always did).
+        late = self._late_headers
+        if late is not None:
+            static_lower = self._static_lower
+            for key in headers:
+                if key.lower() in static_lower:
+                    late = None
+                    break
+        if late is None:
+            headers = _update_headers(dict(self._static_headers), headers)
+        request = client.build_request(
             spec.method,
             self.base_url + spec.path,
             params=params or None,
@@ -241,6 +272,11 @@ class HTTPCore:
             headers=headers,
             timeout=timeout,
         )
+        if late:
+            target = request.headers
+            for key, value in late:
+                target[key] = value
+        return request
 
     def judge(
         self,
@@ -252,10 +288,8 @@ class HTTPCore:
         may_refresh: bool,
     ) -> Step:
         """Decide the next step after one attempt; never performs I/O."""
-        policy = self.config.retry
-        if spec.options is not None and not isinstance(spec.options.max_retries, Unset):
-            policy = attrs.evolve(policy, max_retries=spec.options.max_retries)
         if isinstance(outcome, httpx.TransportError):
+            policy = self._policy(spec)
             failure, error = _classify(outcome, request)
             wait = decide(
                 policy,
@@ -271,15 +305,16 @@ class HTTPCore:
             return Step(wait=wait) if wait is not None else Step(error=error)
         response = outcome
         status = response.status_code
+        config = self.config
         self.logger.debug("%s %s -> %d (retry %d)", spec.method, spec.path, status, retry)
-        if self.config.observe is not None:
-            self.config.observe(spec, response)
+        if config.observe is not None:
+            config.observe(spec, response)
         if 200 <= status < 300:
             return Step(response=response)
         if status == 401 and may_refresh and spec.auth:
             return Step(refresh=True)
         wait = decide(
-            policy,
+            self._policy(spec),
             retry=retry,
             method=spec.method,
             idempotent=spec.idempotent,
@@ -293,6 +328,24 @@ class HTTPCore:
         return Step(
             error=errors.error_for_response(response, factory=self.config.error_factory, note=note)
         )
+
+    def _policy(self, spec: RequestSpec) -> RetryPolicy:
+        # Only needed once an attempt failed, so a success never pays for attrs.evolve.
+        policy = self.config.retry
+        if spec.options is not None and not isinstance(spec.options.max_retries, Unset):
+            policy = attrs.evolve(policy, max_retries=spec.options.max_retries)
+        return policy
+
+
+def _update_headers(target: dict[str, str], new: Mapping[str, str]) -> dict[str, str]:
+    """``target.update(new)`` by header name, ignoring case: a later ``VERSION`` replaces an
+    earlier ``Version`` instead of both being sent."""
+    for key, value in new.items():
+        lower = key.lower()
+        for old in [k for k in target if k != key and k.lower() == lower]:
+            del target[old]
+        target[key] = value
+    return target
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -390,11 +443,15 @@ class SyncHTTP:
             auth_headers = self._auth.headers() if (self._auth and spec.auth) else {}
             request = core.build(self._client, spec, auth_headers)
             outcome: httpx.Response | httpx.TransportError
-            with self._slot():
-                try:
+            slots = self._slots
+            try:
+                if slots is None:  # no cap: skip entering a null context per attempt
                     outcome = self._client.send(request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                else:
+                    with slots:
+                        outcome = self._client.send(request)
+            except httpx.TransportError as exc:
+                outcome = exc
             step = core.judge(spec, request, outcome, retry=retry, may_refresh=may_refresh)
             if step.response is not None:
                 return step.response
@@ -416,9 +473,6 @@ class SyncHTTP:
 
     def execute_raw(self, call: Call[T]) -> RawResponse[T]:
         return RawResponse(self.send(call.spec), call.parse)
-
-    def _slot(self) -> contextlib.AbstractContextManager[Any]:
-        return self._slots if self._slots is not None else contextlib.nullcontext()
 
     def close(self) -> None:
         if self._owns_client:
@@ -443,9 +497,10 @@ class _LazySemaphore:
         self._limit = limit
         self._semaphore: anyio.Semaphore | None = None
 
-    def get(self) -> contextlib.AbstractAsyncContextManager[Any]:
+    def get(self) -> anyio.Semaphore | None:
+        """The semaphore, or ``None`` when there is no cap."""
         if self._limit is None:
-            return contextlib.nullcontext()
+            return None
         if self._semaphore is None:
             self._semaphore = anyio.Semaphore(self._limit)
         return self._semaphore
@@ -496,11 +551,15 @@ class AsyncHTTP:
             auth_headers = await self._auth.aheaders() if (self._auth and spec.auth) else {}
             request = core.build(self._client, spec, auth_headers)
             outcome: httpx.Response | httpx.TransportError
-            async with self._slot():
-                try:
+            slots = self._slots.get()
+            try:
+                if slots is None:  # no cap: skip entering a null async context per attempt
                     outcome = await self._client.send(request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                else:
+                    async with slots:
+                        outcome = await self._client.send(request)
+            except httpx.TransportError as exc:
+                outcome = exc
             step = core.judge(spec, request, outcome, retry=retry, may_refresh=may_refresh)
             if step.response is not None:
                 return step.response
@@ -522,9 +581,6 @@ class AsyncHTTP:
 
     async def execute_raw(self, call: Call[T]) -> RawResponse[T]:
         return RawResponse(await self.send(call.spec), call.parse)
-
-    def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        return self._slots.get()
 
     async def aclose(self) -> None:
         if self._owns_client:

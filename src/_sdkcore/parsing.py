@@ -18,7 +18,8 @@ T = TypeVar("T")
 def json_body(response: httpx.Response, *, allow_empty: bool = False) -> Any:
     """The decoded JSON body; ``APIResponseValidationError`` if it is empty or not JSON."""
     content = response.content
-    if not content.strip():
+    # isspace() stops at the first non-blank byte; strip() would copy the whole body.
+    if not content or content.isspace():
         if allow_empty:
             return None
         raise APIResponseValidationError(

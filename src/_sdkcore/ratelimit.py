@@ -114,7 +114,11 @@ class RateLimiter:
             start = now
             # A start admitted by one window must also fit the others: iterate to agreement.
             while True:
-                later = max(b.earliest(start) for b in budgets)
+                later = start  # every earliest() is >= start: the max of them, without a genexpr
+                for b in budgets:
+                    at = b.earliest(start)
+                    if at > later:
+                        later = at
                 if later <= start:
                     break
                 start = later
@@ -132,7 +136,10 @@ class RateLimiter:
         """
         with self._lock:
             budgets = self._for(key)
-            target = min(budgets, key=lambda b: abs(b.period - period))
+            target = budgets[0]  # the first with the nearest period, as min(key=...) would pick
+            for b in budgets:
+                if abs(b.period - period) < abs(target.period - period):
+                    target = b
             target.learn(self._clock(), remaining, limit)
 
     def remaining(self, key: Hashable = None) -> int:

@@ -123,8 +123,10 @@ class RateLimitTracker:
             self._by_key[spec.rate_key] = seen
             self._last = seen
         limiter = self.limiter
+        if limiter is None:  # nothing to teach: skip parsing the numbers
+            return
         remaining = _int(values.get("remaining"))
-        if limiter is not None and remaining is not None:
+        if remaining is not None:
             interval_ms = _int(values.get("interval-milliseconds"))
             limiter.learn(
                 spec.rate_key,

@@ -454,3 +454,29 @@ async def test_async_copies_share_the_concurrency_cap(async_sleeps: AsyncSleeps)
         for client in (http, copy, http, copy):
             tg.start_soon(client.send, RequestSpec(method="GET", path="/"))
     assert peak == 1
+
+
+@pytest.mark.parametrize(
+    ("per_call", "expected"),
+    [
+        ({}, {"user-agent": "sdk/1", "accept": "application/json", "version": "v1"}),
+        ({"VERSION": "v2"}, {"user-agent": "sdk/1", "accept": "application/json", "version": "v2"}),
+        ({"accept": "text/csv"}, {"user-agent": "sdk/1", "accept": "text/csv", "version": "v1"}),
+    ],
+)
+def test_static_headers_merge_with_per_call_overrides(
+    per_call: dict[str, str], expected: dict[str, str], sleeps: Sleeps
+) -> None:
+    seen: list[httpx.Request] = []
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/h").mock(side_effect=lambda r: seen.append(r) or httpx.Response(204))
+        http = sync_http(
+            sleeps, headers={"User-Agent": "sdk/1", "Accept": "application/json", "Version": "v1"}
+        )
+        http.send(
+            RequestSpec(method="GET", path="/h", options=RequestOptions(extra_headers=per_call))
+        )
+    headers = seen[0].headers
+    for name, value in expected.items():
+        assert headers.get_list(name) == [value]  # exactly one, the right one
+    assert headers["authorization"] == f"Bearer {TOKEN}"

@@ -68,9 +68,13 @@ def _dict_hook(conv: cattrs.Converter, tp: Any) -> Any:
     value_hook = conv.get_structure_hook(value_type)
 
     def hook(data: Any, _type: Any) -> Any:
-        if not isinstance(data, Mapping):
+        # A plain dict (what json.loads gives) skips the slower ABC isinstance check.
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}: {data!r}")
-        return {str(k): value_hook(v, value_type) for k, v in data.items()}
+        out = {}  # a plain loop: cheaper than a comprehension for the usual few keys
+        for k, v in data.items():
+            out[str(k)] = value_hook(v, value_type)
+        return out
 
     return hook
 
@@ -117,6 +121,11 @@ def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, 
     else:
         ns[f"h{i}"], ns[f"t{i}"] = conv.get_structure_hook(base), base
         check = f"{var} = h{i}({var}, t{i})"
+        if isinstance(base, type) and issubclass(base, OpenEnum):
+            # Known values straight from a table; anything else (or a falsy member) through
+            # the hook, which returns the same member.
+            ns[f"e{i}"] = {member.value: member for member in base}
+            check = f"{var} = e{i}.get({var}) or h{i}({var}, t{i})"
     if field.default is None and nullable:
         # The common case: absent and null both mean None, so one lookup decides.
         lines = [f"{var} = g({key!r})"]
@@ -175,7 +184,9 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
     ]
     if has_extra:
         lines.append(
-            "extra = {} if o.keys() <= _known else {k: v for k, v in o.items() if k not in _known}"
+            # frozenset.issuperset is cheaper than comparing a keys view
+            "extra = {} if _known.issuperset(o) else "
+            "{k: v for k, v in o.items() if k not in _known}"
         )
         values.append((EXTRA_FIELD, "extra"))
     plain = (

@@ -9,6 +9,7 @@ the raw ones :class:`~_sdkcore._http.RawResponse` objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, cast
 
@@ -94,6 +95,17 @@ def _satisfies(granted: frozenset[str], needed: str) -> bool:
 
 _VERSION_HEADERS: dict[str, Mapping[str, str]] = {}
 
+# GHL ids are letters, digits, "_" and "-": such a segment passes every build_path check
+# and percent-encodes to itself, so it can be filled in directly; anything else is checked.
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _fill_path(template: str, params: Mapping[str, object]) -> str:
+    for value in params.values():
+        if type(value) is not str or _PLAIN_SEGMENT.fullmatch(value) is None:
+            return build_path(template, **params)
+    return template.format(**params)
+
 
 def _version_headers(version: str) -> Mapping[str, str]:
     headers = _VERSION_HEADERS.get(version)
@@ -149,7 +161,7 @@ class Context:
             raise MissingScopeError(op.name, op.scope, granted)
         if options is not None and not isinstance(options, RequestOptions):
             raise TypeError(f"options must be a RequestOptions, not {type(options).__name__}")
-        path = build_path(op.path, **path_params) if path_params else op.path
+        path = _fill_path(op.path, path_params) if path_params else op.path
         headers = _version_headers(self.version or op.version)
         # A per-call "version" header (any case) replaces ours instead of adding a second.
         if (
@@ -176,13 +188,15 @@ class Context:
 def envelope(response: httpx.Response, key: str, cls: type[T]) -> T:
     """``body[key]`` structured as ``cls`` (the API wraps records: ``{"contact": {...}}``)."""
     body = json_body(response)
-    if not isinstance(body, Mapping) or not isinstance(body.get(key), Mapping):
+    # json.loads gives plain dicts: test for them before the slower ABC isinstance.
+    record = body.get(key) if type(body) is dict or isinstance(body, Mapping) else None
+    if type(record) is not dict and not isinstance(record, Mapping):
         raise APIResponseValidationError(
             f"expected a JSON object with a {key!r} object in the {response.status_code} response",
             response=response,
             body=body,
         )
-    return structure(converter, body[key], cls, response)
+    return structure(converter, record, cls, response)
 
 
 def envelope_list(response: httpx.Response, key: str, cls: type[T]) -> list[T]:
