@@ -83,11 +83,10 @@ def _run(
     second = engine.sync()
     _say(out, "\n4. Second sync:")
     _say(out, _indent(second))
-    for conflict in second.conflicts:
+    if second.conflicts:
         _say(
             out,
-            f"   conflict on {conflict.item} {conflict.field}: GHL {conflict.ghl!r} vs Ninox "
-            f"{conflict.ninox!r} -> {conflict.resolution} wins (contacts: GHL is master)",
+            "   -> conflicts resolved by policy: contacts default to ghl_wins (GHL is the master)",
         )
     after = {r.fields["GHL Id"]: r.fields for r in contacts.iter()}
     ghl_now = world.ghl.contacts
