@@ -262,55 +262,23 @@ class Kind:
         return f"<Kind {self.name}>"
 
 
-class _TextKind(Kind):
-    name = "text"
-
-    def canon(self, value: Any) -> Any:
-        return canonical_text(value)
-
-
-class _NameKind(Kind):
-    name = "name"
-
-    def canon(self, value: Any) -> Any:
-        return canonical_name(value)
+def _canonical_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return canonical_text(value)
 
 
-class _EmailKind(Kind):
-    name = "email"
+def _simple_kind(kind_name: str, canon: Callable[[Any], Any]) -> Kind:
+    """A kind that only differs from :class:`Kind` by its canonical form."""
 
-    def canon(self, value: Any) -> Any:
-        return canonical_email(value)
+    class _Simple(Kind):
+        name = kind_name
 
+        def canon(self, value: Any) -> Any:
+            return canon(value)
 
-class _IdKind(Kind):
-    name = "id"
-
-    def canon(self, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return canonical_text(value)
-
-
-class _BoolKind(Kind):
-    name = "bool"
-
-    def canon(self, value: Any) -> Any:
-        return canonical_bool(value)
-
-
-class _NumberKind(Kind):
-    name = "number"
-
-    def canon(self, value: Any) -> Any:
-        return canonical_number(value)
-
-
-class _DateKind(Kind):
-    name = "date"
-
-    def canon(self, value: Any) -> Any:
-        return canonical_date(value)
+    _Simple.__qualname__ = _Simple.__name__ = f"_{kind_name.title()}Kind"
+    return _Simple()
 
 
 class PhoneKind(Kind):
@@ -396,14 +364,14 @@ class ChoiceKind(Kind):
         return self.values[caption]
 
 
-TEXT: Final[Kind] = _TextKind()
-NAME: Final[Kind] = _NameKind()
-EMAIL: Final[Kind] = _EmailKind()
+TEXT: Final[Kind] = _simple_kind("text", canonical_text)
+NAME: Final[Kind] = _simple_kind("name", canonical_name)
+EMAIL: Final[Kind] = _simple_kind("email", canonical_email)
 PHONE: Final[Kind] = PhoneKind()
-ID: Final[Kind] = _IdKind()
-BOOL: Final[Kind] = _BoolKind()
-NUMBER: Final[Kind] = _NumberKind()
-DATE: Final[Kind] = _DateKind()
+ID: Final[Kind] = _simple_kind("id", _canonical_id)
+BOOL: Final[Kind] = _simple_kind("bool", canonical_bool)
+NUMBER: Final[Kind] = _simple_kind("number", canonical_number)
+DATE: Final[Kind] = _simple_kind("date", canonical_date)
 DATETIME: Final[Kind] = DateTimeKind()
 JSON: Final[Kind] = Kind()
 

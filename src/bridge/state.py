@@ -41,7 +41,6 @@ __all__ = [
 
 SCHEMA_VERSION: Final = 1
 
-Entity = Literal["contact", "task", "note", "appointment"]
 Side = Literal["ghl", "ninox"]
 LinkState = Literal[
     "active",

@@ -31,6 +31,7 @@ import attrs
 
 from _sdkcore.errors import APIError, NotFoundError
 from _sdkcore.serde import parse_datetime
+from bridge._ghl import CHILD_RESOURCES, as_wire, list_children
 from bridge._program import Do, Program, Side, arun, run
 from bridge.conflicts import GHL_WINS, Plan, Policy, PreferNonEmpty, reconcile
 from bridge.mappers import default_mappings
@@ -38,7 +39,6 @@ from bridge.mapping import EntityMapping, MappingError, MappingSet
 from bridge.state import Cursor, Link, Op, RecordError, ReviewItem, Run, SQLiteStateStore
 from bridge.upsert import ghl_arguments
 from ghlsdk import AsyncGHLClient, GHLClient
-from ghlsdk.models import to_wire
 from ninoxsdk import AsyncDatabaseHandle, BatchWriteError, DatabaseHandle, Record, RecordWrite
 
 __all__ = [
@@ -51,9 +51,7 @@ __all__ = [
     "SyncEngine",
 ]
 
-Entity = Literal["contact", "task", "note", "appointment"]
 Progress = Callable[[int, int, str], None]
-_CHILD_RESOURCES: dict[str, str] = {"task": "tasks", "note": "notes", "appointment": "appointments"}
 _GONE: Any = object()
 
 
@@ -210,17 +208,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _digest(mapper: EntityMapping, canonical: Mapping[str, Any]) -> str:
-    return mapper.digest(canonical)
-
-
 def _op_key(*parts: Any) -> str:
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
-def _wire(item: Any) -> dict[str, Any]:
-    return dict(item) if isinstance(item, Mapping) else to_wire(item)
 
 
 @attrs.define
@@ -324,7 +314,7 @@ class _Pass:
         return self.report
 
     def _entities(self) -> list[str]:
-        return [e for e in self.mappings.entities if e in ("contact", *_CHILD_RESOURCES)]
+        return [e for e in self.mappings.entities if e in ("contact", *CHILD_RESOURCES)]
 
     def _mapper(self, entity: str) -> EntityMapping:
         mapper = self.mappings.entity(entity)
@@ -399,16 +389,16 @@ class _Pass:
                 "ghl", lambda g: g.contacts.search(filters=filters, sort=sort), collect=True
             )
         for item in items:
-            wire = _wire(item)
+            wire = as_wire(item)
             self.ghl_contacts[wire["id"]] = wire
         return dict(self.ghl_contacts)
 
     def _ghl_children(self, entity: str, contact_ids: Sequence[str]) -> Program[dict[str, Any]]:
-        resource = _CHILD_RESOURCES[entity]
+        resource = CHILD_RESOURCES[entity]
         found: dict[str, Any] = {}
         for n, contact_id in enumerate(contact_ids):
             try:
-                children = yield _ghl_list(resource, contact_id)
+                children = yield list_children(resource, contact_id)
             except NotFoundError:
                 continue  # the contact went away; its deletion is handled with contacts
             except APIError as exc:
@@ -416,7 +406,7 @@ class _Pass:
                 self._park(entity, _Pair(None, {"id": f"{resource} of {contact_id}"}), "read", exc)
                 continue
             for child in children:
-                wire = _wire(child)
+                wire = as_wire(child)
                 if not wire.get("contactId"):
                     wire["contactId"] = contact_id
                 found[wire["id"]] = wire
@@ -431,11 +421,11 @@ class _Pass:
             elif entity == "appointment" or contact_id is None:
                 return None  # not fetchable one by one: leave it to the poller
             else:
-                resource = _CHILD_RESOURCES[entity]
+                resource = CHILD_RESOURCES[entity]
                 item = yield Do("ghl", lambda g: getattr(g, resource).get(contact_id, ghl_id))
         except NotFoundError:
             return _GONE
-        wire = _wire(item)
+        wire = as_wire(item)
         if contact_id and not wire.get("contactId"):
             wire["contactId"] = contact_id
         return wire
@@ -579,7 +569,7 @@ class _Pass:
         if not isinstance(wire, dict) or link.state != "active" or link.ghl_digest is None:
             return False
         try:
-            return _digest(mapper, mapper.ghl_canonical(wire)) == link.ghl_digest
+            return mapper.digest(mapper.ghl_canonical(wire)) == link.ghl_digest
         except MappingError:
             return False
 
@@ -635,8 +625,8 @@ class _Pass:
         label = mapper.ghl_id(g)
         if (
             link is not None
-            and link.ghl_digest == _digest(mapper, cg)
-            and link.ninox_digest == _digest(mapper, cn)
+            and link.ghl_digest == mapper.digest(cg)
+            and link.ninox_digest == mapper.digest(cn)
         ):
             self.report.count(entity, "unchanged")
             return True
@@ -794,7 +784,7 @@ class _Pass:
             self._park(entity, pair, "write", exc)
             pair.write_failed = True
             return not _transient(exc)
-        readback = _wire(updated) if updated is not None else {}
+        readback = as_wire(updated) if updated is not None else {}
         if readback:
             readback.setdefault("contactId", pair.ghl.get("contactId"))
             pair.ghl = {**pair.ghl, **readback}
@@ -853,7 +843,7 @@ class _Pass:
             self.store.set_op_state(key, "failed", error=str(exc))
             self._park(entity, pair, "write", exc)
             return not _transient(exc)
-        wire = _wire(created.contact if entity == "contact" else created)
+        wire = as_wire(created.contact if entity == "contact" else created)
         if contact_id and not wire.get("contactId"):
             wire["contactId"] = contact_id
         ghl_id = wire["id"]
@@ -969,8 +959,8 @@ class _Pass:
             ghl_id=ghl.get("id", link.ghl_id if link else None),
             ninox_id=record.id if isinstance(record, Record) else (link.ninox_id if link else None),
             state="active",
-            ghl_digest=_digest(mapper, cg),
-            ninox_digest=_digest(mapper, cn),
+            ghl_digest=mapper.digest(cg),
+            ninox_digest=mapper.digest(cn),
             base=base_json,
             ghl_updated_raw=ghl.get("dateUpdated"),
             ninox_sq=record.sequence if isinstance(record, Record) else None,
@@ -1058,7 +1048,7 @@ class _Pass:
                     yield Do("ghl", lambda g: g.tags.add(link.ghl_id, [self.config.deleted_tag]))
             elif hard and entity in ("task", "note"):
                 contact_id = self._ghl_parent_id(entity, pair)
-                resource = _CHILD_RESOURCES[entity]
+                resource = CHILD_RESOURCES[entity]
                 yield Do("ghl", lambda g: getattr(g, resource).delete(contact_id, link.ghl_id))
         except NotFoundError:
             pass  # already gone on that side too
@@ -1089,7 +1079,7 @@ class _Pass:
         ghl_present: set[str] | None = None
         if entity == "contact":
             contacts = yield Do("ghl", lambda g: g.contacts.list(), collect=True)
-            ghl_present = {_wire(c)["id"] for c in contacts}
+            ghl_present = {as_wire(c)["id"] for c in contacts}
             if not ghl_present:
                 self._mass_delete(entity, len(links) + self.config.mass_delete_min + 1)
                 return
@@ -1148,15 +1138,11 @@ def _stamp(raw: Any) -> datetime | None:
         return None
 
 
-def _ghl_list(resource: str, contact_id: str) -> Do:
-    return Do("ghl", lambda g: getattr(g, resource).list(contact_id))
-
-
 def _ghl_update(entity: str, ghl_id: str, contact_id: str | None, body: Mapping[str, Any]) -> Do:
     kwargs = ghl_arguments(body)
     if entity == "contact":
         return Do("ghl", lambda g: g.contacts.update(ghl_id, **kwargs))
-    resource = _CHILD_RESOURCES[entity]
+    resource = CHILD_RESOURCES[entity]
     return Do("ghl", lambda g: getattr(g, resource).update(contact_id, ghl_id, **kwargs))
 
 
@@ -1164,7 +1150,7 @@ def _ghl_create(entity: str, contact_id: str | None, body: Mapping[str, Any]) ->
     kwargs = ghl_arguments(body)
     if entity == "contact":
         return Do("ghl", lambda g: g.contacts.upsert(**kwargs))
-    resource = _CHILD_RESOURCES[entity]
+    resource = CHILD_RESOURCES[entity]
     return Do("ghl", lambda g: getattr(g, resource).create(contact_id, **kwargs))
 
 

@@ -26,23 +26,49 @@ __all__ = ["AsyncPoller", "Poller"]
 _log = get_logger("bridge.triggers")
 
 
-def _check(interval: float, error_backoff: float) -> None:
-    if interval <= 0:
-        raise ValueError(f"interval must be > 0 seconds, got {interval!r}")
-    if error_backoff < 0:
-        raise ValueError(f"error_backoff must be >= 0 seconds, got {error_backoff!r}")
-
-
-def _scan_due(passes_done: int, every: int | None) -> bool:
-    """Whether the next pass also scans for deletions (every ``every``-th pass)."""
-    return every is not None and every > 0 and (passes_done + 1) % every == 0
-
-
 def _log_error(exc: BaseException) -> None:
     _log.warning("sync pass failed: %s: %s", type(exc).__name__, exc)
 
 
-class Poller:
+class _PollerBase:
+    """Settings and pass bookkeeping both pollers share."""
+
+    def __init__(
+        self,
+        *,
+        interval: float,
+        error_backoff: float,
+        on_report: Callable[[RunReport], Any] | None,
+        on_error: Callable[[BaseException], Any],
+        scan_deletes_every: int | None,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be > 0 seconds, got {interval!r}")
+        if error_backoff < 0:
+            raise ValueError(f"error_backoff must be >= 0 seconds, got {error_backoff!r}")
+        self.interval = interval
+        self.error_backoff = error_backoff
+        self.on_report = on_report
+        self.on_error = on_error
+        self.scan_deletes_every = scan_deletes_every
+        self.passes = 0
+
+    def _next_scan(self) -> bool:
+        """Count a pass; whether it also scans for deletions (every n-th pass)."""
+        self.passes += 1
+        every = self.scan_deletes_every
+        return every is not None and every > 0 and self.passes % every == 0
+
+    def _done(self, report: RunReport) -> RunReport:
+        if self.on_report is not None:
+            self.on_report(report)
+        return report
+
+    def _wait(self, report: RunReport | None) -> float:
+        return self.interval if report is not None else self.error_backoff
+
+
+class Poller(_PollerBase):
     """Runs ``engine.sync()`` every ``interval`` seconds in the calling thread (``run``) or a
     background thread (``start`` / ``stop``)."""
 
@@ -56,29 +82,26 @@ class Poller:
         on_error: Callable[[BaseException], Any] = _log_error,
         scan_deletes_every: int | None = None,
     ) -> None:
-        _check(interval, error_backoff)
+        super().__init__(
+            interval=interval,
+            error_backoff=error_backoff,
+            on_report=on_report,
+            on_error=on_error,
+            scan_deletes_every=scan_deletes_every,
+        )
         self.engine = engine
-        self.interval = interval
-        self.error_backoff = error_backoff
-        self.on_report = on_report
-        self.on_error = on_error
-        self.scan_deletes_every = scan_deletes_every
-        self.passes = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> RunReport | None:
         """One pass; its report, or ``None`` when it failed (``on_error`` was told)."""
-        scan = _scan_due(self.passes, self.scan_deletes_every)
-        self.passes += 1
+        scan = self._next_scan()
         try:
             report = self.engine.sync(scan_deletes=scan)
         except Exception as exc:  # a pass may fail; the poller must not
             self.on_error(exc)
             return None
-        if self.on_report is not None:
-            self.on_report(report)
-        return report
+        return self._done(report)
 
     def run(self, *, max_passes: int | None = None) -> None:
         """Poll until :meth:`stop` (or ``max_passes``), sleeping between passes."""
@@ -87,8 +110,7 @@ class Poller:
             report = self.run_once()
             if max_passes is not None and self.passes >= max_passes:
                 return
-            wait = self.interval if report is not None else self.error_backoff
-            self._stop.wait(max(0.0, wait - (time.monotonic() - started)))
+            self._stop.wait(max(0.0, self._wait(report) - (time.monotonic() - started)))
 
     def start(self) -> None:
         """Poll in a daemon thread."""
@@ -105,7 +127,7 @@ class Poller:
             self._thread.join(timeout)
 
 
-class AsyncPoller:
+class AsyncPoller(_PollerBase):
     """The async twin of :class:`Poller`: ``await poller.run()`` in a task group."""
 
     def __init__(
@@ -119,28 +141,25 @@ class AsyncPoller:
         scan_deletes_every: int | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        _check(interval, error_backoff)
+        super().__init__(
+            interval=interval,
+            error_backoff=error_backoff,
+            on_report=on_report,
+            on_error=on_error,
+            scan_deletes_every=scan_deletes_every,
+        )
         self.engine = engine
-        self.interval = interval
-        self.error_backoff = error_backoff
-        self.on_report = on_report
-        self.on_error = on_error
-        self.scan_deletes_every = scan_deletes_every
-        self.passes = 0
         self._sleep = sleep
 
     async def run_once(self) -> RunReport | None:
         """One pass; its report, or ``None`` when it failed (``on_error`` was told)."""
-        scan = _scan_due(self.passes, self.scan_deletes_every)
-        self.passes += 1
+        scan = self._next_scan()
         try:
             report = await self.engine.sync(scan_deletes=scan)
         except Exception as exc:
             self.on_error(exc)
             return None
-        if self.on_report is not None:
-            self.on_report(report)
-        return report
+        return self._done(report)
 
     async def run(self, *, max_passes: int | None = None) -> None:
         """Poll until cancelled (or ``max_passes``)."""
@@ -148,4 +167,4 @@ class AsyncPoller:
             report = await self.run_once()
             if max_passes is not None and self.passes >= max_passes:
                 return
-            await self._sleep(self.interval if report is not None else self.error_backoff)
+            await self._sleep(self._wait(report))

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import attrs
 
 from _sdkcore.errors import APIConnectionError, APIError, APIStatusError, RateLimitError
+from bridge._ghl import CHILD_RESOURCES, as_wire, get_contact, list_children
 from bridge._program import Do, Program, Side, arun, run
 from bridge.mappers import default_mappings
 from bridge.mapping import MappingError, MappingSet
 from ghlsdk import AsyncGHLClient, GHLClient
-from ghlsdk.models import CustomFieldInput, to_wire
+from ghlsdk.models import CustomFieldInput
 from ninoxsdk import AsyncDatabaseHandle, BatchWriteError, DatabaseHandle, Record, RecordWrite
 from ninoxsdk.errors import FieldMappingError
 
@@ -119,10 +120,6 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _wire(item: Any) -> dict[str, Any]:
-    return dict(item) if isinstance(item, Mapping) else to_wire(item)
-
-
 def _scan(table: str) -> Do:
     return Do("ninox", lambda db: db.table(table, typed=False).iter(), collect=True)
 
@@ -171,7 +168,7 @@ def ghl_to_ninox(
     wanted: dict[str, dict[str, Any]] = {}
     for position, item in enumerate(items):
         try:
-            wire = _wire(item)
+            wire = as_wire(item)
             wanted[mapper.ghl_id(wire)] = wire  # a later copy of the same record wins
         except (MappingError, TypeError, ValueError) as exc:
             tally.fail(f"#{position}", exc)
@@ -314,29 +311,28 @@ def _recheck_creates(
         tally.fail(ghl_id, "the create timed out twice; it will be looked up again next run")
 
 
-_CHILDREN: Final = {"task": "tasks", "note": "notes", "appointment": "appointments"}
-
-
 def read_ghl(
     mappings: MappingSet, contact_ids: Sequence[str] | None
 ) -> Program[dict[str, list[Any]]]:
     """Every mapped entity as GHL wire dicts: the contacts (all, or ``contact_ids``), then the
     tasks, notes and appointments of each (GHL lists those per contact)."""
     if contact_ids is None:
-        contacts = [_wire(c) for c in (yield Do("ghl", lambda g: g.contacts.list(), collect=True))]
+        contacts = [
+            as_wire(c) for c in (yield Do("ghl", lambda g: g.contacts.list(), collect=True))
+        ]
     else:
         contacts = []
         for cid in contact_ids:
-            contacts.append(_wire((yield _ghl_get(cid))))
+            contacts.append(as_wire((yield get_contact(cid))))
     found: dict[str, list[Any]] = {"contact": contacts}
     for entity in mappings.entities:
-        resource = _CHILDREN.get(entity)
+        resource = CHILD_RESOURCES.get(entity)
         if resource is None:
             continue
         items: list[Any] = []
         for contact in contacts:
-            for child in (yield _ghl_children(resource, contact["id"])):
-                wire = _wire(child)
+            for child in (yield list_children(resource, contact["id"])):
+                wire = as_wire(child)
                 if not wire.get("contactId"):
                     wire["contactId"] = contact["id"]
                 items.append(wire)
@@ -354,14 +350,6 @@ def import_ghl(
         if entity in found:
             reports[entity] = yield from ghl_to_ninox(mappings, entity, found[entity], chunk_size)
     return reports
-
-
-def _ghl_get(contact_id: str) -> Do:
-    return Do("ghl", lambda ghl: ghl.contacts.get(contact_id))
-
-
-def _ghl_children(resource: str, contact_id: str) -> Do:
-    return Do("ghl", lambda ghl: getattr(ghl, resource).list(contact_id))
 
 
 # -- Ninox → GHL -------------------------------------------------------------------------------
@@ -419,7 +407,7 @@ def ninox_to_ghl(
         for record in records:
             tally.fail(str(record.id), f"could not list the GHL contacts: {_reason(exc)}")
         return tally.report("contact", "ninox_to_ghl")
-    current = {wire["id"]: wire for wire in map(_wire, listing)}
+    current = {wire["id"]: wire for wire in map(as_wire, listing)}
     write_back: list[RecordWrite] = []
     back_ids: list[str] = []
     for record in records:
