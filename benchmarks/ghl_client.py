@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _timing import acompare, compare
 from pydantic import BaseModel, ConfigDict, Field
 
 from ghlsdk import AsyncGHLClient, Contact, GHLClient, RateLimiter, Window
@@ -131,42 +130,6 @@ class PContact(BaseModel):
     keyword: str | None = None
     ssn: str | None = None
     visitor_id: str | None = Field(None, alias="visitorId")
-
-
-# ---------------------------------------------------------------- timing
-# The machine may be busy: A and B run in alternating short rounds and each keeps its best
-# round, timed in CPU time of this thread (time spent descheduled is not counted), so both
-# see the same conditions.
-_clock = time.thread_time
-
-
-def compare(
-    a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int
-) -> tuple[float, float]:
-    """Best seconds per call of ``a`` and of ``b``."""
-    a(), b()
-    best = [float("inf"), float("inf")]
-    for _ in range(rounds):
-        for i, fn in enumerate((a, b)):
-            start = _clock()
-            for _ in range(number):
-                fn()
-            best[i] = min(best[i], (_clock() - start) / number)
-    return best[0], best[1]
-
-
-async def acompare(
-    a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int
-) -> tuple[float, float]:
-    await a(), await b()
-    best = [float("inf"), float("inf")]
-    for _ in range(rounds):
-        for i, fn in enumerate((a, b)):
-            start = _clock()
-            for _ in range(number):
-                await fn()
-            best[i] = min(best[i], (_clock() - start) / number)
-    return best[0], best[1]
 
 
 def main() -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 import httpx
+from _timing import acompare, compare
 
 from _sdkcore import AsyncHTTP, Call, HTTPConfig, RequestSpec, StaticAuth, SyncHTTP
 from _sdkcore.parsing import json_body, structure
@@ -58,41 +57,6 @@ def handler(request: httpx.Request) -> httpx.Response:
 
 def parse(response: httpx.Response) -> Contact:
     return structure(CONVERTER, json_body(response)["contact"], Contact, response)
-
-
-# The machine may be shared: both sides run in alternating short rounds, each keeps its best
-# round, and rounds are timed in CPU time of this thread (time spent descheduled is not
-# counted), so both see the same conditions.
-_clock = time.thread_time
-
-
-def compare(
-    a: Callable[[], object], b: Callable[[], object], number: int, rounds: int
-) -> tuple[float, float]:
-    """Best seconds per call of ``a`` and of ``b``."""
-    a(), b()
-    best = [float("inf"), float("inf")]
-    for _ in range(rounds):
-        for i, fn in enumerate((a, b)):
-            start = _clock()
-            for _ in range(number):
-                fn()
-            best[i] = min(best[i], (_clock() - start) / number)
-    return best[0], best[1]
-
-
-async def acompare(
-    a: Callable[[], Any], b: Callable[[], Any], number: int, rounds: int
-) -> tuple[float, float]:
-    await a(), await b()
-    best = [float("inf"), float("inf")]
-    for _ in range(rounds):
-        for i, fn in enumerate((a, b)):
-            start = _clock()
-            for _ in range(number):
-                await fn()
-            best[i] = min(best[i], (_clock() - start) / number)
-    return best[0], best[1]
 
 
 def main(number: int = 200, rounds: int = 25) -> None:
