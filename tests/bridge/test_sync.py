@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from bridge.conflicts import GHL_WINS, MANUAL, NINOX_WINS, PREFER_NON_EMPTY, FieldConflict, Newest
+from bridge.conflicts import GHL_WINS, MANUAL, NINOX_WINS, PREFER_NON_EMPTY, Newest
 from bridge.state import SQLiteStateStore
 from bridge.sync import AsyncSyncEngine, SyncConfig, SyncEngine
 from bridge.testing import FakeWorld
+from ghlsdk.testing import FakeClock
 from ghlsdk.webhooks import parse_event
 
 
@@ -116,20 +117,29 @@ def test_conflict_policies(
     assert before != "Ghl"
 
 
-def test_newest_policy_uses_record_times_with_tolerance(world: FakeWorld) -> None:
+@pytest.mark.parametrize(
+    ("ghl_clock", "winner"),
+    [
+        # FakeNinox stamps records with the real time; FakeGHL follows the clock we give it.
+        (datetime(2020, 1, 1, tzinfo=timezone.utc), "ninox"),
+        (datetime.now(timezone.utc) + timedelta(days=365), "ghl"),
+    ],
+)
+def test_newest_policy_uses_record_times_with_tolerance(ghl_clock: datetime, winner: str) -> None:
+    world = FakeWorld(ghl_options={"clock": FakeClock(ghl_clock)})
     [cid] = world.seed_ghl(1, tasks=0, notes=0, appointments=0)
-    policy = Newest(tolerance=timedelta(seconds=0), tie_breaker="manual")
+    policy = Newest(tolerance=timedelta(minutes=5), tie_breaker="manual")
     engine = engine_for(world, policies={"contact": {"email": policy}})
     engine.sync()
-    edit_ninox(world, cid, {"Email": "ninox@example.com"})
-    world.ghl.clock.advance(3600) if hasattr(world.ghl.clock, "advance") else None
-    world.ghl.edit_contact(cid, email="ghl-later@example.com")
+    world.ghl.edit_contact(cid, email="from-ghl@example.com")
+    edit_ninox(world, cid, {"Email": "from-ninox@example.com"})
     report = engine.sync()
     [conflict] = report.conflicts
-    assert conflict.resolution in ("ghl", "ninox")
-    winner = ninox_contacts(world)[cid]["fields"]["Email"]
-    assert world.ghl.contacts[cid]["email"] == winner
-    assert FieldConflict  # policy objects are plain callables over FieldConflict
+    assert conflict.resolution == winner
+    expected = f"from-{winner}@example.com"
+    assert world.ghl.contacts[cid]["email"] == expected
+    assert ninox_contacts(world)[cid]["fields"]["Email"] == expected
+    world.close()
 
 
 def test_plan_writes_nothing_and_shows_field_changes(world: FakeWorld) -> None:
