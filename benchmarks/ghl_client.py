@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ghlsdk import AsyncGHLClient, Contact, GHLClient, RateLimiter, Window
 from ghlsdk.models import converter
 
-SPEC = Path(__file__).resolve().parents[1] / ".." / "shared" / "specs" / "ghl" / "apps"
+# The official contacts.json, copied into the repository (tests/fixtures/README.md).
+SPEC = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ghl" / "apps"
 BASE = "https://services.leadconnectorhq.com"
 
 

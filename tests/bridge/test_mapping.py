@@ -50,7 +50,7 @@ from bridge.mapping import (
     split_full_name,
 )
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "ghl"
+SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "ghl"
 MAPPINGS = default_mappings(phone=PhoneNormalizer(backend="simple"))
 CONTACTS = MAPPINGS.entity("contact")
 TASKS = MAPPINGS.entity("task")

@@ -14,7 +14,7 @@ from .test_fake_support import Api, api, clock, fake, new_contact
 
 __all__ = ["api", "clock", "fake"]  # fixtures used by this module
 
-WEBHOOK_DIR = Path(__file__).resolve().parents[3] / "shared" / "specs" / "ghl" / "webhooks"
+WEBHOOK_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "ghl" / "webhooks"
 DELIVERY_KEYS = {"webhookId", "timestamp"}
 
 

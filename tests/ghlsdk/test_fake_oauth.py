@@ -16,7 +16,7 @@ from .test_fake_support import Api, api, clock, fake
 
 __all__ = ["api", "clock", "fake"]  # fixtures used by this module
 
-OAUTH_SPEC = Path(__file__).resolve().parents[3] / "shared/specs/ghl/apps/oauth.json"
+OAUTH_SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "ghl" / "apps" / "oauth.json"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

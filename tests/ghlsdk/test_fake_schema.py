@@ -17,8 +17,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from ghlsdk.testing import BASE_URL, OPERATIONS, FakeClock, FakeGHL, _schema
 from ghlsdk.testing._fake import _ROUTES
 
-# The official OpenAPI files live beside the repository, in ../shared/specs/ghl/apps.
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "specs" / "ghl" / "apps"
+# Copies of the official OpenAPI files (tests/fixtures/README.md says where they came from).
+SPEC_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "ghl" / "apps"
 SPEC_PATH = SPEC_DIR / "contacts.json"
 OAUTH_SPEC: dict[str, Any] = json.loads((SPEC_DIR / "oauth.json").read_text())
 #: OAuth operations the fake serves (installedLocations is not served).

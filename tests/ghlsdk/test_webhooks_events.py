@@ -31,8 +31,8 @@ from ghlsdk.webhooks import (
     parse_event,
 )
 
-# The repo is /work/main; in CI a copy of shared/ sits beside the clone.
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "ghl" / "webhooks"
+# Official webhook examples and schemas, copied into the repository (tests/fixtures/README.md).
+SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "ghl" / "webhooks"
 
 #: File stem -> event class. The docs' AppointmentUpdate/Delete examples carry
 #: "type": "AppointmentCreate" (a documented docs error, REFERENCE §9.2): the body's type wins.
