@@ -4,10 +4,14 @@ An endpoint supplies a pure ``parse_page(spec, response) -> Page`` that returns 
 the request for the next page (or ``None``). Every page is fetched through the client's normal
 send path, so retries, rate limits and auth refresh apply per page. A pager stops, with a
 warning, when the next page's cursor repeats one already fetched, instead of looping forever.
+
+The warning goes to the logger of the SDK that sent the request (``ghlsdk.pagination``,
+``ninoxsdk.pagination``): the core has no logger name of its own.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Sequence
 from typing import Generic, TypeVar
 
@@ -17,11 +21,14 @@ import httpx
 from _sdkcore._http import AsyncHTTP, RequestSpec, SyncHTTP
 from _sdkcore.logging import get_logger
 
-__all__ = ["AsyncPager", "Page", "SyncPager"]
+__all__ = ["AsyncPager", "Page", "SyncPager", "pagination_logger"]
 
 T = TypeVar("T")
 
-_log = get_logger("sdkcore.pagination")
+
+def pagination_logger(http: SyncHTTP | AsyncHTTP) -> logging.Logger:
+    """The logger pagination warnings go to: ``<the client's logger name>.pagination``."""
+    return get_logger(f"{http.core.config.logger_name}.pagination")
 
 
 @attrs.frozen
@@ -42,9 +49,12 @@ ParsePage = Callable[[RequestSpec, httpx.Response], Page[T]]
 class _Walk(Generic[T]):
     """The pure bookkeeping both pagers share: what to fetch next and when to stop."""
 
-    def __init__(self, first: RequestSpec, parse_page: ParsePage[T]) -> None:
+    def __init__(
+        self, first: RequestSpec, parse_page: ParsePage[T], http: SyncHTTP | AsyncHTTP
+    ) -> None:
         self.next: RequestSpec | None = first
         self.parse_page = parse_page
+        self.http = http  # names the logger, looked up only when there is something to say
         self.seen: set[Hashable] = set()
 
     def advance(self, spec: RequestSpec, response: httpx.Response) -> Page[T]:
@@ -53,7 +63,7 @@ class _Walk(Generic[T]):
         if page.next is not None:
             cursor = page.cursor if page.cursor is not None else _cursor_of(page.next)
             if cursor in self.seen:
-                _log.warning(
+                pagination_logger(self.http).warning(
                     "%s %s: the server returned cursor %r again; stopping to avoid a loop",
                     spec.method,
                     spec.path,
@@ -78,7 +88,7 @@ class SyncPager(Generic[T]):
         self._parse_page = parse_page
 
     def iter_pages(self) -> Iterator[Page[T]]:
-        walk = _Walk(self._first, self._parse_page)
+        walk = _Walk(self._first, self._parse_page, self._http)
         while walk.next is not None:
             spec = walk.next
             yield walk.advance(spec, self._http.send(spec))
@@ -109,7 +119,7 @@ class AsyncPager(Generic[T]):
         self._parse_page = parse_page
 
     async def iter_pages(self) -> AsyncIterator[Page[T]]:
-        walk = _Walk(self._first, self._parse_page)
+        walk = _Walk(self._first, self._parse_page, self._http)
         while walk.next is not None:
             spec = walk.next
             yield walk.advance(spec, await self._http.send(spec))
