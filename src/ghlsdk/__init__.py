@@ -12,6 +12,7 @@ with GHLClient(token="pit-...", location_id="ve9EPM428h8vShlRW1KT") as ghl:
 
 from _sdkcore._http import RawResponse, RequestOptions
 from _sdkcore.pagination import AsyncPager, Page, SyncPager
+from _sdkcore.paths import validate_base_url
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import UNSET, Unset
@@ -118,4 +119,5 @@ __all__ = [
     "UpsertResult",
     "Window",
     "to_wire",
+    "validate_base_url",
 ]
