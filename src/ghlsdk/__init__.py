@@ -121,3 +121,17 @@ __all__ = [
     "to_wire",
     "validate_base_url",
 ]
+
+
+def _installed_version() -> str:
+    """The version of the installed ``ghl-ninox`` distribution (pyproject.toml is its one
+    source); ``"0+unknown"`` when the sources are imported without being installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ghl-ninox")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__: str = _installed_version()
