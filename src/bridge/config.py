@@ -8,24 +8,30 @@ directory) holds ids, hosts, paths and sync policies. Secrets never go in it: a 
 >>> cfg = load_config("ghl-ninox.toml")            # doctest: +SKIP
 >>> cfg.ninox.team_id, cfg.sync.deletes, cfg.secrets.status()   # doctest: +SKIP
 
-Every problem is a :class:`ConfigError` naming the file, the key and what to write instead.
-Relative paths in the file (``[state] path``, ``[ghl] token_store``) are relative to the file.
+A file with problems raises one :class:`ConfigError` listing every problem, each naming the
+file, the key and what to write instead. ``ghl-ninox init`` writes a commented sample
+(:func:`sample_config`). Relative paths in the file (``[state] path``, ``[ghl] token_store``)
+are relative to the file.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.resources
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
 from bridge.conflicts import GHL_WINS, MANUAL, NINOX_WINS, PREFER_NON_EMPTY, Newest, Policy
+from ghlsdk import validate_base_url
+
+_T = TypeVar("_T")
 
 
 def _toml_module() -> Any:
@@ -54,6 +60,7 @@ __all__ = [
     "find_config",
     "load_config",
     "parse_config",
+    "sample_config",
 ]
 
 #: Environment variable naming the configuration file.
@@ -94,16 +101,41 @@ _SECRET_KEYS: Final = {
 
 class ConfigError(ValueError):
     """The configuration cannot be used. ``path`` is the file (if any), ``key`` the dotted
-    key at fault (if any); the message says what to fix. Never contains a secret value."""
+    key at fault (if any); the message says what to fix. Never contains a secret value.
 
-    def __init__(self, message: str, *, path: Path | None = None, key: str | None = None):
+    The checker reports every problem of a file at once: ``errors`` holds one
+    ``ConfigError`` per problem (just this one when there is one), and the message lists them
+    all. ``key`` is then the first problem's key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        key: str | None = None,
+        errors: Sequence[ConfigError] = (),
+    ):
         self.path = path
         self.key = key
         self.problem = message
+        self.errors: tuple[ConfigError, ...] = tuple(errors) or (self,)
         where = str(path) if path is not None else "configuration"
+        if errors:
+            super().__init__(f"{where}: {message}")
+            return
         if key is not None:
             where += f": {key}"
         super().__init__(f"{where}: {message}")
+
+    @classmethod
+    def combine(cls, errors: Sequence[ConfigError], *, path: Path | None) -> ConfigError:
+        """One error for several problems (the single problem itself when there is one)."""
+        if len(errors) == 1:
+            return errors[0]
+        lines = [f"{len(errors)} problems:"]
+        for e in errors:
+            lines.append(f"  - {e.key}: {e.problem}" if e.key else f"  - {e.problem}")
+        return cls("\n".join(lines), path=path, key=errors[0].key, errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,11 +369,21 @@ def find_config(
         chosen = base / chosen
     if not chosen.is_file():
         raise ConfigError(
-            f"no such file ({how}). Create it (see docs/bridge/cli.md for an example), pass "
-            f"--config PATH, or set {CONFIG_ENV}.",
+            f"no such file ({how}). Create one with `ghl-ninox init` (a commented sample), "
+            f"pass --config PATH, or set {CONFIG_ENV}.",
             path=chosen,
         )
     return chosen
+
+
+def sample_config() -> str:
+    """The commented sample configuration ``ghl-ninox init`` writes (shipped in the package
+    as ``bridge/sample_config.toml``; it parses, with placeholder ids)."""
+    return (
+        importlib.resources.files("bridge")
+        .joinpath("sample_config.toml")
+        .read_text(encoding="utf-8")
+    )
 
 
 def load_config(
@@ -412,6 +454,11 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 
 class _Parser:
+    """Reads the TOML data into a :class:`Config`, collecting every problem on the way.
+
+    Each getter raises :class:`ConfigError`; :meth:`attempt` records it and goes on with a
+    placeholder, so one run of the checker reports every mistake in the file."""
+
     def __init__(self, path: Path | None, fields: Mapping[str, Iterable[str]] | None) -> None:
         self.path = path
         self.base = path.parent if path is not None else Path.cwd()
@@ -421,28 +468,46 @@ class _Parser:
             mappings = default_mappings()
             fields = {e: [f.name for f in mappings.entity(e).fields] for e in mappings.entities}
         self.fields = {entity: tuple(names) for entity, names in fields.items()}
+        self.errors: list[ConfigError] = []
+        # Keys whose absence is already explained (a broken section, a key outside its
+        # section): "is required" would only repeat the problem.
+        self.explained: set[str] = set()
 
     def error(self, key: str | None, message: str) -> ConfigError:
         return ConfigError(message, path=self.path, key=key)
 
+    def report(self, key: str | None, message: str) -> None:
+        self.errors.append(self.error(key, message))
+
+    def attempt(self, get: Callable[[], _T], placeholder: _T) -> _T:
+        """``get()``, or ``placeholder`` after recording the problem it raised."""
+        try:
+            return get()
+        except ConfigError as exc:
+            self.errors.append(exc)
+            return placeholder
+
     def config(self, data: Mapping[str, Any], secrets: Secrets) -> Config:
         self.refuse_secrets(data, "")
         for name, value in data.items():
-            if name not in _SECTIONS and not isinstance(value, Mapping):
-                homes = [f"[{sec}]" for sec, keys in _KEYS.items() if name in keys]
-                raise self.error(
+            if name in _SECTIONS or str(name).lower() in _SECRET_KEYS:
+                continue
+            if not isinstance(value, Mapping):
+                homes = [sec for sec, keys in _KEYS.items() if name in keys]
+                self.explained.update(f"{sec}.{name}" for sec in homes)
+                self.report(
                     name,
                     "is outside any section: move it under "
-                    + (" or ".join(homes) if homes else "the right [section]"),
+                    + (" or ".join(f"[{h}]" for h in homes) if homes else "the right [section]"),
                 )
-            if name not in _SECTIONS:
-                raise self.error(
+            else:
+                self.report(
                     f"[{name}]",
                     f"unknown section{_suggest(name, _SECTIONS)}; sections are "
                     + ", ".join(f"[{s}]" for s in _SECTIONS),
                 )
         sections = {name: self.section(data, name) for name in _SECTIONS}
-        return Config(
+        config = Config(
             source=self.path,
             ghl=self.ghl(sections["ghl"]),
             ninox=self.ninox(sections["ninox"]),
@@ -451,6 +516,9 @@ class _Parser:
             server=self.server(sections["server"]),
             secrets=secrets,
         )
+        if self.errors:
+            raise ConfigError.combine(self.errors, path=self.path)
+        return config
 
     def refuse_secrets(self, data: Mapping[str, Any], prefix: str) -> None:
         for key, value in data.items():
@@ -461,7 +529,7 @@ class _Parser:
                 self.refuse_secrets(value, f"{dotted}.")
             elif str(key).lower() in _SECRET_KEYS:
                 var = _SECRET_KEYS[str(key).lower()]
-                raise self.error(
+                self.report(
                     dotted,
                     f"secrets must not be stored in the configuration file; remove this key and "
                     f"set the environment variable {var} instead",
@@ -470,24 +538,33 @@ class _Parser:
     def section(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
         if not isinstance(value, Mapping):
-            raise self.error(name, f"must be a table: write [{name}] on its own line")
-        for key in value:
-            if key not in _KEYS[name]:
-                raise self.error(
+            self.report(name, f"must be a table: write [{name}] on its own line")
+            self.explained.update(f"{name}.{key}" for key in _KEYS[name])
+            return {}
+        known: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _KEYS[name]:
+                known[key] = item
+            elif str(key).lower() not in _SECRET_KEYS:  # those are reported already
+                # A misspelt key explains why the key it stands for is missing.
+                self.explained.update(
+                    f"{name}.{close}" for close in difflib.get_close_matches(key, _KEYS[name], n=1)
+                )
+                self.report(
                     f"{name}.{key}",
                     f"unknown key{_suggest(key, _KEYS[name])}; [{name}] takes "
                     + ", ".join(_KEYS[name]),
                 )
-        return dict(value)
+        return known
 
-    # -- typed getters --------------------------------------------------------------------
+    # -- typed getters (each raises ConfigError) ------------------------------------------
 
     def text(
         self, section: Mapping[str, Any], name: str, key: str, *, required: bool = False
     ) -> str | None:
         dotted = f"{name}.{key}"
         if key not in section:
-            if required:
+            if required and dotted not in self.explained:
                 raise self.error(dotted, f'is required: add {key} = "..." under [{name}]')
             return None
         value = section[key]
@@ -498,9 +575,8 @@ class _Parser:
         return value
 
     def required_text(self, section: Mapping[str, Any], name: str, key: str) -> str:
-        value = self.text(section, name, key, required=True)
-        assert value is not None  # required=True raised otherwise
-        return value
+        # A placeholder when the problem is explained elsewhere (the config is refused anyway).
+        return self.text(section, name, key, required=True) or ""
 
     def number(
         self,
@@ -536,8 +612,6 @@ class _Parser:
         value = self.text(section, name, key)
         if value is None:
             return None
-        from _sdkcore.paths import validate_base_url
-
         try:
             validate_base_url(value)
         except ValueError as exc:
@@ -548,41 +622,44 @@ class _Parser:
         expanded = Path(value).expanduser()
         return expanded if expanded.is_absolute() else self.base / expanded
 
-    # -- sections ---------------------------------------------------------------------------
+    # -- sections (each records its problems and goes on) ----------------------------------
 
     def ghl(self, section: Mapping[str, Any]) -> GHLSettings:
-        store = self.text(section, "ghl", "token_store")
+        store = self.attempt(lambda: self.text(section, "ghl", "token_store"), None)
         return GHLSettings(
-            location_id=self.required_text(section, "ghl", "location_id"),
-            base_url=self.url(section, "ghl", "base_url") or GHL_DEFAULT_BASE_URL,
+            location_id=self.attempt(lambda: self.required_text(section, "ghl", "location_id"), ""),
+            base_url=self.attempt(lambda: self.url(section, "ghl", "base_url"), None)
+            or GHL_DEFAULT_BASE_URL,
             token_store=None if store is None else self.file_path(store),
         )
 
     def ninox(self, section: Mapping[str, Any]) -> NinoxSettings:
         hosts = [k for k in ("base_url", "private_cloud", "on_premise") if k in section]
         if len(hosts) > 1:
-            raise self.error(
+            self.report(
                 f"ninox.{hosts[1]}",
                 f"set only one of base_url, private_cloud, on_premise (found {', '.join(hosts)})",
             )
-        private = self.text(section, "ninox", "private_cloud")
+        private = self.attempt(lambda: self.text(section, "ninox", "private_cloud"), None)
         if private is not None and ("." in private or "/" in private):
-            raise self.error(
+            self.report(
                 "ninox.private_cloud",
                 "is the team's sub-domain only (e.g. 'acme' for https://acme.ninoxdb.de); "
                 "for a full URL use base_url or on_premise",
             )
         return NinoxSettings(
-            team_id=self.required_text(section, "ninox", "team_id"),
-            database_id=self.required_text(section, "ninox", "database_id"),
-            base_url=self.url(section, "ninox", "base_url"),
+            team_id=self.attempt(lambda: self.required_text(section, "ninox", "team_id"), ""),
+            database_id=self.attempt(
+                lambda: self.required_text(section, "ninox", "database_id"), ""
+            ),
+            base_url=self.attempt(lambda: self.url(section, "ninox", "base_url"), None),
             private_cloud=private,
-            on_premise=self.url(section, "ninox", "on_premise"),
+            on_premise=self.attempt(lambda: self.url(section, "ninox", "on_premise"), None),
         )
 
     def state(self, section: Mapping[str, Any]) -> StateSettings:
-        path = self.text(section, "state", "path") or "ghl-ninox-state.sqlite3"
-        return StateSettings(path=self.file_path(path))
+        path = self.attempt(lambda: self.text(section, "state", "path"), None)
+        return StateSettings(path=self.file_path(path or "ghl-ninox-state.sqlite3"))
 
     def policy_name(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or value not in POLICY_NAMES:
@@ -595,33 +672,51 @@ class _Parser:
 
     def policies(self, raw: Any) -> dict[str, str]:
         if not isinstance(raw, Mapping):
-            raise self.error(
+            self.report(
                 "sync.policies",
                 'must be a table, e.g. [sync.policies] contact = "ghl_wins"',
             )
+            return {}
         out: dict[str, str] = {}
         for key, value in raw.items():
             entity, _, field = str(key).partition(".")
             dotted = f"sync.policies.{key}"
             if entity not in ENTITIES:
-                raise self.error(
+                self.report(
                     dotted,
                     f"unknown entity {entity!r}{_suggest(entity, ENTITIES)}; "
                     f"entities are {', '.join(ENTITIES)}",
                 )
+                continue
             if isinstance(value, Mapping):
                 if field:
-                    raise self.error(dotted, "a field's policy must be a string")
+                    self.report(dotted, "a field's policy must be a string")
+                    continue
                 for sub, name in value.items():
                     target = entity if sub == "default" else f"{entity}.{sub}"
-                    self.check_field(f"{dotted}.{sub}", entity, "" if sub == "default" else sub)
-                    out[target] = self.policy_name(f"{dotted}.{sub}", name)
+                    self.entry(
+                        out,
+                        target,
+                        f"{dotted}.{sub}",
+                        entity,
+                        "" if sub == "default" else sub,
+                        name,
+                    )
                 continue
-            self.check_field(dotted, entity, field)
-            out[str(key)] = self.policy_name(dotted, value)
+            self.entry(out, str(key), dotted, entity, field, value)
         return out
 
-    def check_field(self, dotted: str, entity: str, field: str) -> None:
+    def entry(
+        self, out: dict[str, str], target: str, dotted: str, entity: str, field: str, value: Any
+    ) -> None:
+        """One ``[sync.policies]`` entry into ``out``, or its problems into the report."""
+        known = self.attempt(lambda: self.check_field(dotted, entity, field), False)
+        name = self.attempt(lambda: self.policy_name(dotted, value), None)
+        if known and name is not None:
+            out[target] = name
+
+    def check_field(self, dotted: str, entity: str, field: str) -> bool:
+        """True when ``field`` is one of the entity's (or empty: the whole entity)."""
         known = self.fields.get(entity, ())
         if field and field not in known:
             raise self.error(
@@ -629,54 +724,57 @@ class _Parser:
                 f"{entity} has no field {field!r}{_suggest(field, known)}; its fields are "
                 + ", ".join(known),
             )
+        return True
 
     def sync(self, section: Mapping[str, Any]) -> SyncSettings:
         deletes = section.get("deletes", "soft")
         if deletes not in ("soft", "hard"):
-            raise self.error(
+            self.report(
                 "sync.deletes",
                 f'must be "soft" (flag the other side) or "hard" (remove it), got {deletes!r}',
             )
+            deletes = "soft"
         default = section.get("default_policy")
+
+        def number(key: str, fallback: float, **limits: Any) -> float:
+            return self.attempt(
+                lambda: self.number(section, "sync", key, fallback, **limits), fallback
+            )
+
         return SyncSettings(
             policies=self.policies(section.get("policies", {})),
             default_policy=None
             if default is None
-            else self.policy_name("sync.default_policy", default),
-            newest_tolerance_seconds=self.number(
-                section, "sync", "newest_tolerance_seconds", 300.0, minimum=0
-            ),
-            overlap_minutes=self.number(
-                section, "sync", "overlap_minutes", 5.0, minimum=0, maximum=24 * 60
-            ),
+            else self.attempt(lambda: self.policy_name("sync.default_policy", default), None),
+            newest_tolerance_seconds=number("newest_tolerance_seconds", 300.0, minimum=0),
+            overlap_minutes=number("overlap_minutes", 5.0, minimum=0, maximum=24 * 60),
             deletes=deletes,
-            deleted_tag=self.text(section, "sync", "deleted_tag") or "deleted in ninox",
-            ninox_deleted_field=self.text(section, "sync", "ninox_deleted_field"),
-            mass_delete_min=int(
-                self.number(section, "sync", "mass_delete_min", 10, minimum=0, integer=True)
+            deleted_tag=self.attempt(lambda: self.text(section, "sync", "deleted_tag"), None)
+            or "deleted in ninox",
+            ninox_deleted_field=self.attempt(
+                lambda: self.text(section, "sync", "ninox_deleted_field"), None
             ),
-            mass_delete_fraction=self.number(
-                section, "sync", "mass_delete_fraction", 0.2, minimum=0, maximum=1
-            ),
-            scan_deletes=self.flag(section, "sync", "scan_deletes"),
+            mass_delete_min=int(number("mass_delete_min", 10, minimum=0, integer=True)),
+            mass_delete_fraction=number("mass_delete_fraction", 0.2, minimum=0, maximum=1),
+            scan_deletes=self.attempt(lambda: self.flag(section, "sync", "scan_deletes"), False),
             chunk_size=None
             if "chunk_size" not in section
-            else int(
-                self.number(
-                    section, "sync", "chunk_size", 100, minimum=1, maximum=1000, integer=True
-                )
-            ),
+            else int(number("chunk_size", 100, minimum=1, maximum=1000, integer=True)),
         )
 
     def server(self, section: Mapping[str, Any]) -> ServerSettings:
-        path = self.text(section, "server", "path") or "/webhooks/ghl"
+        path = self.attempt(lambda: self.text(section, "server", "path"), None) or "/webhooks/ghl"
         if not path.startswith("/"):
-            raise self.error("server.path", f'must start with "/", e.g. "/{path}"')
+            self.report("server.path", f'must start with "/", e.g. "/{path}"')
+
+        def number(key: str, fallback: float, **limits: Any) -> float:
+            return self.attempt(
+                lambda: self.number(section, "server", key, fallback, **limits), fallback
+            )
+
         return ServerSettings(
-            host=self.text(section, "server", "host") or "127.0.0.1",
-            port=int(
-                self.number(section, "server", "port", 8080, minimum=1, maximum=65535, integer=True)
-            ),
+            host=self.attempt(lambda: self.text(section, "server", "host"), None) or "127.0.0.1",
+            port=int(number("port", 8080, minimum=1, maximum=65535, integer=True)),
             path=path,
-            poll_interval=self.number(section, "server", "poll_interval", 60.0, minimum=0),
+            poll_interval=number("poll_interval", 60.0, minimum=0),
         )

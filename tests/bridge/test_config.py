@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config import (
+    _KEYS,
     CONFIG_ENV,
     Config,
     ConfigError,
@@ -13,6 +14,7 @@ from bridge.config import (
     find_config,
     load_config,
     parse_config,
+    sample_config,
 )
 from bridge.conflicts import GHL_WINS, MANUAL, NINOX_WINS, PREFER_NON_EMPTY, Newest
 
@@ -300,3 +302,52 @@ def test_custom_mapping_fields_are_accepted() -> None:
     text = MINIMAL + '[sync.policies]\n"contact.vip" = "ninox_wins"\n'
     cfg = parse_config(text, environ={}, fields={"contact": ["vip"]})
     assert cfg.sync.policies == {"contact.vip": "ninox_wins"}
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = (
+        MINIMAL.replace("location_id", "locaton_id").replace("team_id", "teem_id")
+        + '[sync]\ndeletes = "purge"\noverlap_minutes = -1\n'
+        + '[sync.policies]\n"contact.emial" = "latest"\n'
+    )
+    exc = error(text)
+    keys = [e.key for e in exc.errors]
+    assert keys == [
+        "ghl.locaton_id",
+        "ninox.teem_id",
+        "sync.deletes",
+        "sync.policies.contact.emial",
+        "sync.policies.contact.emial",
+        "sync.overlap_minutes",
+    ]
+    assert exc.key == "ghl.locaton_id"
+    message = str(exc)
+    assert message.startswith("/etc/ghl-ninox.toml: 6 problems:\n")
+    assert "  - ghl.locaton_id: unknown key (did you mean 'location_id'?)" in message
+    assert "  - ninox.teem_id: unknown key (did you mean 'team_id'?)" in message
+    assert "has no field 'emial'" in message
+    assert "unknown conflict policy 'latest'" in message
+    assert "is required" not in message  # the misspelt keys explain the missing ones
+
+
+def test_a_broken_section_does_not_also_report_its_required_keys() -> None:
+    exc = error('ghl = 3\nteam_id = "t"\n[ninox]\ndatabase_id = "d"\n')
+    assert [e.key for e in exc.errors] == ["team_id", "ghl"]
+    assert "is required" not in str(exc)
+
+
+def test_a_single_problem_is_reported_as_itself() -> None:
+    exc = error(MINIMAL.replace("location_id", "locaton_id"))
+    assert exc.errors == (exc,)
+    assert str(exc).startswith("/etc/ghl-ninox.toml: ghl.locaton_id: unknown key")
+
+
+def test_the_shipped_sample_parses_and_names_every_setting() -> None:
+    text = sample_config()
+    cfg = parse_config(text, path=Path("/etc/ghl-ninox.toml"), environ={})
+    assert cfg.ghl.location_id == "your-ghl-location-id"
+    assert cfg.sync.policies == {"contact": "ghl_wins"}
+    for keys in _KEYS.values():
+        for key in keys:
+            assert key in text, key
+    assert "token =" not in text
