@@ -8,14 +8,21 @@ with GHLClient(token="pit-...", location_id="ve9EPM428h8vShlRW1KT") as ghl:
     for c in ghl.contacts.list(query="deo"):
         ...
 ```
+
+Helpers shared with ``ninoxsdk`` and the bridge are exported here too, so nobody imports the
+private core: ``parse_datetime`` / ``parse_date`` (the timestamp shapes these APIs send, as an
+aware UTC ``datetime`` / a ``date``), ``get_redacting_logger`` (a logger whose records have
+credentials removed) and ``redact_secrets`` (the same redaction applied to a string).
 """
 
 from _sdkcore._http import RawResponse, RequestOptions
+from _sdkcore.logging import get_logger as get_redacting_logger
+from _sdkcore.logging import redact as redact_secrets
 from _sdkcore.pagination import AsyncPager, Page, SyncPager
 from _sdkcore.paths import validate_base_url
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
-from _sdkcore.serde import UNSET, Unset
+from _sdkcore.serde import UNSET, Unset, parse_date, parse_datetime
 from ghlsdk._client import DEFAULT_BASE_URL, AsyncGHLClient, GHLClient
 from ghlsdk._ratelimit import DEFAULT_WINDOWS, RateLimitInfo
 from ghlsdk.auth import (
@@ -118,6 +125,10 @@ __all__ = [
     "Unset",
     "UpsertResult",
     "Window",
+    "get_redacting_logger",
+    "parse_date",
+    "parse_datetime",
+    "redact_secrets",
     "to_wire",
     "validate_base_url",
 ]
