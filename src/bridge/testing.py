@@ -4,6 +4,9 @@
 :class:`~ninoxsdk.testing.FakeNinox` whose database already has the tables the mapping needs
 (by default :func:`bridge.mappers.default_layout`), seeds realistic GHL data, and hands out
 sync or async clients that talk to the fakes.
+
+The clients are unthrottled by default, so examples and tests run as fast as the CPU allows;
+``FakeWorld(realistic_limits=True)`` simulates the real services' limits instead.
 """
 
 from __future__ import annotations
@@ -43,6 +46,16 @@ class FakeWorld:
 
     ``ghl_options`` and ``ninox_options`` are passed to the fakes (e.g. ``rate_limit=True``,
     ``latency=0.01``). ``team_id`` / ``database_id`` name the Ninox database.
+
+    By default nothing is throttled: the clients it hands out have GHL's client-side rate
+    limiting off (``rate_limiting=False``) and no Ninox politeness gap (``min_interval=0``),
+    and the fakes enforce no limits, so a sync of a few hundred records takes well under a
+    second. With ``realistic_limits=True`` the world behaves like the real services: FakeGHL
+    enforces GHL's 100 requests per 10 s and 200,000 per day per location (429 beyond them),
+    the GHL clients pace themselves to those windows, and the Ninox clients keep their default
+    gap between requests (0.25 s; Ninox documents no numeric limit for the fake to enforce).
+    Options passed explicitly (to the fakes through ``ghl_options``, or to a client method)
+    always win over either default.
     """
 
     def __init__(
@@ -53,9 +66,14 @@ class FakeWorld:
         ninox_options: dict[str, Any] | None = None,
         team_id: str = "team1",
         database_id: str = "crm",
+        realistic_limits: bool = False,
     ) -> None:
         self.mappings = mappings or default_mappings()
-        self.ghl = FakeGHL(**(ghl_options or {}))
+        #: Whether the fakes and the clients simulate the real services' rate limits.
+        self.realistic_limits = realistic_limits
+        ghl_options = dict(ghl_options or {})
+        ghl_options.setdefault("rate_limit", realistic_limits)
+        self.ghl = FakeGHL(**ghl_options)
         self.ninox = FakeNinox(**(ninox_options or {}))
         self.ninox_api_key: str = (ninox_options or {}).get("api_key", "test-api-key")
         self.team_id = team_id
@@ -132,22 +150,22 @@ class FakeWorld:
     # -- clients -------------------------------------------------------------------------------
 
     def ghl_client(self, **options: Any) -> GHLClient:
-        """A sync GHL client on the fake (token and location filled in)."""
-        options.setdefault("token", self.ghl.token)
-        options.setdefault("location_id", self.ghl.location_id)
+        """A sync GHL client on the fake (token and location filled in; rate limiting only
+        with ``realistic_limits``)."""
+        self._ghl_defaults(options)
         client = GHLClient(http_client=httpx.Client(transport=self.ghl), **options)
         self._closers.append(client)
         return client
 
     def async_ghl_client(self, **options: Any) -> AsyncGHLClient:
-        """An async GHL client on the fake."""
-        options.setdefault("token", self.ghl.token)
-        options.setdefault("location_id", self.ghl.location_id)
+        """An async GHL client on the fake (same defaults as :meth:`ghl_client`)."""
+        self._ghl_defaults(options)
         return AsyncGHLClient(http_client=httpx.AsyncClient(transport=self.ghl), **options)
 
     def ninox_db(self, **options: Any) -> DatabaseHandle:
-        """A sync handle on the fake's database (no politeness gap unless you ask)."""
-        options.setdefault("min_interval", 0)
+        """A sync handle on the fake's database (no politeness gap unless you ask, or
+        ``realistic_limits``)."""
+        self._ninox_defaults(options)
         client = NinoxClient(
             self.ninox_api_key, http_client=httpx.Client(transport=self.ninox), **options
         )
@@ -155,12 +173,21 @@ class FakeWorld:
         return client.database(self.team_id, self.database_id)
 
     def async_ninox_db(self, **options: Any) -> AsyncDatabaseHandle:
-        """An async handle on the fake's database."""
-        options.setdefault("min_interval", 0)
+        """An async handle on the fake's database (same defaults as :meth:`ninox_db`)."""
+        self._ninox_defaults(options)
         client = AsyncNinoxClient(
             self.ninox_api_key, http_client=httpx.AsyncClient(transport=self.ninox), **options
         )
         return client.database(self.team_id, self.database_id)
+
+    def _ghl_defaults(self, options: dict[str, Any]) -> None:
+        options.setdefault("token", self.ghl.token)
+        options.setdefault("location_id", self.ghl.location_id)
+        options.setdefault("rate_limiting", self.realistic_limits)
+
+    def _ninox_defaults(self, options: dict[str, Any]) -> None:
+        if not self.realistic_limits:
+            options.setdefault("min_interval", 0)
 
     # -- inspection ----------------------------------------------------------------------------
 
