@@ -35,8 +35,8 @@ import anyio
 import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from _sdkcore.logging import get_logger, redact
 from bridge.state import Event, SQLiteStateStore
+from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
     DEFAULT_TOLERANCE,
     AppointmentEvent,
@@ -75,7 +75,7 @@ Send = Callable[[Message], Awaitable[None]]
 #: function runs in a worker thread. The return value (e.g. a ``RunReport``) is ignored.
 Handler = Callable[[WebhookEvent], Any]
 
-_log = get_logger("bridge.asgi")
+_log = get_redacting_logger("bridge.asgi")
 
 _SERVER_HINT: Final = "serving webhooks needs uvicorn: pip install 'ghl-ninox[server]'"
 #: Verification failures that are about the body rather than who sent it.
@@ -310,9 +310,11 @@ class WebhookApp:
                 job.key,
                 job.event.type,
                 type(exc).__name__,
-                redact(str(exc)),
+                redact_secrets(str(exc)),
             )
-            _log.debug("handler traceback: %s", redact("".join(traceback.format_exception(exc))))
+            _log.debug(
+                "handler traceback: %s", redact_secrets("".join(traceback.format_exception(exc)))
+            )
         self._counts[state] += 1
         if self.store is not None:
             try:
@@ -323,7 +325,7 @@ class WebhookApp:
                     job.key,
                     state,
                     type(exc).__name__,
-                    redact(str(exc)),
+                    redact_secrets(str(exc)),
                 )
 
     async def _call_handler(self, event: WebhookEvent) -> None:
@@ -375,7 +377,7 @@ class WebhookApp:
                 while (await receive())["type"] != "lifespan.shutdown":
                     pass
         except Exception as exc:
-            text = f"{type(exc).__name__}: {redact(str(exc))}"
+            text = f"{type(exc).__name__}: {redact_secrets(str(exc))}"
             kind = "shutdown" if started else "startup"
             _log.error("webhook app %s failed: %s", kind, text)
             await send({"type": f"lifespan.{kind}.failed", "message": text})

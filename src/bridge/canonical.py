@@ -37,7 +37,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from _sdkcore.serde import parse_date, parse_datetime
+from ghlsdk import parse_date, parse_datetime
 
 __all__ = [
     "PhoneNormalizer",

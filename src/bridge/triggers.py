@@ -18,12 +18,12 @@ from typing import Any
 
 import anyio
 
-from _sdkcore.logging import get_logger
 from bridge.sync import AsyncSyncEngine, RunReport, SyncEngine
+from ghlsdk import get_redacting_logger
 
 __all__ = ["AsyncPoller", "Poller"]
 
-_log = get_logger("bridge.triggers")
+_log = get_redacting_logger("bridge.triggers")
 
 
 def _log_error(exc: BaseException) -> None:
