@@ -18,17 +18,24 @@ one batch. A token without ``contacts.write`` is refused before anything is read
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
 
-from _sdkcore.errors import APIConnectionError, APIError, APIStatusError, RateLimitError
 from bridge._ghl import CHILD_RESOURCES, as_wire, get_contact, list_children
 from bridge._program import Do, Program, Side, arun, run
-from bridge.mappers import default_mappings
-from bridge.mapping import MappingError, MappingSet
-from ghlsdk import AsyncGHLClient, GHLClient
+from bridge.canonical import canonical_json
+from bridge.mapping import EntityMapping, Mapper, MappingError, MappingSet, RefResolver
+from bridge.mapping.defaults import default_mappings
+from ghlsdk import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    AsyncGHLClient,
+    GHLClient,
+    RateLimitError,
+)
 from ghlsdk.models import CustomFieldInput
 from ninoxsdk import AsyncDatabaseHandle, BatchWriteError, DatabaseHandle, Record, RecordWrite
 from ninoxsdk.errors import FieldMappingError
@@ -41,7 +48,6 @@ __all__ = [
     "Upserter",
 ]
 
-Entity = Literal["contact", "task", "note", "appointment"]
 Direction = Literal["ghl_to_ninox", "ninox_to_ghl"]
 
 
@@ -161,8 +167,11 @@ def _definite(error: BaseException) -> bool:
 def ghl_to_ninox(
     mappings: MappingSet, entity: str, items: Iterable[Any], chunk_size: int | None
 ) -> Program[UpsertReport]:
-    """The GHL → Ninox upsert of ``items`` (GHL models or wire dicts) of ``entity``."""
-    mapper = mappings.entity(entity)
+    """The GHL → Ninox upsert of ``items`` (GHL models or wire dicts) of ``entity``.
+
+    Works with any :class:`~bridge.mapping.Mapper`: only the protocol is used (``ghl_id``,
+    ``to_ninox``, ``ninox_patch``, ``ninox_key``, ``ninox_table``, ``layout``)."""
+    mapper = mappings[entity]
     table = mapper.ninox_table
     tally = _Tally()
     wanted: dict[str, dict[str, Any]] = {}
@@ -216,28 +225,40 @@ def _index(key_field: str, records: Iterable[Record]) -> dict[str, Record]:
     return index
 
 
-def _parent_resolver(
-    mappings: MappingSet, mapper: Any
-) -> Program[Callable[[str, str], int | None] | None]:
-    tables = sorted({ref.table for ref in getattr(mapper, "refs", ())})
+def _parent_tables(mapper: Mapper) -> list[str]:
+    """The Ninox tables ``mapper`` references: its :class:`~bridge.mapping.RefMap` tables, or
+    for a hand-written mapper the ``{"type": "ref", "ref": <table>}`` fields of its layout."""
+    if isinstance(mapper, EntityMapping):
+        return sorted({ref.table for ref in mapper.refs})
+    declared = mapper.layout().get(mapper.ninox_table, {})
+    return sorted(
+        {
+            str(decl["ref"])
+            for decl in declared.values()
+            if isinstance(decl, Mapping) and decl.get("type") == "ref" and decl.get("ref")
+        }
+    )
+
+
+def _parent_resolver(mappings: MappingSet, mapper: Mapper) -> Program[RefResolver | None]:
+    """What ``to_ninox(..., refs=...)`` gets: ``{GHL id: Ninox record id}`` of the parent
+    table (a plain mapping, so hand-written mappers can use ``refs[parent_id]``); for a mapper
+    with parents in several tables, a function ``(table, ghl_id) -> record id``."""
+    tables = _parent_tables(mapper)
     if not tables:
         return None
-    by_table: dict[str, dict[str, Record]] = {}
+    by_table: dict[str, dict[str, int]] = {}
     for table in tables:
-        parent_key = next(
-            (m.ninox_key for m in _mappers(mappings) if m.ninox_table == table), "GHL Id"
-        )
-        by_table[table] = _index(parent_key, (yield _scan(table)))
+        parent_key = next((m.ninox_key for m in mappings if m.ninox_table == table), "GHL Id")
+        records = _index(parent_key, (yield _scan(table)))
+        by_table[table] = {ghl_id: record.id for ghl_id, record in records.items()}
+    if len(by_table) == 1:
+        return by_table[tables[0]]
 
     def resolve(table: str, ghl_id: str) -> int | None:
-        record = by_table.get(table, {}).get(ghl_id)
-        return None if record is None else record.id
+        return by_table.get(table, {}).get(ghl_id)
 
     return resolve
-
-
-def _mappers(mappings: MappingSet) -> list[Any]:
-    return [mappings.entity(name) for name in mappings.entities]
 
 
 def _save_isolating(
@@ -374,6 +395,55 @@ def ghl_arguments(body: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _ghl_patch(
+    mapper: Mapper, fields: Mapping[str, Any], current: Mapping[str, Any]
+) -> dict[str, Any]:
+    if isinstance(mapper, EntityMapping):
+        return mapper.ghl_patch(fields, current)
+    return _changed_entries(mapper.to_ghl(fields, current=current), current)
+
+
+def _changed_entries(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of a GHL request ``body`` whose value differs from ``current`` (the GHL
+    object now), compared as canonical JSON (blank ≡ ``None``, text trimmed, ``1 == 1.0``).
+    Custom fields (``[{"id", "field_value"}]``) are compared one by one, by id."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "customFields" and isinstance(value, list):
+            now = {
+                item.get("id"): item.get("value", item.get("field_value"))
+                for item in current.get("customFields") or ()
+                if isinstance(item, Mapping)
+            }
+            changed = [
+                item
+                for item in value
+                if not isinstance(item, Mapping)
+                or not _same(item.get("field_value", item.get("value")), now.get(item.get("id")))
+            ]
+            if changed:
+                out[key] = changed
+        elif not _same(value, current.get(key)):
+            out[key] = value
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(canonical_json(a) == canonical_json(b))
+    except TypeError:
+        return bool(a == b)
+
+
+def _maps_contacts_to_ghl(mappings: MappingSet) -> None:
+    mapper = mappings["contact"]
+    if not getattr(mapper, "maps_to_ghl", True):
+        raise MappingError(
+            f"the contact mapper ({type(mapper).__name__}) does not map Ninox → GHL: give it "
+            "a to_ghl (override BaseMapper.to_ghl, or mapper_from_functions(to_ghl=...))"
+        )
+
+
 def _ghl_update(contact_id: str, kwargs: dict[str, Any]) -> Do:
     return Do("ghl", lambda ghl: ghl.contacts.update(contact_id, **kwargs))
 
@@ -394,8 +464,12 @@ def _require_write(ghl: Any) -> None:
 def ninox_to_ghl(
     mappings: MappingSet, records: Sequence[Record] | None, chunk_size: int | None
 ) -> Program[UpsertReport]:
-    """Push Ninox contacts (all, or ``records``) to the GHL master records."""
-    mapper = mappings.entity("contact")
+    """Push Ninox contacts (all, or ``records``) to the GHL master records.
+
+    An :class:`~bridge.mapping.EntityMapping` sends only the fields whose canonical values
+    differ (``ghl_patch``); a hand-written mapper's ``to_ghl`` body is compared key by key
+    with the contact as GHL has it (:func:`_changed_entries`)."""
+    mapper = mappings["contact"]
     table = mapper.ninox_table
     key = mapper.ninox_key
     tally = _Tally()
@@ -419,7 +493,7 @@ def ninox_to_ghl(
                 if wire is None:
                     tally.fail(label, f"GHL contact {ghl_id!r} not found (deleted in GHL?)")
                     continue
-                patch = mapper.ghl_patch(record.fields, wire)
+                patch = _ghl_patch(mapper, record.fields, wire)
                 if not patch:
                     tally.unchanged.append(label)
                     continue
@@ -429,7 +503,7 @@ def ninox_to_ghl(
                 continue
             kwargs = ghl_arguments(mapper.to_ghl(record.fields))
             result = yield _ghl_upsert(kwargs)
-        except (MappingError, TypeError, ValueError, APIError) as exc:
+        except (MappingError, TypeError, ValueError, KeyError, APIError) as exc:
             tally.fail(label, exc)
             continue
         new_id = result.contact.id
@@ -456,7 +530,7 @@ def ninox_to_ghl(
 class Upserter:
     """Sync upsert helpers over a :class:`~ghlsdk.GHLClient` and a Ninox database handle.
 
-    ``mappings`` defaults to :func:`bridge.mappers.default_mappings`; ``chunk_size``
+    ``mappings`` defaults to :func:`bridge.mapping.defaults.default_mappings`; ``chunk_size``
     overrides the Ninox client's batch size.
     """
 
@@ -472,8 +546,9 @@ class Upserter:
         self.mappings = mappings or default_mappings()
         self.chunk_size = chunk_size
 
-    def ghl_to_ninox(self, entity: Entity, items: Iterable[Any]) -> UpsertReport:
-        """Create or update the Ninox records of ``items`` (GHL models or wire dicts)."""
+    def ghl_to_ninox(self, entity: str, items: Iterable[Any]) -> UpsertReport:
+        """Create or update the Ninox records of ``items`` (GHL models or wire dicts) of
+        ``entity``, with its mapper (declarative or hand-written)."""
         return run(ghl_to_ninox(self.mappings, entity, items, self.chunk_size), self._clients)
 
     def import_ghl(self, contact_ids: Sequence[str] | None = None) -> dict[str, UpsertReport]:
@@ -484,6 +559,7 @@ class Upserter:
     def ninox_to_ghl(self, records: Sequence[Record] | None = None) -> UpsertReport:
         """Push Ninox contacts (all, or ``records``) to GHL; new GHL ids are written back."""
         _require_write(self._clients["ghl"])
+        _maps_contacts_to_ghl(self.mappings)
         return run(ninox_to_ghl(self.mappings, records, self.chunk_size), self._clients)
 
 
@@ -502,8 +578,9 @@ class AsyncUpserter:
         self.mappings = mappings or default_mappings()
         self.chunk_size = chunk_size
 
-    async def ghl_to_ninox(self, entity: Entity, items: Iterable[Any]) -> UpsertReport:
-        """Create or update the Ninox records of ``items`` (GHL models or wire dicts)."""
+    async def ghl_to_ninox(self, entity: str, items: Iterable[Any]) -> UpsertReport:
+        """Create or update the Ninox records of ``items`` (GHL models or wire dicts) of
+        ``entity``, with its mapper (declarative or hand-written)."""
         program = ghl_to_ninox(self.mappings, entity, items, self.chunk_size)
         return await arun(program, self._clients)
 
@@ -515,4 +592,5 @@ class AsyncUpserter:
     async def ninox_to_ghl(self, records: Sequence[Record] | None = None) -> UpsertReport:
         """Push Ninox contacts (all, or ``records``) to GHL; new GHL ids are written back."""
         _require_write(self._clients["ghl"])
+        _maps_contacts_to_ghl(self.mappings)
         return await arun(ninox_to_ghl(self.mappings, records, self.chunk_size), self._clients)
