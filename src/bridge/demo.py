@@ -3,24 +3,65 @@
 Seeds a FakeGHL with contacts (each with a task, a note and an appointment), syncs them into an
 empty FakeNinox database, edits records on both sides (including one real conflict and one
 delete delivered as a GHL webhook), syncs again, and shows that a third run changes nothing.
+
+The narration is text on ``out``; with ``json=True`` it is replaced by one JSON document (the
+runs' summaries and the checks), like every other ``ghl-ninox --json`` command.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import attrs
 
 from bridge.state import SQLiteStateStore
 from bridge.sync import RunReport, SyncEngine
 from bridge.testing import FakeWorld
 from ghlsdk.webhooks import parse_event
 
-__all__ = ["run_demo"]
+__all__ = ["DemoResult", "run_demo"]
 
 Progress = Callable[[int, int, str], None]
+Say = Callable[[str], None]
+
+
+@attrs.frozen(kw_only=True)
+class DemoResult:
+    """What the demo did: its runs (``first``, ``webhook``, ``second``, ``third``) and the
+    named ``checks`` of the outcome, each true when the two sides agree as expected."""
+
+    contacts: int
+    first: RunReport
+    webhook: RunReport
+    second: RunReport
+    third: RunReport
+    checks: Mapping[str, bool]
+
+    @property
+    def ok(self) -> bool:
+        return all(self.checks.values()) and self.first.ok and self.third.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``ghl-ninox demo --json`` (runs without their field-by-field
+        changes, which the first sync has thousands of: ``changed_records`` counts them)."""
+        runs = {}
+        for name in ("first", "webhook", "second", "third"):
+            report: dict[str, Any] = jsonlib.loads(getattr(self, name).to_json())
+            report["changed_records"] = len(report.pop("changes", []))
+            runs[name] = report
+        return {
+            "command": "demo",
+            "ok": self.ok,
+            "exit_code": 0 if self.ok else 1,
+            "contacts": self.contacts,
+            "runs": runs,
+            "checks": [{"name": name, "ok": ok} for name, ok in self.checks.items()],
+        }
 
 
 def run_demo(
@@ -29,37 +70,54 @@ def run_demo(
     progress: Progress | None = None,
     contacts: int = 500,
     state_dir: str | None = None,
+    json: bool = False,
 ) -> int:
-    """Run the demo, writing to ``out``; returns the exit code (0 when every step agrees)."""
+    """Run the demo, writing the narration (or, with ``json``, one JSON document) to ``out``;
+    returns the exit code (0 when every step agrees)."""
+
+    def say(text: str) -> None:
+        if not json:
+            out.write(text + "\n")
+            out.flush()
+
+    result = demo(say, progress=progress, contacts=contacts, state_dir=state_dir)
+    if json:
+        out.write(jsonlib.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n")
+    return 0 if result.ok else 1
+
+
+def demo(
+    say: Say,
+    *,
+    progress: Progress | None = None,
+    contacts: int = 500,
+    state_dir: str | None = None,
+) -> DemoResult:
+    """Run the demo, narrating through ``say``; returns what happened."""
     world = FakeWorld()
     with tempfile.TemporaryDirectory(dir=state_dir) as tmp:
         store = SQLiteStateStore(Path(tmp) / "demo-state.sqlite3")
         try:
-            return _run(world, store, out, progress, contacts)
+            return _run(world, store, say, progress, contacts)
         finally:
             store.close()
             world.close()
 
 
-def _say(out: TextIO, text: str = "") -> None:
-    out.write(text + "\n")
-    out.flush()
-
-
 def _run(
-    world: FakeWorld, store: SQLiteStateStore, out: TextIO, progress: Progress | None, n: int
-) -> int:
+    world: FakeWorld, store: SQLiteStateStore, say: Say, progress: Progress | None, n: int
+) -> DemoResult:
     ids = world.seed_ghl(n)
-    _say(out, f"1. Seeded FakeGHL with {n} contacts, each with a task, a note and an appointment;")
-    _say(out, "   FakeNinox has the default tables (Contacts, Tasks, Notes, Appointments), empty.")
+    say(f"1. Seeded FakeGHL with {n} contacts, each with a task, a note and an appointment;")
+    say("   FakeNinox has the default tables (Contacts, Tasks, Notes, Appointments), empty.")
     ghl = world.ghl_client(rate_limiting=False)
     db = world.ninox_db()
     engine = SyncEngine(ghl, db, store, progress=progress)
 
     started = time.perf_counter()
     first = engine.sync()
-    _say(out, f"\n2. First sync ({time.perf_counter() - started:.1f} s):")
-    _say(out, _indent(first))
+    say(f"\n2. First sync ({time.perf_counter() - started:.1f} s):")
+    say(_indent(first))
 
     contacts = db.table("Contacts", typed=False)
     by_ghl = {r.fields["GHL Id"]: r for r in contacts.iter()}
@@ -68,26 +126,23 @@ def _run(
     contacts.update(by_ghl[edited_in_ninox].id, {"Phone": "+15550199999"})
     world.ghl.edit_contact(contested, firstName="Grace (GHL)")
     contacts.update(by_ghl[contested].id, {"First Name": "Grace (Ninox)", "Last Name": "Hopper-L"})
-    _say(out, "\n3. Edits on both sides:")
-    _say(out, f"   GHL   : {edited_in_ghl} email -> ada.new@example.com")
-    _say(out, f"   Ninox : {edited_in_ninox} phone -> +15550199999")
-    _say(out, f"   both  : {contested} first name (GHL 'Grace (GHL)', Ninox 'Grace (Ninox)'),")
-    _say(out, "           last name changed in Ninox only")
+    say("\n3. Edits on both sides:")
+    say(f"   GHL   : {edited_in_ghl} email -> ada.new@example.com")
+    say(f"   Ninox : {edited_in_ninox} phone -> +15550199999")
+    say(f"   both  : {contested} first name (GHL 'Grace (GHL)', Ninox 'Grace (Ninox)'),")
+    say("           last name changed in Ninox only")
 
     world.ghl.remove_contact(deleted)
     delete_event = parse_event(world.ghl.events[-1])
     handled = engine.handle_ghl_event(delete_event)
-    _say(out, f"   GHL   : {deleted} deleted; the ContactDelete webhook is handled at once:")
-    _say(out, _indent(handled, "           "))
+    say(f"   GHL   : {deleted} deleted; the ContactDelete webhook is handled at once:")
+    say(_indent(handled, "           "))
 
     second = engine.sync()
-    _say(out, "\n4. Second sync:")
-    _say(out, _indent(second))
+    say("\n4. Second sync:")
+    say(_indent(second))
     if second.conflicts:
-        _say(
-            out,
-            "   -> conflicts resolved by policy: contacts default to ghl_wins (GHL is the master)",
-        )
+        say("   -> conflicts resolved by policy: contacts default to ghl_wins (GHL is the master)")
     after = {r.fields["GHL Id"]: r.fields for r in contacts.iter()}
     ghl_now = world.ghl.contacts
     checks = {
@@ -101,17 +156,19 @@ def _run(
         and link.state.startswith("tombstone"),
     }
     third = engine.sync()
-    _say(out, "\n5. Third sync (nothing changed since):")
-    _say(out, _indent(third))
+    say("\n5. Third sync (nothing changed since):")
+    say(_indent(third))
     checks["third run writes nothing"] = third.writes == 0
-    _say(out, "\nChecks:")
-    for label, passed in checks.items():
-        _say(out, f"   [{'ok' if passed else 'FAILED'}] {label}")
-    good = all(checks.values()) and first.ok and third.ok
-    _say(
-        out, "\nDemo " + ("finished: both sides agree." if good else "found a problem (see above).")
+    result = DemoResult(
+        contacts=n, first=first, webhook=handled, second=second, third=third, checks=checks
     )
-    return 0 if good else 1
+    say("\nChecks:")
+    for label, passed in checks.items():
+        say(f"   [{'ok' if passed else 'FAILED'}] {label}")
+    say(
+        "\nDemo " + ("finished: both sides agree." if result.ok else "found a problem (see above).")
+    )
+    return result
 
 
 def _indent(report: RunReport, prefix: str = "   ") -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import io
 import json
 import subprocess
@@ -14,7 +15,6 @@ import attrs
 import httpx
 import pytest
 
-import bridge.cli as cli
 from bridge._progress import Progress
 from bridge.cli import (
     EXIT_CODES,
@@ -25,7 +25,8 @@ from bridge.cli import (
     connect_clients,
     main,
 )
-from bridge.config import parse_config
+from bridge.cli._output import Out
+from bridge.config import parse_config, sample_config
 from bridge.conflicts import GHL_WINS, MANUAL, NINOX_WINS, PREFER_NON_EMPTY, Newest
 from bridge.mappers import default_mappings
 from bridge.mapping import SchemaMismatchError, SchemaProblem
@@ -124,8 +125,10 @@ class Harness:
     report: FakeReport | None = None
     raises: BaseException | None = None
     closer: Closer = attrs.field(factory=Closer)
+    connections: int = 0
 
     def connect(self, config: Any) -> Connections:
+        self.connections += 1
         return Connections(ghl=object(), ninox=object(), db=object(), closers=[self.closer])
 
     def factory(self, parts: EngineParts) -> FakeEngine:
@@ -494,7 +497,12 @@ def test_doctor_on_a_healthy_world_exits_0(tmp_path: Path, world: FakeWorld) -> 
     ):
         assert line in out
     assert "GHL_TOKEN set" in out
-    assert "GHL_WEBHOOK_PUBLIC_KEY missing" in out
+    [secrets_line] = [line for line in out.splitlines() if "secrets" in line]
+    assert "GHL_WEBHOOK_PUBLIC_KEY" not in secrets_line  # optional: listed apart
+    assert "GHL_CLIENT_ID" not in secrets_line  # not needed with a token
+    optional = out.split("optional (only some commands use these):\n")[1]
+    assert "GHL_WEBHOOK_PUBLIC_KEY not set" in optional
+    assert "serve extras" in optional
     assert "not created yet" in out
     assert "! ghl scopes" in out  # a static token does not say its scopes: a warning
     assert "all checks passed" in out
@@ -602,7 +610,8 @@ def test_doctor_without_config_exits_2_and_still_shows_secrets(tmp_path: Path) -
     code, out, _ = run_real(tmp_path, connect_clients, {"GHL_TOKEN": "t"}, "doctor")
     assert code == ExitCode.CREDENTIALS
     assert "✗ secrets" in out
-    assert "NINOX_API_KEY missing" in out
+    [failed] = [line for line in out.splitlines() if "secrets" in line]
+    assert failed.endswith("GHL_TOKEN set, NINOX_API_KEY missing")  # only required ones
 
 
 def test_doctor_corrupt_store_exits_5(tmp_path: Path, world: FakeWorld) -> None:
@@ -637,7 +646,7 @@ def test_doctor_json_is_valid_and_matches_the_exit_code(tmp_path: Path, world: F
 
 def test_doctor_falls_back_to_ascii_symbols() -> None:
     out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
-    assert cli._Out(out, io.StringIO()).symbols()["ok"].strip() == "OK"
+    assert Out(out, io.StringIO()).symbols()["ok"].strip() == "OK"
 
 
 # -- serve ----------------------------------------------------------------------------------
@@ -660,7 +669,30 @@ def test_serve_builds_the_app_with_the_engine_handler(
     assert "listening on http://127.0.0.1:9123/webhooks/ghl" in err
 
 
-def test_serve_without_uvicorn_says_what_to_install(
+@pytest.mark.parametrize(
+    ("missing", "extras"),
+    [
+        (["uvicorn"], "server"),
+        (["cryptography"], "webhooks"),
+        (["uvicorn", "cryptography"], "server,webhooks"),
+    ],
+)
+def test_serve_checks_its_extras_before_contacting_anything(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, missing: list[str], extras: str
+) -> None:
+    for module in missing:
+        monkeypatch.setitem(sys.modules, module, None)  # find_spec: not installed
+    code, out, err = harness.run("serve")
+    assert code == ExitCode.USAGE
+    assert f"fix: pip install 'ghl-ninox[{extras}]'" in err
+    assert "this is a bug" not in err
+    assert harness.connections == 0
+    assert out == ""
+    code, out, _ = harness.run("serve", "--json")
+    assert json.loads(out)["error"]["hint"] == f"pip install 'ghl-ninox[{extras}]'"
+
+
+def test_serve_without_uvicorn_at_run_time_says_what_to_install(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bridge.asgi
@@ -683,36 +715,55 @@ def test_serve_without_the_asgi_module_is_a_clear_error(
     assert "bridge.asgi is missing" in err
 
 
-def test_serve_refuses_an_unreadable_webhook_key(harness: Harness) -> None:
+def test_serve_refuses_an_unreadable_webhook_key_before_connecting(harness: Harness) -> None:
     harness.env["GHL_WEBHOOK_PUBLIC_KEY"] = "not a key"
     code, _, err = harness.run("serve")
     assert code == ExitCode.USAGE
     assert "GHL_WEBHOOK_PUBLIC_KEY cannot be read" in err
+    assert harness.connections == 0
 
 
 # -- demo -----------------------------------------------------------------------------------
 
 
-def test_demo_calls_run_demo_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, Any]] = []
+def test_demo_calls_run_demo_with_progress_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, Any, bool]] = []
 
-    def run_demo(out: Any, *, progress: Any = None) -> int:
-        calls.append((out, progress))
+    def run_demo(out: Any, *, progress: Any = None, json: bool = False) -> int:
+        calls.append((out, progress, json))
         out.write("demo ran\n")
         return 0
 
     monkeypatch.setattr("bridge.demo.run_demo", run_demo)
-    out = io.StringIO()
-    assert main(["demo"], stdout=out) == 0
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["demo"], stdout=out, stderr=err) == 0
     assert out.getvalue() == "demo ran\n"
-    assert isinstance(calls[0][1], Progress)
+    progress = calls[0][1]
+    assert isinstance(progress, Progress)
+    assert progress.stream is err  # progress never goes to stdout, terminal or not
     assert main(["demo", "-q"], stdout=io.StringIO()) == 0
     assert calls[1][1] is None
+    assert main(["demo", "--json"], stdout=io.StringIO()) == 0
+    assert calls[2][2] is True
 
 
 def test_demo_failure_is_passed_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bridge.demo.run_demo", lambda out, progress=None: 1)
+    monkeypatch.setattr("bridge.demo.run_demo", lambda out, progress=None, json=False: 1)
     assert main(["demo"], stdout=io.StringIO()) == 1
+
+
+def test_demo_json_is_one_document_with_the_runs_and_checks() -> None:
+    from bridge.demo import run_demo
+
+    out = io.StringIO()
+    assert run_demo(out, contacts=12, json=True) == 0
+    doc = json.loads(out.getvalue())
+    assert (doc["command"], doc["ok"], doc["exit_code"], doc["contacts"]) == ("demo", True, 0, 12)
+    assert set(doc["runs"]) == {"first", "webhook", "second", "third"}
+    assert doc["runs"]["first"]["counts"]["contact"]["create_ninox"] == 12
+    assert doc["runs"]["third"]["changed_records"] == 0
+    assert doc["checks"]
+    assert all(check["ok"] for check in doc["checks"])
 
 
 def test_module_entry_point_runs_the_demo() -> None:
@@ -724,7 +775,9 @@ def test_module_entry_point_runs_the_demo() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ghl-ninox demo" in result.stdout or "Demo finished" in result.stdout
+    assert "Demo finished" in result.stdout
+    assert "(100%)" not in result.stdout  # progress is on stderr even off a terminal
+    assert "contacts: 500/500 (100%)" in result.stderr or "(100%)" in result.stderr
 
 
 # -- progress -------------------------------------------------------------------------------
@@ -758,3 +811,91 @@ def test_progress_on_a_tty_redraws_one_line() -> None:
     assert "[###############---------------] 5/10  50%" in text
     assert text.endswith("3/7  42%\n")
     assert text.count("\n") == 2
+
+
+# -- init, --version, hints -----------------------------------------------------------------
+
+
+def test_init_writes_the_sample_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["init"], stdout=out, stderr=err, environ={}, cwd=tmp_path) == 0
+    target = tmp_path / "ghl-ninox.toml"
+    assert target.read_text(encoding="utf-8") == sample_config()
+    assert f"wrote {target}" in out.getvalue()
+    assert "ghl-ninox doctor" in out.getvalue()
+    assert err.getvalue() == ""
+    target.write_text("# mine\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["init"], stdout=out, stderr=err, environ={}, cwd=tmp_path)
+    assert code == ExitCode.USAGE
+    assert "already exists" in err.getvalue()
+    assert "--force" in err.getvalue()
+    assert target.read_text() == "# mine\n"
+    out = io.StringIO()
+    assert main(["init", "--force", "--json"], stdout=out, environ={}, cwd=tmp_path) == 0
+    doc = json.loads(out.getvalue())
+    assert doc == {
+        "command": "init",
+        "ok": True,
+        "exit_code": 0,
+        "path": str(target),
+        "overwritten": True,
+        "next_steps": doc["next_steps"],
+    }
+    assert target.read_text(encoding="utf-8") == sample_config()
+
+
+def test_init_writes_where_the_other_commands_look(tmp_path: Path) -> None:
+    env = {"GHL_NINOX_CONFIG": "conf/bridge.toml", "GHL_TOKEN": "t", "NINOX_API_KEY": "k"}
+    (tmp_path / "conf").mkdir()
+    out = io.StringIO()
+    assert main(["init"], stdout=out, environ=env, cwd=tmp_path) == 0
+    assert (tmp_path / "conf" / "bridge.toml").is_file()
+    assert "--config" not in out.getvalue()  # found without it
+    out = io.StringIO()
+    assert main(["init", "other.toml"], stdout=out, environ=env, cwd=tmp_path) == 0
+    assert f"ghl-ninox doctor --config {tmp_path / 'other.toml'}" in out.getvalue()
+    # the sample is a valid configuration: doctor reads it and goes on to the services
+    code, out_text, _ = run_real(tmp_path, _no_network, env, "doctor")
+    assert "✓ config" in out_text
+    assert code == ExitCode.UNAVAILABLE
+
+
+def _no_network(config: Any) -> Connections:
+    raise APIConnectionError("no network in tests", request=httpx.Request("GET", "https://x"))
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    out = io.StringIO()
+    assert main(["--version"], stdout=out) == 0
+    assert out.getvalue() == f"ghl-ninox {importlib.metadata.version('ghl-ninox')}\n"
+    assert capsys.readouterr().out == ""
+
+
+def test_every_config_problem_is_reported_by_the_cli(harness: Harness) -> None:
+    path = harness.tmp / "ghl-ninox.toml"
+    path.write_text(path.read_text().replace("location_id", "locaton_id") + "[sync]\nx = 1\n")
+    code, _, err = harness.run("sync")
+    assert code == ExitCode.USAGE
+    assert "2 problems" in err
+    assert "ghl.locaton_id" in err
+    assert "sync.x" in err
+    code, out, _ = harness.run("sync", "--json")
+    problems = json.loads(out)["error"]["problems"]
+    assert [p["key"] for p in problems] == ["ghl.locaton_id", "sync.x"]
+
+
+def test_hints_point_to_what_the_wheel_ships() -> None:
+    root = Path(__file__).parents[2] / "src" / "bridge"
+    for path in [*(root / "cli").glob("*.py"), root / "config.py"]:
+        assert "docs/bridge" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_console_script_is_bridge_cli_main() -> None:
+    [script] = [
+        ep
+        for ep in importlib.metadata.entry_points(group="console_scripts")
+        if ep.name == "ghl-ninox"
+    ]
+    assert script.value == "bridge.cli:main"
+    assert script.load() is main

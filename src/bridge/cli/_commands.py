@@ -1,0 +1,318 @@
+"""The commands: ``sync``/``plan``, ``serve``, ``demo`` and ``init`` (``doctor`` has its own
+module). Each takes the :class:`Context` and returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import inspect
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+
+from bridge._progress import Progress
+from bridge.cli._engine import Connect, EngineFactory, EngineParts, RunReport
+from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, Out
+from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, Config, ConfigError, load_config
+from bridge.state import SQLiteStateStore, StateStoreError
+
+__all__ = [
+    "SERVE_NEEDS",
+    "Context",
+    "check_extras",
+    "demo",
+    "init",
+    "report_exit_code",
+    "run_engine",
+    "serve",
+]
+
+#: What ``serve`` imports, and the extra that provides it.
+SERVE_NEEDS: Final = {"uvicorn": "server", "cryptography": "webhooks"}
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """One command's arguments, streams, environment and replaceable parts."""
+
+    args: argparse.Namespace
+    out: Out
+    environ: Mapping[str, str]
+    cwd: Path | None
+    connect: Connect
+    engine_factory: EngineFactory
+
+    def load(self) -> Config:
+        return load_config(self.args.config, environ=self.environ, cwd=self.cwd)
+
+    def progress(self) -> Progress | None:
+        """The progress display, on stderr (``None`` with ``--quiet``)."""
+        return None if self.args.quiet else Progress(self.out.stderr)
+
+    def status(self, text: str) -> None:
+        """A status line on stderr (not with ``--json`` or ``--quiet``)."""
+        if not (self.out.json or self.args.quiet):
+            self.out.err(text)
+
+
+def report_exit_code(report: RunReport) -> ExitCode:
+    """0 when the run is ok and no conflict waits for review, else 1."""
+    waiting = [c for c in report.conflicts if getattr(c, "resolution", None) in ("manual", None)]
+    return ExitCode.OK if report.ok and not waiting else ExitCode.RECORD_ERRORS
+
+
+# ---------------------------------------------------------------------------------------------
+# sync and plan
+
+
+def _open_store(config: Config, *, create: bool = True) -> SQLiteStateStore:
+    path = config.state.path
+    if not create and not path.exists():
+        # A plan before the first sync: an empty in-memory state, so no file is created.
+        return SQLiteStateStore(":memory:")
+    if not path.parent.is_dir():
+        raise StateStoreError(
+            f"the directory of the state store does not exist: {path.parent} "
+            "(create it, or change [state] path)"
+        )
+    return SQLiteStateStore(path)
+
+
+class _Lock:
+    """The state store's ``sync`` lock for the duration of a run."""
+
+    def __init__(self, store: SQLiteStateStore, ttl: float = 3600.0) -> None:
+        self.store = store
+        self.owner = f"ghl-ninox-cli-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.ttl = ttl
+
+    def __enter__(self) -> _Lock:
+        if not self.store.acquire_lock(self.owner, ttl=self.ttl):
+            raise LockHeldError(
+                f"another run holds the sync lock of {self.store.path}; wait for it to finish "
+                f"(the lock of a crashed run expires after {int(self.ttl)} s)"
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.release_lock(self.owner)
+
+
+def run_engine(ctx: Context) -> int:
+    """``sync`` (one pass, under the lock) and ``plan`` (the dry run, no lock)."""
+    command: Literal["sync", "plan"] = ctx.args.command
+    config = ctx.load()
+    conns = ctx.connect(config)
+    progress = ctx.progress()
+    try:
+        store = _open_store(config, create=command == "sync")
+        try:
+            parts = EngineParts(
+                config=config, ghl=conns.ghl, ninox=conns.db, store=store, progress=progress
+            )
+            engine = ctx.engine_factory(parts)
+            scan = ctx.args.scan_deletes or config.sync.scan_deletes
+            if command == "sync":
+                with _Lock(store):
+                    report = engine.sync(scan_deletes=scan)
+            else:
+                report = engine.plan(scan_deletes=scan)
+        finally:
+            store.close()
+    finally:
+        if progress is not None:
+            progress.close()
+        conns.close()
+    code = report_exit_code(report)
+    if ctx.out.json:
+        ctx.out.say(report.to_json())
+    else:
+        ctx.out.say(str(report))
+        if code is not ExitCode.OK:
+            waiting = sum(
+                1 for c in report.conflicts if getattr(c, "resolution", None) in ("manual", None)
+            )
+            ctx.out.err(
+                f"ghl-ninox {command}: {len(report.errors)} record error(s), {waiting} "
+                f"conflict(s) waiting for review (exit code {int(code)})"
+            )
+    return int(code)
+
+
+# ---------------------------------------------------------------------------------------------
+# serve
+
+
+def check_extras(command: str, needs: Mapping[str, str]) -> None:
+    """Raise :class:`MissingExtraError` naming every missing module's extra."""
+    missing = {module: extra for module, extra in needs.items() if not _importable(module)}
+    if missing:
+        raise MissingExtraError(command, missing)
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def serve(ctx: Context) -> int:
+    """The webhook server with the Ninox poller. Everything that can be checked without the
+    network (extras, configuration, the webhook key) is checked before anything is
+    contacted."""
+    check_extras("serve", SERVE_NEEDS)
+    try:
+        asgi = importlib.import_module("bridge.asgi")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bridge.asgi":
+            raise
+        raise ConfigError(
+            "the webhook server is not available in this version (bridge.asgi is missing)"
+        ) from None
+    config = ctx.load()
+    keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
+    host = ctx.args.host or config.server.host
+    port = ctx.args.port or config.server.port
+    url = f"http://{host}:{port}{config.server.path}"
+    conns = ctx.connect(config)
+    try:
+        store = _open_store(config)
+        try:
+            engine = ctx.engine_factory(
+                EngineParts(
+                    config=config, ghl=conns.ghl, ninox=conns.db, store=store, progress=None
+                )
+            )
+            handler = engine.handle_ghl_event  # type: ignore[attr-defined]
+            options = {"public_keys": keys, "path": config.server.path}
+            app = _call_with_known(asgi.create_app, {"handler": handler, "store": store}, options)
+            ctx.status(f"ghl-ninox serve: listening on {url}")
+            poller = _start_poller(engine, config.server.poll_interval, ctx)
+            try:
+                asgi.serve(app, host, port)
+            except ImportError as exc:  # uvicorn vanished since the check: say what to install
+                raise MissingExtraError("serve", {"uvicorn": "server"}) from exc
+            finally:
+                if poller is not None:
+                    poller.stop()
+        finally:
+            store.close()
+    finally:
+        conns.close()
+    if ctx.out.json:
+        ctx.out.document({"command": "serve", "ok": True, "exit_code": 0, "url": url})
+    return int(ExitCode.OK)
+
+
+def _start_poller(engine: Any, interval: float, ctx: Context) -> Any:
+    """Ninox has no webhooks: a background poller runs a sync pass every ``interval`` s."""
+    from bridge.sync import SyncEngine
+    from bridge.triggers import Poller
+
+    if interval <= 0 or not isinstance(engine, SyncEngine):
+        return None
+    poller = Poller(engine, interval=interval)
+    poller.start()
+    ctx.status(f"ghl-ninox serve: syncing every {interval:g} s (Ninox changes -> GHL)")
+    return poller
+
+
+def _webhook_keys(key: str | None) -> Any:
+    """GHL's bundled webhook keys plus ``GHL_WEBHOOK_PUBLIC_KEY`` (Ed25519, else RSA)."""
+    if key is None:
+        return None
+    from ghlsdk.webhooks import WebhookKeys
+
+    keys = WebhookKeys.bundled()
+    try:
+        return keys.with_keys(ed25519=[key])
+    except ValueError:
+        try:
+            return keys.with_keys(rsa=[key])
+        except ValueError as exc:
+            raise ConfigError(f"GHL_WEBHOOK_PUBLIC_KEY cannot be read: {exc}") from None
+
+
+def _call_with_known(
+    func: Callable[..., Any], required: Mapping[str, Any], optional: Mapping[str, Any]
+) -> Any:
+    # create_app's optional settings are passed only when it declares them (and are set).
+    params = inspect.signature(func).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    extra = {k: v for k, v in optional.items() if v is not None and (takes_any or k in params)}
+    return func(**required, **extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# demo and init
+
+
+def demo(ctx: Context) -> int:
+    """The whole flow on the fakes: narration (or the JSON document) on stdout, progress on
+    stderr."""
+    from bridge import demo as demo_module
+
+    progress = ctx.progress()
+    try:
+        return demo_module.run_demo(ctx.out.stdout, progress=progress, json=ctx.out.json)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def init(ctx: Context) -> int:
+    """Write the commented sample configuration; an existing file only with ``--force``."""
+    from bridge.config import sample_config
+
+    target = _init_target(ctx.args.path, ctx.environ, ctx.cwd)
+    existed = target.exists()
+    if existed and not ctx.args.force:
+        raise ConfigError(
+            "already exists; it was left unchanged (pass --force to overwrite it, or give "
+            "another PATH)",
+            path=target,
+        )
+    if not target.parent.is_dir():
+        raise ConfigError(f"the directory {target.parent} does not exist", path=target)
+    target.write_text(sample_config(), encoding="utf-8")
+    steps = [
+        f"edit {target}: set [ghl] location_id, [ninox] team_id and database_id",
+        "export GHL_TOKEN=... and NINOX_API_KEY=... (secrets never go in the file)",
+        "ghl-ninox doctor" + _config_flag(target, ctx),
+    ]
+    if ctx.out.json:
+        ctx.out.document(
+            {
+                "command": "init",
+                "ok": True,
+                "exit_code": 0,
+                "path": str(target),
+                "overwritten": existed,
+                "next_steps": steps,
+            }
+        )
+    else:
+        ctx.out.say(f"{'overwrote' if existed else 'wrote'} {target}")
+        ctx.out.say("next:")
+        for number, step in enumerate(steps, 1):
+            ctx.out.say(f"  {number}. {step}")
+    return int(ExitCode.OK)
+
+
+def _init_target(path: str | None, environ: Mapping[str, str], cwd: Path | None) -> Path:
+    # Where the other commands look: PATH, else $GHL_NINOX_CONFIG, else ./ghl-ninox.toml.
+    chosen = path or environ.get(CONFIG_ENV, "").strip() or DEFAULT_CONFIG_FILE
+    target = Path(chosen).expanduser()
+    return target if target.is_absolute() else (cwd or Path.cwd()) / target
+
+
+def _config_flag(target: Path, ctx: Context) -> str:
+    """`` --config PATH`` when the other commands would not find ``target`` by themselves."""
+    default = _init_target(None, ctx.environ, ctx.cwd)
+    return "" if target == default else f" --config {target}"
