@@ -1,6 +1,7 @@
 """Bridge between HighLevel (GHL) and Ninox: field mapping, conflict policies, sync state.
 
-- :mod:`bridge.mapping`, :mod:`bridge.mappers`: declarative field mapping, canonical forms;
+- :mod:`bridge.mapping`: declarative field mapping, hand-written mappers, canonical forms, the
+  default mappings (:mod:`bridge.mapping.defaults`, also importable as :mod:`bridge.mappers`);
 - :mod:`bridge.upsert`: upsert helpers in both directions (no state);
 - :mod:`bridge.sync`: two-way sync with conflict policies (:mod:`bridge.conflicts`), durable
   state (:mod:`bridge.state`) and webhook triggers (:mod:`bridge.asgi` serves them);
@@ -8,30 +9,40 @@
 - :mod:`bridge.testing`: FakeGHL + FakeNinox wired for tests and the demo.
 """
 
-from bridge.mappers import default_layout, default_mappings
 from bridge.mapping import (
+    BaseMapper,
     EntityMapping,
     FieldMap,
     ItemError,
+    Mapper,
     MappingSet,
     SchemaMismatchError,
+    SyncMapper,
+    as_sync_mapper,
+    mapper_from_functions,
     validate,
 )
+from bridge.mapping.defaults import default_layout, default_mappings
 from bridge.upsert import AsyncUpserter, ItemFailure, ReadOnlyTokenError, Upserter, UpsertReport
 
 __all__ = [
     "AsyncUpserter",
+    "BaseMapper",
     "EntityMapping",
     "FieldMap",
     "ItemError",
     "ItemFailure",
+    "Mapper",
     "MappingSet",
     "ReadOnlyTokenError",
     "SchemaMismatchError",
+    "SyncMapper",
     "UpsertReport",
     "Upserter",
+    "as_sync_mapper",
     "default_layout",
     "default_mappings",
+    "mapper_from_functions",
     "validate",
 ]
 
