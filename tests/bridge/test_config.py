@@ -351,3 +351,10 @@ def test_the_shipped_sample_parses_and_names_every_setting() -> None:
         for key in keys:
             assert key in text, key
     assert "token =" not in text
+
+
+def test_the_cli_docs_show_the_shipped_sample() -> None:
+    docs = Path(__file__).parents[2] / "docs" / "bridge" / "cli.md"
+    text = docs.read_text(encoding="utf-8")
+    block = text.split("`ghl-ninox init` writes this file")[1].split("```toml\n")[1].split("```")[0]
+    assert block == sample_config()
