@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.canonical import PhoneNormalizer
-from bridge.mappers import custom_field, default_mappings, task_status_choice
 from bridge.mapping import (
     DATE,
     NUMBER,
@@ -20,6 +19,7 @@ from bridge.mapping import (
     SchemaMismatchError,
     mapper_from_functions,
 )
+from bridge.mapping.defaults import custom_field, default_mappings, task_status_choice
 
 # A contact as GHL returns it (GET /contacts/{id} → "contact").
 CONTACT: dict[str, Any] = {
@@ -79,7 +79,13 @@ def _us_display(e164: Any) -> Any:
 
 
 class SummaryNotes(BaseMapper):
-    """Notes → Ninox ``Notes`` with ``Body`` and a ``Summary`` (first line, 40 characters)."""
+    """Notes → Ninox ``Notes`` with ``Body`` and a ``Summary`` (first line, 40 characters).
+
+    ``layout()`` declares the fields ``to_ninox`` writes: ``validate`` checks them against the
+    Ninox schema, and the sync engine compares and writes exactly those (``Contact``, a
+    reference, links the note to its contact). ``refs`` is a mapping from GHL contact ids to
+    Ninox record ids, in upserts and in the sync alike.
+    """
 
     entity = "note"
     ninox_table = "Notes"
@@ -146,6 +152,17 @@ def main() -> dict[str, Any]:
         {"id": "o1", "name": "Big", "monetaryValue": 900}
     )
     print("opportunity → Ninox:", out["opportunity"])
+
+    # What the sync engine sees of the hand-written notes mapper: the fields of its layout,
+    # compared on canonical values (formatting differences are not changes).
+    notes = mappings.sync_mapper("note")
+    stored = {**out["note"], "Body": out["note"]["Body"] + "  "}
+    out["note_sync"] = {
+        "directions": notes.directions(),
+        "parent": notes.parent_field,
+        "same": notes.ghl_canonical(note) == notes.ninox_canonical(stored),
+    }
+    print("note as the sync sees it:", out["note_sync"])
 
     # The layout these mappings need, and a check against an (outdated) schema.
     layout = mappings.layout()

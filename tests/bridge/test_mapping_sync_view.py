@@ -323,3 +323,13 @@ def test_values_that_are_not_json_fail_the_item() -> None:
     with pytest.raises(ItemError, match="When") as info:
         view.ghl_canonical({"id": "n1", "body": "x", "when": datetime(2026, 1, 1)})
     assert info.value.side == "ghl"
+
+
+def test_the_example_shows_the_sync_view(capsys: pytest.CaptureFixture[str]) -> None:
+    out = runpy.run_path(str(EXAMPLE), run_name="example")["main"]()
+    assert out["note_sync"] == {
+        "directions": {"Body": "both", "Summary": "both"},
+        "parent": "Contact",
+        "same": True,
+    }
+    assert "note as the sync sees it:" in capsys.readouterr().out
