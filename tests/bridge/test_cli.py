@@ -899,3 +899,40 @@ def test_the_console_script_is_bridge_cli_main() -> None:
     ]
     assert script.value == "bridge.cli:main"
     assert script.load() is main
+
+
+def test_serve_accepts_a_delivery_signed_with_the_configured_test_key(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What docs/ghl/webhooks.md walks through: the test key's public half in
+    # GHL_WEBHOOK_PUBLIC_KEY, a body signed with its private half.
+    import anyio
+
+    import bridge.asgi
+    from ghlsdk.testing import WebhookSigner
+
+    signer = WebhookSigner()
+    body, headers = signer.delivery({"type": "ContactCreate", "locationId": "loc1", "id": "c1"})
+    statuses: list[int] = []
+
+    async def deliver(app: Any) -> None:
+        async with app.running():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                for extra in ({}, {"x-ghl-signature": sign_other(body)}):
+                    response = await client.post(
+                        "/webhooks/ghl", content=body, headers={**headers, **extra}
+                    )
+                    statuses.append(response.status_code)
+
+    # uvicorn is not started: the app is driven in process while "serve" runs
+    monkeypatch.setattr(bridge.asgi, "serve", lambda app, host, port: anyio.run(deliver, app))
+    harness.env["GHL_WEBHOOK_PUBLIC_KEY"] = signer.ed25519_public_pem
+    assert harness.run("serve", "-q")[0] == 0
+    assert statuses == [200, 401]
+
+
+def sign_other(body: bytes) -> str:
+    from ghlsdk.testing import WebhookSigner
+
+    return WebhookSigner.generate().sign(body, schemes=["ed25519"])["x-ghl-signature"]

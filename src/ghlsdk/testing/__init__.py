@@ -9,7 +9,12 @@ as a transport, sync or async::
     fake = FakeGHL(clock=FakeClock(), rate_limit=True)
     http = httpx.Client(transport=fake, base_url="https://services.leadconnectorhq.com")
 
-See ``docs/ghl/testing.md``. The fake does not import the ghlsdk client: it speaks HTTP only.
+[`WebhookSigner`][ghlsdk.testing.WebhookSigner] and
+[`sign_webhook`][ghlsdk.testing.sign_webhook] sign webhook bodies with test keys the way GHL
+does, so a receiver can be tried locally; ``FakeGHL.webhook_keys`` are the public keys that
+verify the fake's :meth:`~FakeGHL.signed_events`.
+
+The fake does not import the ghlsdk client: it speaks HTTP only.
 """
 
 from ghlsdk.testing._clock import FakeClock
@@ -21,14 +26,18 @@ from ghlsdk.testing._fake import (
     FakeGHL,
 )
 from ghlsdk.testing._faults import Fault, RecordedRequest
+from ghlsdk.testing._webhooks import TEST_KEY_SEED, WebhookSigner, sign_webhook
 
 __all__ = [
     "BASE_URL",
     "CONTACTS_VERSION",
     "DEFAULT_SCOPES",
     "OPERATIONS",
+    "TEST_KEY_SEED",
     "FakeClock",
     "FakeGHL",
     "Fault",
     "RecordedRequest",
+    "WebhookSigner",
+    "sign_webhook",
 ]

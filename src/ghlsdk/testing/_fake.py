@@ -27,6 +27,8 @@ import httpx
 from ghlsdk.testing import _schema, _search
 from ghlsdk.testing._clock import FakeClock
 from ghlsdk.testing._faults import Fault, RecordedRequest, match_request
+from ghlsdk.testing._webhooks import WebhookSigner
+from ghlsdk.webhooks import WebhookKeys
 
 __all__ = ["FakeGHL"]
 
@@ -423,6 +425,7 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._events: list[dict[str, Any]] = []
         self._pending: list[dict[str, Any]] = []
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._webhook_signer: WebhookSigner | None = None
         # OAuth: one-time codes and single-use refresh tokens -> the grant they stand for.
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, _Grant] = {}
@@ -706,6 +709,30 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
         ``webhookId`` and ``timestamp`` as real deliveries carry."""
         with self._lock:
             return copy.deepcopy(self._events)
+
+    @property
+    def webhook_signer(self) -> WebhookSigner:
+        """The fake's webhook key pair (the well-known test keys of
+        [`WebhookSigner`][ghlsdk.testing.WebhookSigner]; needs ``cryptography``)."""
+        with self._lock:
+            if self._webhook_signer is None:
+                self._webhook_signer = WebhookSigner()
+            return self._webhook_signer
+
+    @property
+    def webhook_keys(self) -> WebhookKeys:
+        """The public keys to configure a receiver with, to verify :meth:`signed_events`."""
+        return self.webhook_signer.public_keys
+
+    def signed_events(self) -> list[tuple[bytes, dict[str, str]]]:
+        """:attr:`events` as deliveries: ``(body, headers)`` each, the body compact JSON and
+        the headers signed as GHL signs them (``x-ghl-signature``, ``x-wh-signature``)."""
+        signer = self.webhook_signer
+        out = []
+        for event in self.events:
+            body = json.dumps(event, separators=(",", ":")).encode()
+            out.append((body, signer.sign(body)))
+        return out
 
     def on_event(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for every future event (see :attr:`events`); returns a
