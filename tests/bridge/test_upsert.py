@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -244,6 +244,12 @@ def _ninox_to_ghl_world() -> tuple[FakeWorld, Upserter]:
     return world, Upserter(world.ghl_client(rate_limiting=False, max_retries=0), db)
 
 
+def _nth_request(k: int) -> Callable[[Any], bool]:
+    """A fault predicate that is true for the ``k``-th request only (0-based)."""
+    seen = iter(range(10_000))
+    return lambda _req: next(seen) == k
+
+
 @pytest.mark.parametrize("fault", ["timeout after write", "500", "429"])
 def test_a_fault_at_every_ghl_call_of_ninox_to_ghl(fault: str) -> None:
     probe, probe_up = _ninox_to_ghl_world()
@@ -253,9 +259,8 @@ def test_a_fault_at_every_ghl_call_of_ninox_to_ghl(fault: str) -> None:
     probe.close()
     for at in range(calls_in_a_run):
         world, up = _ninox_to_ghl_world()
-        seen = iter(range(10_000))
         world.ghl.inject(
-            lambda _req, k=at, n=seen: next(n) == k,
+            _nth_request(at),
             status=None if fault == "timeout after write" else int(fault),
             exception=httpx.ReadTimeout if fault == "timeout after write" else None,
             after_write=fault == "timeout after write",
