@@ -89,7 +89,9 @@ def test_cursors_upsert(store: SQLiteStateStore) -> None:
     assert store.cursors() == {"ghl:loc:contact": "2024-05-02T10:00:00Z"}
 
 
-def test_ops_are_replay_safe_and_supersede_older_intents(store: SQLiteStateStore) -> None:
+def test_ops_are_replay_safe_and_only_unknown_outcomes_stay_open(
+    store: SQLiteStateStore,
+) -> None:
     link = store.save_link(_link())
     first = Op(
         op_key="k1",
@@ -98,29 +100,57 @@ def test_ops_are_replay_safe_and_supersede_older_intents(store: SQLiteStateStore
         kind="update",
         patch={"a": 1},
         intended={"a": 1},
+        entity="contact",
+        ghl_id="g1",
+        ninox_id=7,
     )
     assert store.add_op(first) is True
     assert store.add_op(first) is False  # same key: a replay, not a second write
-    assert (
-        store.add_op(
-            Op(op_key="k2", link_id=link.link_id, target="ghl", kind="update", patch={"a": 2})
-        )
-        is True
-    )
-    states = {op.op_key: op.state for op in store.open_ops(link.link_id)}
-    assert states == {"k2": "pending"}
-    op1 = store.op("k1")
-    assert op1 is not None
-    assert op1.state == "superseded"
+    store.add_op(Op(op_key="k2", link_id=link.link_id, target="ghl", kind="update", patch={}))
+    assert {op.op_key for op in store.open_ops(link.link_id)} == {"k1", "k2"}
     store.set_op_state("k2", "sent")
-    store.set_op_state("k2", "failed", error="timeout")
+    store.set_op_state("k2", "failed", error="422")
     op2 = store.op("k2")
     assert op2 is not None
-    assert (op2.state, op2.attempts, op2.last_error) == ("failed", 1, "timeout")
-    store.set_op_state("k2", "done")
+    assert (op2.state, op2.attempts, op2.last_error) == ("failed", 1, "422")
+    store.set_op_state("k1", "done", result_id="r1")
+    op1 = store.op("k1")
+    assert op1 is not None
+    assert (op1.entity, op1.ghl_id, op1.ninox_id, op1.result_id) == ("contact", "g1", 7, "r1")
     assert store.open_ops() == []
+    assert store.prune_ops() == 2
+    assert store.op("k1") is None
     with pytest.raises(KeyError):
         store.set_op_state("nope", "done")
+
+
+def test_a_version_1_state_file_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bridge.state.sqlite import _SCHEMA_V1
+
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript(f"BEGIN;{_SCHEMA_V1}PRAGMA user_version=1;COMMIT;")
+    db.execute(
+        "INSERT INTO ops (op_key, link_id, target, kind, patch, intended, state, attempts,"
+        " created_at, updated_at) VALUES ('old', NULL, 'ghl', 'update', '{}', '{}', 'sent', 1,"
+        " '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
+    )
+    db.close()
+    store = SQLiteStateStore(path)
+    (op,) = store.open_ops()
+    assert (op.op_key, op.entity, op.result_id) == ("old", "", None)
+    assert store.add_op(Op(op_key="new", link_id=None, target="ninox", kind="create", patch={}))
+    store.close()
+
+
+def test_the_sqlite_store_implements_the_whole_protocol(store: SQLiteStateStore) -> None:
+    from bridge.state import StateStore
+
+    assert isinstance(store, StateStore)
+    checked: StateStore = store  # mypy checks the signatures
+    assert checked is store
 
 
 def test_sent_ops_survive_a_new_intent(store: SQLiteStateStore) -> None:

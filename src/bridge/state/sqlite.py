@@ -1,13 +1,8 @@
-"""Durable sync state: links, cursors, the outbox, the webhook inbox, reviews and run history.
-
-The default store is SQLite in WAL mode (stdlib ``sqlite3``); :class:`StateStore` is the
-interface an engine programs against, so another backend can be dropped in. Every method that
-writes commits before it returns, and :meth:`SQLiteStateStore.transaction` groups several
-writes into one atomic unit: a link, its ops and a cursor change together or not at all.
+"""The embedded :class:`~bridge.state.StateStore`: SQLite in WAL mode (stdlib ``sqlite3``).
 
 Why SQLite: link + outbox + cursor must change in one transaction, a crash must never leave a
 half-written file, and the store must stay small (tombstones and finished ops are rows, not a
-growing blob).
+growing blob). Schema changes are versioned migrations (``PRAGMA user_version``).
 """
 
 from __future__ import annotations
@@ -18,46 +13,30 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal
 
 import attrs
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Cursor",
-    "Event",
-    "Link",
-    "Op",
-    "RecordError",
-    "ReviewItem",
-    "Run",
-    "SQLiteStateStore",
-    "StateStore",
-    "StateStoreError",
-]
+from bridge.state.models import (
+    OPEN_OP_STATES,
+    Cursor,
+    Event,
+    Link,
+    Op,
+    OpState,
+    RecordError,
+    ReviewItem,
+    Run,
+    Side,
+    StateStoreError,
+)
 
-SCHEMA_VERSION: Final = 1
+__all__ = ["SCHEMA_VERSION", "SQLiteStateStore"]
 
-Side = Literal["ghl", "ninox"]
-LinkState = Literal[
-    "active",
-    "creating_ghl",
-    "creating_ninox",
-    "tombstone_ghl",
-    "tombstone_ninox",
-    "tombstone_both",
-    "conflict",
-    "quarantined",
-]
-OpState = Literal["pending", "sent", "done", "failed", "dead", "superseded"]
-_OPEN_OP_STATES: Final = ("pending", "sent", "failed")
-
-
-class StateStoreError(RuntimeError):
-    """The state store is unusable (corrupt, newer schema, locked by another run)."""
+SCHEMA_VERSION: Final = 2
 
 
 def _now() -> datetime:
@@ -72,150 +51,7 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-@attrs.frozen(kw_only=True)
-class Link:
-    """One linked pair of records: the heart of the sync state.
-
-    ``base`` holds the canonical field values both sides last agreed on; ``ghl_digest`` and
-    ``ninox_digest`` the digest of each side's canonical values at that moment.
-    """
-
-    entity: str
-    ghl_id: str | None
-    ninox_table: str
-    ninox_id: int | None
-    state: LinkState = "active"
-    ghl_digest: str | None = None
-    ninox_digest: str | None = None
-    base: Mapping[str, Any] = attrs.field(factory=dict)
-    ghl_updated_raw: str | None = None
-    ninox_sq: int | None = None
-    last_origin: str | None = None
-    parent_link_id: int | None = None
-    version: int = 0
-    agreed_at: datetime | None = None
-    error_count: int = 0
-    last_error: str | None = None
-    link_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Cursor:
-    """How far one source has been fully handled: ``value`` as received (e.g. a Ninox
-    sequence or a GHL ``dateUpdated`` string)."""
-
-    source: Side
-    scope: str
-    value: str
-    mode: Literal["backfill", "incremental"] = "incremental"
-    updated_at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Op:
-    """An intended write (outbox row), recorded before the request is sent."""
-
-    op_key: str
-    link_id: int | None
-    target: Side
-    kind: Literal["create", "update", "soft_delete", "delete", "set_external_id"]
-    patch: Mapping[str, Any]
-    intended: Mapping[str, Any] = attrs.field(factory=dict)
-    state: OpState = "pending"
-    attempts: int = 0
-    last_error: str | None = None
-    run_id: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Event:
-    """A received webhook, stored before it is handled so nothing is lost on a crash."""
-
-    event_key: str
-    entity: str
-    ghl_id: str | None
-    type: str
-    raw_body: str
-    state: Literal["new", "done", "ignored", "failed"] = "new"
-    attempts: int = 0
-    received_at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ReviewItem:
-    """Something a person has to decide: a conflict, an ambiguous match, a mass delete."""
-
-    kind: Literal["field_conflict", "ambiguous_match", "resurrection", "mass_delete", "flapping"]
-    link_id: int | None = None
-    source_ref: str | None = None
-    fields: Sequence[str] = ()
-    ghl_values: Mapping[str, Any] = attrs.field(factory=dict)
-    ninox_values: Mapping[str, Any] = attrs.field(factory=dict)
-    base_values: Mapping[str, Any] = attrs.field(factory=dict)
-    status: Literal["open", "resolved"] = "open"
-    resolution: str | None = None
-    detected_at: datetime | None = None
-    resolved_at: datetime | None = None
-    review_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordError:
-    """One record that failed in a run; the run went on."""
-
-    run_id: str
-    side: Side
-    record_id: str
-    stage: Literal["read", "map", "plan", "write"]
-    error: str
-    message: str
-
-
-@attrs.frozen(kw_only=True)
-class Run:
-    """One sync pass (or plan, or webhook batch) and its outcome."""
-
-    run_id: str
-    kind: str
-    status: Literal["running", "ok", "failed"]
-    started_at: datetime
-    finished_at: datetime | None = None
-    cursors_before: Mapping[str, str] = attrs.field(factory=dict)
-    cursors_after: Mapping[str, str] = attrs.field(factory=dict)
-    counts: Mapping[str, int] = attrs.field(factory=dict)
-
-
-class StateStore(Protocol):
-    """What the sync engine needs from durable state. :class:`SQLiteStateStore` implements it."""
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-    def save_link(self, link: Link) -> Link: ...
-    def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None: ...
-    def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None: ...
-    def links(self, entity: str | None = None) -> list[Link]: ...
-    def get_cursor(self, source: Side, scope: str) -> Cursor | None: ...
-    def set_cursor(self, cursor: Cursor) -> None: ...
-    def add_op(self, op: Op) -> bool: ...
-    def set_op_state(self, op_key: str, state: OpState, *, error: str | None = None) -> None: ...
-    def open_ops(self, link_id: int | None = None) -> list[Op]: ...
-    def add_event(self, event: Event) -> bool: ...
-    def add_review(self, item: ReviewItem) -> ReviewItem: ...
-    def open_reviews(self) -> list[ReviewItem]: ...
-    def start_run(self, kind: str, cursors_before: Mapping[str, str]) -> Run: ...
-    def finish_run(
-        self,
-        run: Run,
-        *,
-        status: Literal["ok", "failed"],
-        counts: Mapping[str, int],
-        cursors_after: Mapping[str, str],
-    ) -> Run: ...
-    def add_record_error(self, error: RecordError) -> None: ...
-
-
-_SCHEMA: Final = """
+_SCHEMA_V1: Final = """
 CREATE TABLE IF NOT EXISTS links (
     link_id INTEGER PRIMARY KEY,
     entity TEXT NOT NULL,
@@ -311,6 +147,21 @@ CREATE TABLE IF NOT EXISTS locks (
 """
 
 
+# Each migration takes the schema from version N-1 to N.
+_MIGRATIONS: Final[Mapping[int, str]] = {
+    1: _SCHEMA_V1,
+    2: """
+ALTER TABLE ops ADD COLUMN entity TEXT NOT NULL DEFAULT '';
+ALTER TABLE ops ADD COLUMN ghl_id TEXT;
+ALTER TABLE ops ADD COLUMN ninox_id INTEGER;
+ALTER TABLE ops ADD COLUMN parent_ghl_id TEXT;
+ALTER TABLE ops ADD COLUMN result_id TEXT;
+CREATE INDEX IF NOT EXISTS ops_state ON ops(state);
+CREATE INDEX IF NOT EXISTS links_check ON links(entity) WHERE error_count > 0;
+""",
+}
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -350,9 +201,12 @@ class SQLiteStateStore:
                 f"the sync state at {self.path} has schema version {version}, newer than this "
                 f"ghl-ninox understands ({SCHEMA_VERSION}); upgrade ghl-ninox"
             )
-        if version == 0:
-            # executescript commits any open transaction, so the script carries its own.
-            self._db.executescript(f"BEGIN;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits any open transaction, so each script carries its own: a
+            # crash mid-migration leaves the file at the previous version, never half-changed.
+            self._db.executescript(
+                f"BEGIN;{_MIGRATIONS[target]}PRAGMA user_version={target};COMMIT;"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -441,6 +295,43 @@ class SQLiteStateStore:
         )
         return _link(rows[0]) if rows else None
 
+    def links_by_ghl(self, entity: str, ghl_ids: Collection[str]) -> dict[str, Link]:
+        out: dict[str, Link] = {}
+        ids = list(dict.fromkeys(ghl_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM links WHERE entity=? AND ghl_id IN ({marks})",  # noqa: S608
+                (entity, *chunk),
+            )
+            out.update((r["ghl_id"], _link(r)) for r in rows)
+        return out
+
+    def links_by_ninox(
+        self, entity: str, table: str, ninox_ids: Collection[int]
+    ) -> dict[int, Link]:
+        out: dict[int, Link] = {}
+        ids = list(dict.fromkeys(ninox_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM links WHERE entity=? AND ninox_table=?"  # noqa: S608
+                f" AND ninox_id IN ({marks})",
+                (entity, table, *chunk),
+            )
+            out.update((r["ninox_id"], _link(r)) for r in rows)
+        return out
+
+    def links_needing_check(self, entity: str) -> list[Link]:
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=? AND error_count > 0 AND state='active'"
+            " ORDER BY link_id",
+            (entity,),
+        )
+        return [_link(r) for r in rows]
+
     def link(self, link_id: int) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE link_id=?", (link_id,))
         return _link(rows[0]) if rows else None
@@ -486,21 +377,15 @@ class SQLiteStateStore:
 
     def add_op(self, op: Op) -> bool:
         """Record an intended write. Returns False when an op with the same key exists (a
-        replay): the caller must not send it again. Older open ops for the same link and
-        target become ``superseded``."""
+        replay): the caller must not send it again."""
         now = _ts(_now())
         with self.transaction():
             if self._db.execute("SELECT 1 FROM ops WHERE op_key=?", (op.op_key,)).fetchone():
                 return False
-            if op.link_id is not None:
-                self._db.execute(
-                    "UPDATE ops SET state='superseded', updated_at=? WHERE link_id=? AND target=?"
-                    " AND state IN ('pending', 'failed')",
-                    (now, op.link_id, op.target),
-                )
             self._db.execute(
                 "INSERT INTO ops (op_key, link_id, target, kind, patch, intended, state, attempts,"
-                " last_error, run_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " last_error, run_id, created_at, updated_at, entity, ghl_id, ninox_id,"
+                " parent_ghl_id, result_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     op.op_key,
                     op.link_id,
@@ -509,24 +394,36 @@ class SQLiteStateStore:
                     _dumps(dict(op.patch)),
                     _dumps(dict(op.intended)),
                     op.state,
-                    op.attempts,
+                    op.attempts + (1 if op.state == "sent" else 0),
                     op.last_error,
                     op.run_id,
                     now,
                     now,
+                    op.entity,
+                    op.ghl_id,
+                    op.ninox_id,
+                    op.parent_ghl_id,
+                    op.result_id,
                 ),
             )
             return True
 
-    def set_op_state(self, op_key: str, state: OpState, *, error: str | None = None) -> None:
-        """Move an op along ``pending → sent → done`` (or ``failed``/``dead``).
-        ``sent`` and ``failed`` count an attempt."""
-        bump = 1 if state in ("sent",) else 0
+    def set_op_state(
+        self,
+        op_key: str,
+        state: OpState,
+        *,
+        error: str | None = None,
+        result_id: str | None = None,
+    ) -> None:
+        """Move an op to ``state`` (``sent`` counts an attempt); ``result_id`` records the id
+        a create was given."""
+        bump = 1 if state == "sent" else 0
         with self.transaction():
             cur = self._db.execute(
                 "UPDATE ops SET state=?, attempts=attempts+?, last_error=COALESCE(?, last_error),"
-                " updated_at=? WHERE op_key=?",
-                (state, bump, error, _ts(_now()), op_key),
+                " result_id=COALESCE(?, result_id), updated_at=? WHERE op_key=?",
+                (state, bump, error, result_id, _ts(_now()), op_key),
             )
             if cur.rowcount != 1:
                 raise KeyError(f"no op with key {op_key!r}")
@@ -536,20 +433,31 @@ class SQLiteStateStore:
         return _op(rows[0]) if rows else None
 
     def open_ops(self, link_id: int | None = None) -> list[Op]:
-        """Ops not yet finished (pending, sent with an unknown outcome, or failed)."""
-        marks = ",".join("?" * len(_OPEN_OP_STATES))
+        """Ops whose outcome is unknown (pending, or sent without a recorded answer)."""
+        marks = ",".join("?" * len(OPEN_OP_STATES))
         if link_id is None:
             rows = self._query(
                 f"SELECT * FROM ops WHERE state IN ({marks}) ORDER BY created_at, op_key",  # noqa: S608
-                _OPEN_OP_STATES,
+                OPEN_OP_STATES,
             )
         else:
             rows = self._query(
                 f"SELECT * FROM ops WHERE link_id=? AND state IN ({marks})"  # noqa: S608
                 " ORDER BY created_at, op_key",
-                (link_id, *_OPEN_OP_STATES),
+                (link_id, *OPEN_OP_STATES),
             )
         return [_op(r) for r in rows]
+
+    def prune_ops(self, *, keep_last: int = 0) -> int:
+        """Delete finished ops but the newest ``keep_last``; open ops always stay."""
+        marks = ",".join("?" * len(OPEN_OP_STATES))
+        with self.transaction():
+            cur = self._db.execute(
+                f"DELETE FROM ops WHERE state NOT IN ({marks}) AND op_key NOT IN"  # noqa: S608
+                " (SELECT op_key FROM ops ORDER BY updated_at DESC LIMIT ?)",
+                (*OPEN_OP_STATES, keep_last),
+            )
+            return cur.rowcount
 
     # -- webhook inbox ----------------------------------------------------------------------
 
@@ -668,7 +576,7 @@ class SQLiteStateStore:
         self,
         run: Run,
         *,
-        status: Literal["ok", "failed"],
+        status: Literal["ok", "failed", "interrupted"],
         counts: Mapping[str, int],
         cursors_after: Mapping[str, str],
     ) -> Run:
@@ -796,6 +704,11 @@ def _op(row: sqlite3.Row) -> Op:
         attempts=row["attempts"],
         last_error=row["last_error"],
         run_id=row["run_id"],
+        entity=row["entity"],
+        ghl_id=row["ghl_id"],
+        ninox_id=row["ninox_id"],
+        parent_ghl_id=row["parent_ghl_id"],
+        result_id=row["result_id"],
         created_at=_dt(row["created_at"]),
         updated_at=_dt(row["updated_at"]),
     )

@@ -1,0 +1,203 @@
+"""Deletes: what a record gone on one side does to its counterpart, and the guard against
+mass deletion.
+
+Soft by default: the link becomes a tombstone, a GHL contact gets the ``deleted_tag`` tag
+and, when ``ninox_deleted_field`` is set, the Ninox record is flagged; ``deletes="hard"``
+deletes the counterpart. Deletes go through the outbox like every write. More deletions in
+one pass than the guard allows apply none of them and open a review item instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import attrs
+
+from bridge.mapping import SyncMapper
+from bridge.state import Link, LinkState, Op, ReviewItem, Side, StateStore
+from bridge.sync.context import GONE, Pair, PassContext
+from bridge.sync.decide import Decision
+from bridge.sync.effects import (
+    Effect,
+    GhlAddTags,
+    GhlDelete,
+    GhlListContacts,
+    NinoxAll,
+    NinoxDelete,
+    NinoxSave,
+    Program,
+    SaveOutcome,
+    perform,
+    state,
+)
+from bridge.sync.outbox import new_op_key, outcome_of, transient, unsettle
+from bridge.sync.pairing import Parents
+from bridge.sync.report import Change, ErrorInfo
+from ninoxsdk import APIError, NotFoundError, RecordWrite
+
+__all__ = ["apply_deletes", "guard_mass_delete", "scan_for_deletes"]
+
+
+def guard_mass_delete(
+    ctx: PassContext, entity: str, decisions: Sequence[Decision]
+) -> Program[list[Decision]]:
+    """``decisions`` without its deletes when there are more than the guard allows."""
+    count = sum(1 for d in decisions if d.action == "delete")
+    if not count:
+        return list(decisions)
+    tripped = yield from _trips(ctx, entity, count)
+    return [d for d in decisions if d.action != "delete"] if tripped else list(decisions)
+
+
+def _trips(ctx: PassContext, entity: str, count: int) -> Program[bool]:
+    links = yield from state(lambda s: len(s.links(entity)))
+    limit = max(ctx.config.mass_delete_min, int(links * ctx.config.mass_delete_fraction))
+    if count <= limit:
+        return False
+    ctx.report.errors.append(
+        ErrorInfo(
+            entity,
+            "*",
+            "both",
+            f"{count} deletions in one pass exceed the guard ({limit}); nothing was deleted, "
+            "see the review queue",
+        )
+    )
+    if not ctx.dry_run:
+        item = ReviewItem(kind="mass_delete", source_ref=f"{entity}:{count}")
+        yield from state(lambda s: s.add_review(item))
+    return True
+
+
+def apply_deletes(
+    ctx: PassContext, entity: str, decisions: Sequence[Decision], parents: Parents
+) -> Program[None]:
+    mapper = ctx.mapper(entity)
+    for d in decisions:
+        if d.action == "delete":
+            yield from _delete(ctx, mapper, d, parents)
+
+
+def _tombstone(link: Link, state_: LinkState) -> Link:
+    return attrs.evolve(link, state=state_, error_count=0, last_error=None)
+
+
+def _delete(ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents) -> Program[None]:
+    pair, link, entity = d.pair, d.pair.link, d.pair.entity
+    assert link is not None
+    if d.gone == "both":
+        if not ctx.dry_run:
+            yield from state(lambda s: s.save_link(_tombstone(link, "tombstone_both")))
+        return
+    target: Side = "ninox" if d.gone == "ghl" else "ghl"
+    hard = ctx.config.deletes == "hard"
+    kind: Literal["delete", "soft_delete"] = "delete" if hard else "soft_delete"
+    ctx.report.changes.append(Change(entity, kind, target, pair.label))
+    ctx.report.count(entity, kind)
+    if ctx.dry_run:
+        return
+    tomb: LinkState = (
+        "tombstone_both" if hard else ("tombstone_ghl" if d.gone == "ghl" else "tombstone_ninox")
+    )
+    effect = _effect(ctx, mapper, link, target, hard, parents)
+    if effect is None:  # nothing to write on the other side: the tombstone is all
+        yield from state(lambda s: s.save_link(_tombstone(link, tomb)))
+        return
+    op = Op(
+        op_key=new_op_key(),
+        link_id=link.link_id,
+        target=target,
+        kind=kind,
+        patch={},
+        entity=entity,
+        ghl_id=link.ghl_id,
+        ninox_id=link.ninox_id,
+        run_id=ctx.run_id,
+    )
+    yield from state(lambda s: s.add_op(attrs.evolve(op, state="sent")))
+    error: BaseException | None = None
+    try:
+        result = yield from perform(effect)
+        if isinstance(result, SaveOutcome) and result.errors:
+            error = next(iter(result.errors.values()))
+    except NotFoundError:
+        pass  # already gone on that side too
+    except APIError as exc:
+        error = exc
+    if error is None:
+        yield from state(lambda s: _done(s, op, _tombstone(link, tomb)))
+        return
+    failed = unsettle(link, f"{type(error).__name__}: {error}")
+    refused = outcome_of(error) == "failed"
+
+    def record(s: StateStore) -> None:
+        with s.transaction():
+            if refused:
+                s.set_op_state(op.op_key, "failed", error=str(error)[:500])
+            s.save_link(failed)
+
+    yield from state(record)
+    if transient(error) or not refused:
+        ctx.hold_cursors(entity)
+    yield from ctx.park(entity, pair.label, target, "write", error)
+
+
+def _done(store: StateStore, op: Op, link: Link) -> None:
+    with store.transaction():
+        store.set_op_state(op.op_key, "done")
+        store.save_link(link)
+
+
+def _effect(
+    ctx: PassContext, mapper: SyncMapper, link: Link, target: Side, hard: bool, parents: Parents
+) -> Effect[Any] | None:
+    entity = link.entity
+    if target == "ninox" and link.ninox_id is not None:
+        if hard:
+            return NinoxDelete(mapper.ninox_table, link.ninox_id)
+        flag = ctx.config.ninox_deleted_field
+        if flag:
+            write = RecordWrite(id=link.ninox_id, fields={flag: True})
+            return NinoxSave(mapper.ninox_table, (write,))
+        return None
+    if target == "ghl" and link.ghl_id is not None:
+        if entity == "contact":
+            if hard:
+                return GhlDelete("contact", link.ghl_id)
+            return GhlAddTags(link.ghl_id, (ctx.config.deleted_tag,))
+        if hard and entity in ("task", "note"):
+            parent = parents.by_link.get(link.parent_link_id or -1)
+            return None if parent is None else GhlDelete(entity, link.ghl_id, parent)  # type: ignore[arg-type]
+    return None
+
+
+def scan_for_deletes(ctx: PassContext, entity: str) -> Program[list[Pair]]:
+    """Linked records missing on either side (deletions the change feeds cannot show)."""
+    mapper = ctx.mapper(entity)
+    links = yield from state(lambda s: [lk for lk in s.links(entity) if lk.state == "active"])
+    if not links:
+        return []
+    records = yield from perform(NinoxAll(mapper.ninox_table))
+    guard = len(links) + ctx.config.mass_delete_min + 1
+    if not records:  # an empty table is an outage or a wrong database, not a mass delete
+        yield from _trips(ctx, entity, guard)
+        return []
+    present = {r.id for r in records}
+    ghl_present: set[str] | None = None
+    if entity == "contact":
+        contacts = yield from perform(GhlListContacts())
+        ghl_present = {str(c["id"]) for c in contacts}
+        if not ghl_present:
+            yield from _trips(ctx, entity, guard)
+            return []
+    pairs = [
+        Pair(
+            entity,
+            lk,
+            GONE if ghl_present is not None and lk.ghl_id not in ghl_present else None,
+            GONE if lk.ninox_id not in present else None,
+        )
+        for lk in links
+    ]
+    return [p for p in pairs if p.ghl is GONE or p.ninox is GONE]

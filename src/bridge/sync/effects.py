@@ -1,0 +1,454 @@
+"""The engine's effects: every call it makes to GHL, Ninox or the state store, as typed data.
+
+A stage is a generator (a *program*) that yields effects and receives their results, or has
+their exceptions thrown in. Each effect knows how to run itself against the sync clients
+(:meth:`Effect.run`) and the async ones (:meth:`Effect.arun`); those twins are one-liners,
+so mypy checks every SDK call and no decision is written twice. Tests can drive a program by
+hand and assert on the effects it yields. State effects run on the event loop's worker
+thread in the async engine, so SQLite never blocks the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import Any, Generic, Literal, TypeVar, cast
+
+import anyio.to_thread
+import attrs
+
+from bridge.state import StateStore
+from ghlsdk import AsyncGHLClient, GHLClient
+from ghlsdk.models import to_wire
+from ninoxsdk import (
+    APIError,
+    AsyncDatabaseHandle,
+    BatchWriteError,
+    DatabaseHandle,
+    Record,
+    RecordWrite,
+)
+
+__all__ = [
+    "AsyncClients",
+    "Clients",
+    "Effect",
+    "GhlAddTags",
+    "GhlCreate",
+    "GhlDelete",
+    "GhlFindContact",
+    "GhlGet",
+    "GhlListChildren",
+    "GhlListContacts",
+    "GhlSearchContacts",
+    "GhlUpdate",
+    "NinoxAll",
+    "NinoxChanges",
+    "NinoxDelete",
+    "NinoxGet",
+    "NinoxSave",
+    "Program",
+    "SaveOutcome",
+    "State",
+    "perform",
+    "state",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Entity = Literal["contact", "task", "note", "appointment"]
+
+
+@attrs.frozen
+class Clients:
+    """What the sync interpreter runs effects with."""
+
+    ghl: GHLClient
+    ninox: DatabaseHandle
+    store: StateStore
+
+
+@attrs.frozen
+class AsyncClients:
+    """What the async interpreter runs effects with (the store is called from a thread)."""
+
+    ghl: AsyncGHLClient
+    ninox: AsyncDatabaseHandle
+    store: StateStore
+
+
+class Effect(Generic[T]):
+    """One call; ``T`` is what the program receives back."""
+
+    def run(self, c: Clients) -> T:
+        raise NotImplementedError
+
+    async def arun(self, c: AsyncClients) -> T:
+        raise NotImplementedError
+
+
+Program = Generator[Effect[Any], Any, R]
+
+
+def perform(effect: Effect[T]) -> Program[T]:
+    """``value = yield from perform(effect)``: yield one effect, typed."""
+    return cast(T, (yield effect))
+
+
+def state(fn: Callable[[StateStore], T]) -> Program[T]:
+    """Run ``fn`` on the state store (on a worker thread in the async engine). ``fn`` must be
+    complete in itself: wrap several writes in ``store.transaction()`` inside it."""
+    return (yield from perform(State(fn)))
+
+
+def _wire(item: Any) -> dict[str, Any]:
+    return dict(item) if isinstance(item, Mapping) else to_wire(item)
+
+
+# -- state ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class State(Effect[T]):
+    fn: Callable[[StateStore], T]
+
+    def run(self, c: Clients) -> T:
+        return self.fn(c.store)
+
+    async def arun(self, c: AsyncClients) -> T:
+        return await anyio.to_thread.run_sync(self.fn, c.store)
+
+
+# -- GHL: contacts -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class GhlListContacts(Effect[list[dict[str, Any]]]):
+    """Every contact of the location."""
+
+    def run(self, c: Clients) -> list[dict[str, Any]]:
+        return [_wire(x) for x in c.ghl.contacts.list()]
+
+    async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
+        return [_wire(x) async for x in c.ghl.contacts.list()]
+
+
+@attrs.frozen
+class GhlSearchContacts(Effect[list[dict[str, Any]]]):
+    """Contacts matching search ``filters`` in ``sort`` order (every page)."""
+
+    filters: Sequence[Mapping[str, Any]]
+    sort: Sequence[Mapping[str, Any]]
+
+    def run(self, c: Clients) -> list[dict[str, Any]]:
+        pager = c.ghl.contacts.search(filters=list(self.filters), sort=list(self.sort))
+        return [_wire(x) for x in pager]
+
+    async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
+        pager = c.ghl.contacts.search(filters=list(self.filters), sort=list(self.sort))
+        return [_wire(x) async for x in pager]
+
+
+@attrs.frozen
+class GhlFindContact(Effect["dict[str, Any] | None"]):
+    """The contact the location's duplicate rules match for an email or phone."""
+
+    email: str | None
+    phone: str | None
+
+    def run(self, c: Clients) -> dict[str, Any] | None:
+        found = c.ghl.contacts.find_duplicate(email=self.email, number=self.phone)
+        return None if found is None else _wire(found)
+
+    async def arun(self, c: AsyncClients) -> dict[str, Any] | None:
+        found = await c.ghl.contacts.find_duplicate(email=self.email, number=self.phone)
+        return None if found is None else _wire(found)
+
+
+@attrs.frozen
+class GhlAddTags(Effect[None]):
+    contact_id: str
+    tags: tuple[str, ...]
+
+    def run(self, c: Clients) -> None:
+        c.ghl.tags.add(self.contact_id, list(self.tags))
+
+    async def arun(self, c: AsyncClients) -> None:
+        await c.ghl.tags.add(self.contact_id, list(self.tags))
+
+
+# -- GHL: any entity -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class GhlListChildren(Effect[list[dict[str, Any]]]):
+    """The tasks, notes or appointments of one contact (``contactId`` filled in)."""
+
+    entity: Entity
+    contact_id: str
+
+    def run(self, c: Clients) -> list[dict[str, Any]]:
+        g, cid = c.ghl, self.contact_id
+        if self.entity == "task":
+            items: Sequence[Any] = g.tasks.list(cid)
+        elif self.entity == "note":
+            items = g.notes.list(cid)
+        else:
+            items = g.appointments.list(cid)
+        return [_child(x, cid) for x in items]
+
+    async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
+        g, cid = c.ghl, self.contact_id
+        if self.entity == "task":
+            items: Sequence[Any] = await g.tasks.list(cid)
+        elif self.entity == "note":
+            items = await g.notes.list(cid)
+        else:
+            items = await g.appointments.list(cid)
+        return [_child(x, cid) for x in items]
+
+
+def _child(item: Any, contact_id: str | None) -> dict[str, Any]:
+    wire = _wire(item)
+    if contact_id and not wire.get("contactId"):
+        wire["contactId"] = contact_id
+    return wire
+
+
+@attrs.frozen
+class GhlGet(Effect[dict[str, Any]]):
+    """One contact, task or note by id (``NotFoundError`` when it is gone)."""
+
+    entity: Entity
+    ghl_id: str
+    contact_id: str | None = None
+
+    def run(self, c: Clients) -> dict[str, Any]:
+        g, cid = c.ghl, self.contact_id or ""
+        if self.entity == "contact":
+            return _wire(g.contacts.get(self.ghl_id))
+        if self.entity == "task":
+            return _child(g.tasks.get(cid, self.ghl_id), cid)
+        if self.entity == "note":
+            return _child(g.notes.get(cid, self.ghl_id), cid)
+        raise _one_way(self.entity)
+
+    async def arun(self, c: AsyncClients) -> dict[str, Any]:
+        g, cid = c.ghl, self.contact_id or ""
+        if self.entity == "contact":
+            return _wire(await g.contacts.get(self.ghl_id))
+        if self.entity == "task":
+            return _child(await g.tasks.get(cid, self.ghl_id), cid)
+        if self.entity == "note":
+            return _child(await g.notes.get(cid, self.ghl_id), cid)
+        raise _one_way(self.entity)
+
+
+def _one_way(entity: str) -> ValueError:
+    return ValueError(f"GHL {entity}s cannot be read or written one by one (calendars API)")
+
+
+def _kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
+    from bridge.upsert import ghl_arguments
+
+    return ghl_arguments(body)
+
+
+@attrs.frozen
+class GhlCreate(Effect[dict[str, Any]]):
+    """Create a contact (the upsert endpoint) or a task/note under ``contact_id``."""
+
+    entity: Entity
+    body: Mapping[str, Any]
+    contact_id: str | None = None
+
+    def run(self, c: Clients) -> dict[str, Any]:
+        g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
+        if self.entity == "contact":
+            return _wire(g.contacts.upsert(**kw).contact)
+        if self.entity == "task":
+            return _child(g.tasks.create(cid, **kw), cid)
+        if self.entity == "note":
+            return _child(g.notes.create(cid, **kw), cid)
+        raise _one_way(self.entity)
+
+    async def arun(self, c: AsyncClients) -> dict[str, Any]:
+        g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
+        if self.entity == "contact":
+            return _wire((await g.contacts.upsert(**kw)).contact)
+        if self.entity == "task":
+            return _child(await g.tasks.create(cid, **kw), cid)
+        if self.entity == "note":
+            return _child(await g.notes.create(cid, **kw), cid)
+        raise _one_way(self.entity)
+
+
+@attrs.frozen
+class GhlUpdate(Effect[dict[str, Any]]):
+    """Change some fields of a contact, task or note; returns the record as written."""
+
+    entity: Entity
+    ghl_id: str
+    body: Mapping[str, Any]
+    contact_id: str | None = None
+
+    def run(self, c: Clients) -> dict[str, Any]:
+        g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
+        if self.entity == "contact":
+            return _wire(g.contacts.update(self.ghl_id, **kw))
+        if self.entity == "task":
+            return _child(g.tasks.update(cid, self.ghl_id, **kw), cid)
+        if self.entity == "note":
+            return _child(g.notes.update(cid, self.ghl_id, **kw), cid)
+        raise _one_way(self.entity)
+
+    async def arun(self, c: AsyncClients) -> dict[str, Any]:
+        g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
+        if self.entity == "contact":
+            return _wire(await g.contacts.update(self.ghl_id, **kw))
+        if self.entity == "task":
+            return _child(await g.tasks.update(cid, self.ghl_id, **kw), cid)
+        if self.entity == "note":
+            return _child(await g.notes.update(cid, self.ghl_id, **kw), cid)
+        raise _one_way(self.entity)
+
+
+@attrs.frozen
+class GhlDelete(Effect[None]):
+    entity: Entity
+    ghl_id: str
+    contact_id: str | None = None
+
+    def run(self, c: Clients) -> None:
+        g, cid = c.ghl, self.contact_id or ""
+        if self.entity == "contact":
+            g.contacts.delete(self.ghl_id)
+        elif self.entity == "task":
+            g.tasks.delete(cid, self.ghl_id)
+        elif self.entity == "note":
+            g.notes.delete(cid, self.ghl_id)
+        else:
+            raise _one_way(self.entity)
+
+    async def arun(self, c: AsyncClients) -> None:
+        g, cid = c.ghl, self.contact_id or ""
+        if self.entity == "contact":
+            await g.contacts.delete(self.ghl_id)
+        elif self.entity == "task":
+            await g.tasks.delete(cid, self.ghl_id)
+        elif self.entity == "note":
+            await g.notes.delete(cid, self.ghl_id)
+        else:
+            raise _one_way(self.entity)
+
+
+# -- Ninox ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NinoxChanges(Effect[list[Record]]):
+    """Records of ``table`` changed after sequence ``since`` (all of them from 0)."""
+
+    table: str
+    since: int
+
+    def run(self, c: Clients) -> list[Record]:
+        return list(c.ninox.table(self.table, typed=False).changes(self.since))
+
+    async def arun(self, c: AsyncClients) -> list[Record]:
+        return [r async for r in c.ninox.table(self.table, typed=False).changes(self.since)]
+
+
+@attrs.frozen
+class NinoxAll(Effect[list[Record]]):
+    table: str
+
+    def run(self, c: Clients) -> list[Record]:
+        return list(c.ninox.table(self.table, typed=False).iter())
+
+    async def arun(self, c: AsyncClients) -> list[Record]:
+        return [r async for r in c.ninox.table(self.table, typed=False).iter()]
+
+
+@attrs.frozen
+class NinoxGet(Effect[Record]):
+    """One record (``NotFoundError`` when it is gone)."""
+
+    table: str
+    record_id: int
+
+    def run(self, c: Clients) -> Record:
+        return c.ninox.table(self.table, typed=False).get(self.record_id)
+
+    async def arun(self, c: AsyncClients) -> Record:
+        return await c.ninox.table(self.table, typed=False).get(self.record_id)
+
+
+@attrs.frozen
+class SaveOutcome:
+    """Per write of a batch: the saved record, or the error that write met. A write whose
+    outcome is unknown (the answer was lost) has an error too; the op says what to recheck."""
+
+    saved: Mapping[int, Record]
+    errors: Mapping[int, BaseException]
+
+
+def _outcome(writes: Sequence[RecordWrite], saved: Sequence[Any]) -> SaveOutcome:
+    return SaveOutcome(
+        saved={i: r for i, r in enumerate(saved) if isinstance(r, Record)}, errors={}
+    )
+
+
+def _failed_outcome(exc: Exception, count: int) -> SaveOutcome:
+    if isinstance(exc, BatchWriteError):
+        errors: dict[int, BaseException] = {f.index: f.error for f in exc.failed}
+        errors.update({i: exc for i, _ in exc.pending})
+        saved = [r for r in exc.saved if isinstance(r, Record)]
+        done = [i for i in range(count) if i not in errors]
+        return SaveOutcome(saved=dict(zip(done, saved, strict=False)), errors=errors)
+    return SaveOutcome(saved={}, errors=dict.fromkeys(range(count), exc))
+
+
+@attrs.frozen
+class NinoxSave(Effect[SaveOutcome]):
+    """Create and update records of ``table`` in batches. Never raises an API error: each
+    write's outcome is in the :class:`SaveOutcome`."""
+
+    table: str
+    writes: tuple[RecordWrite, ...]
+    chunk_size: int | None = None
+
+    def run(self, c: Clients) -> SaveOutcome:
+        handle = c.ninox.table(self.table, typed=False)
+        try:
+            saved = handle.save(self.writes, chunk_size=self.chunk_size, continue_on_error=True)
+        except Exception as exc:
+            return _classified(exc, len(self.writes))
+        return _outcome(self.writes, saved)
+
+    async def arun(self, c: AsyncClients) -> SaveOutcome:
+        handle = c.ninox.table(self.table, typed=False)
+        try:
+            saved = await handle.save(
+                self.writes, chunk_size=self.chunk_size, continue_on_error=True
+            )
+        except Exception as exc:
+            return _classified(exc, len(self.writes))
+        return _outcome(self.writes, saved)
+
+
+def _classified(exc: Exception, count: int) -> SaveOutcome:
+    if not isinstance(exc, (APIError, BatchWriteError)):
+        raise exc
+    return _failed_outcome(exc, count)
+
+
+@attrs.frozen
+class NinoxDelete(Effect[None]):
+    table: str
+    record_id: int
+
+    def run(self, c: Clients) -> None:
+        c.ninox.table(self.table, typed=False).delete(self.record_id)
+
+    async def arun(self, c: AsyncClients) -> None:
+        await c.ninox.table(self.table, typed=False).delete(self.record_id)

@@ -1,0 +1,134 @@
+"""Reading what changed on each side since the cursors, and moving the cursors.
+
+GHL: contacts by ``dateUpdated`` (everything on the first pass), re-read from ``cursor -
+overlap`` because GHL's search index lags its writes; the tasks, notes and appointments of
+those contacts (the API has no location-wide change feed for them). Ninox: the records of a
+table changed after its sequence cursor. A cursor moves only at the end of a pass in which
+everything it covers was handled (:attr:`PassContext.hold`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bridge.state import Cursor, Side
+from bridge.sync.context import PassContext
+from bridge.sync.effects import (
+    GhlListChildren,
+    GhlListContacts,
+    GhlSearchContacts,
+    NinoxChanges,
+    Program,
+    perform,
+    state,
+)
+from ghlsdk import parse_datetime
+from ninoxsdk import APIError, NotFoundError, Record
+
+__all__ = ["ghl_children", "ghl_contacts", "move_cursors", "ninox_changes"]
+
+
+def ghl_scope(ctx: PassContext) -> str:
+    return f"{ctx.location}:contact"
+
+
+def ghl_contacts(ctx: PassContext) -> Program[dict[str, dict[str, Any]]]:
+    """The GHL contacts changed since the cursor (all of them on the first pass)."""
+    scope = ghl_scope(ctx)
+    cursor = yield from state(lambda s: s.get_cursor("ghl", scope))
+    if cursor is None:
+        items = yield from perform(GhlListContacts())
+    else:
+        since = parse_datetime(cursor.value) - ctx.config.overlap
+        filters = [
+            {
+                "field": "dateUpdated",
+                "operator": "range",
+                "value": {"gte": since.isoformat().replace("+00:00", "Z")},
+            }
+        ]
+        sort = [{"field": "dateUpdated", "direction": "asc"}]
+        items = yield from perform(GhlSearchContacts(filters, sort))
+    for wire in items:
+        ctx.ghl_contacts[str(wire["id"])] = wire
+    return dict(ctx.ghl_contacts)
+
+
+def ghl_children(
+    ctx: PassContext, entity: str, contact_ids: Sequence[str]
+) -> Program[dict[str, dict[str, Any]]]:
+    """The ``entity`` records (tasks, notes, appointments) of the given contacts."""
+    found: dict[str, dict[str, Any]] = {}
+    for n, contact_id in enumerate(contact_ids):
+        try:
+            children = yield from perform(GhlListChildren(entity, contact_id))  # type: ignore[arg-type]
+        except NotFoundError:
+            continue  # the contact went away; its deletion is handled with contacts
+        except APIError as exc:
+            # One contact's unreadable children must not stop the others; read them again.
+            ctx.hold_cursors(entity)
+            yield from ctx.park(entity, f"{entity}s of {contact_id}", "ghl", "read", exc)
+            continue
+        for wire in children:
+            found[str(wire["id"])] = wire
+        if ctx.progress is not None:
+            ctx.progress(n + 1, len(contact_ids), f"reading GHL {entity}s")
+    return found
+
+
+def ninox_changes(ctx: PassContext, entity: str) -> Program[tuple[dict[int, Record], int]]:
+    """The records of ``entity``'s table changed after its cursor, and the new high mark."""
+    table = ctx.mapper(entity).ninox_table
+    cursor = yield from state(lambda s: s.get_cursor("ninox", table))
+    since = int(cursor.value) if cursor is not None else 0
+    records = yield from perform(NinoxChanges(table, since))
+    high = max([since, *(r.sequence or 0 for r in records)])
+    return {r.id: r for r in records}, high
+
+
+def ghl_high_water(ctx: PassContext) -> str:
+    """The new GHL cursor: the newest ``dateUpdated`` read, or, when that is older, the pass
+    start minus the overlap (everything updated before then was visible to this pass's
+    search). Never past our own clock: a peer clock running ahead must not blind us."""
+    stamps = [ctx.now - ctx.config.overlap]
+    for wire in ctx.ghl_contacts.values():
+        raw = wire.get("dateUpdated") or wire.get("dateAdded")
+        if raw:
+            try:
+                stamps.append(parse_datetime(raw))
+            except (TypeError, ValueError):
+                continue
+    return min(max(stamps), ctx.now).isoformat()
+
+
+def move_cursors(ctx: PassContext, ninox_high: dict[str, int]) -> Program[None]:
+    """Move every cursor whose records were all handled, in one transaction."""
+    if ctx.dry_run:
+        return
+    moves: list[Cursor] = []
+    for entity, high in ninox_high.items():
+        if entity not in ctx.hold:
+            moves.append(_cursor("ninox", ctx.mapper(entity).ninox_table, str(high)))
+    if "ghl" not in ctx.hold:
+        moves.append(_cursor("ghl", ghl_scope(ctx), ghl_high_water(ctx)))
+
+    def write(s: Any) -> None:
+        with s.transaction():
+            for c in moves:
+                s.set_cursor(c)
+
+    yield from state(write)
+
+
+def _cursor(source: Side, scope: str, value: str) -> Cursor:
+    return Cursor(source=source, scope=scope, value=value)
+
+
+def stamp(raw: Any) -> datetime | None:
+    """A GHL timestamp, or ``None`` when absent or unreadable."""
+    try:
+        return parse_datetime(raw) if raw else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,89 @@
+"""One pass as a pipeline: recheck → feeds → pairing → decide → apply → deletes → cursors.
+
+:func:`sync_pass` is what :meth:`SyncEngine.sync` runs and, with ``dry_run``, what
+:meth:`SyncEngine.plan` runs (the same stages, writing nothing). :func:`event_pass` runs the
+same stages for one record a webhook named.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.mapping import MappingError
+from bridge.state import Side
+from bridge.sync.apply import apply_decisions
+from bridge.sync.context import GONE, Gone, Pair, PassContext
+from bridge.sync.decide import Decision, decide
+from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
+from bridge.sync.effects import GhlGet, Program, perform
+from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
+from bridge.sync.pairing import Parents, load_parents, pair_entity
+from bridge.sync.recheck import recheck_open_ops
+from bridge.sync.report import RunReport
+from ninoxsdk import NotFoundError, Record
+
+__all__ = ["CHILDREN", "event_pass", "sync_pass"]
+
+#: The GHL entities the engine reads, parents first.
+CHILDREN = ("task", "note", "appointment")
+
+
+def sync_pass(ctx: PassContext) -> Program[RunReport]:
+    if not ctx.dry_run:
+        yield from recheck_open_ops(ctx)
+    contacts = yield from ghl_contacts(ctx)
+    highs: dict[str, int] = {}
+    for entity in ctx.mappers:
+        if entity == "contact":
+            ghl_items: dict[str, Any] = dict(contacts)
+        else:
+            ghl_items = yield from ghl_children(ctx, entity, list(contacts))
+        ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
+        parents = yield from load_parents(ctx)
+        pairs = yield from pair_entity(ctx, entity, ghl_items, ninox_items, parents)
+        yield from _settle(ctx, entity, pairs, parents)
+        if ctx.scan_deletes:
+            gone = yield from scan_for_deletes(ctx, entity)
+            yield from _settle(ctx, entity, gone, parents)
+    yield from move_cursors(ctx, highs)
+    return ctx.report
+
+
+def event_pass(
+    ctx: PassContext, entity: str, ghl_id: str, contact_id: str | None, deleted: bool
+) -> Program[RunReport]:
+    """Reconcile one GHL record right away; no cursor moves (the next poll is the safety
+    net). Appointments are not readable one by one: their events wait for the poller."""
+    if entity not in ctx.mappers:
+        return ctx.report
+    if not ctx.dry_run:
+        yield from recheck_open_ops(ctx)
+    wire: dict[str, Any] | Gone | None = GONE if deleted else None
+    if not deleted:
+        if entity == "appointment" or (entity != "contact" and contact_id is None):
+            return ctx.report
+        try:
+            wire = yield from perform(GhlGet(entity, ghl_id, contact_id))  # type: ignore[arg-type]
+        except NotFoundError:
+            wire = GONE
+        if isinstance(wire, dict) and entity == "contact":
+            ctx.ghl_contacts[ghl_id] = wire
+    parents = yield from load_parents(ctx)
+    pairs = yield from pair_entity(ctx, entity, {ghl_id: wire} if wire else {}, {}, parents)
+    yield from _settle(ctx, entity, pairs, parents)
+    return ctx.report
+
+
+def _settle(ctx: PassContext, entity: str, pairs: list[Pair], parents: Parents) -> Program[None]:
+    """Decide every pair (purely), guard the deletes, apply."""
+    mapper = ctx.mapper(entity)
+    decisions: list[Decision] = []
+    for pair in pairs:
+        try:
+            decisions.append(decide(mapper, pair, ctx.config))
+        except (MappingError, TypeError, ValueError) as exc:
+            side: Side = "ninox" if isinstance(pair.ninox, Record) else "ghl"
+            yield from ctx.park(entity, pair.label, side, "map", exc)
+    decisions = yield from guard_mass_delete(ctx, entity, decisions)
+    yield from apply_decisions(ctx, entity, [d for d in decisions if d.action != "delete"], parents)
+    yield from apply_deletes(ctx, entity, decisions, parents)
