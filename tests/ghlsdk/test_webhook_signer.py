@@ -22,19 +22,23 @@ from ghlsdk.webhooks import (
 BODY = b'{"type":"ContactCreate","locationId":"loc1","id":"c1"}'
 
 
+def keys_of(signer: WebhookSigner) -> WebhookKeys:
+    return WebhookKeys.from_pem(**signer.public_pems)
+
+
 def test_both_headers_verify_with_the_signers_public_keys() -> None:
     signer = WebhookSigner()
     headers = sign_webhook(BODY, signer=signer)
     assert set(headers) == {"content-type", ED25519_HEADER, RSA_HEADER}
-    assert verify_signature(BODY, headers, public_keys=signer.public_keys) == ED25519_HEADER
+    assert verify_signature(BODY, headers, public_keys=keys_of(signer)) == ED25519_HEADER
     rsa_only = {RSA_HEADER: headers[RSA_HEADER]}
-    assert verify_signature(BODY, rsa_only, public_keys=signer.public_keys) == RSA_HEADER
+    assert verify_signature(BODY, rsa_only, public_keys=keys_of(signer)) == RSA_HEADER
 
 
 def test_a_changed_body_does_not_verify() -> None:
     headers = sign_webhook(BODY)
     with pytest.raises(WebhookVerificationError) as info:
-        verify_signature(BODY + b" ", headers, public_keys=WebhookSigner().public_keys)
+        verify_signature(BODY + b" ", headers, public_keys=keys_of(WebhookSigner()))
     assert info.value.reason == "bad_signature"
 
 
@@ -49,7 +53,7 @@ def test_the_test_key_is_the_same_everywhere_and_generate_is_not() -> None:
     fresh = WebhookSigner.generate()
     assert fresh.ed25519_public_pem != WebhookSigner().ed25519_public_pem
     headers = fresh.sign(BODY)
-    assert verify_signature(BODY, headers, public_keys=fresh.public_keys) == ED25519_HEADER
+    assert verify_signature(BODY, headers, public_keys=keys_of(fresh)) == ED25519_HEADER
 
 
 def test_a_private_key_round_trips_through_pem() -> None:
@@ -65,7 +69,7 @@ def test_a_delivery_carries_a_webhook_id_and_a_fresh_timestamp() -> None:
     signer = WebhookSigner()
     now = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
     body, headers = signer.delivery({"type": "ContactCreate", "id": "c1"}, now=now)
-    event = verify(body, headers, public_keys=signer.public_keys, now=now)
+    event = verify(body, headers, public_keys=keys_of(signer), now=now)
     assert isinstance(event, ContactCreateEvent)
     assert event.webhook_id
     assert event.timestamp == now
@@ -82,7 +86,8 @@ def test_fake_ghl_signs_its_events_with_its_exposed_keys() -> None:
     with GHLClient(token=fake.token, location_id=fake.location_id, http_client=http) as ghl:
         ghl.contacts.create(first_name="Ada", email="ada@example.com")
     [(body, headers)] = fake.signed_events()
-    event = verify(body, headers, public_keys=fake.webhook_keys, tolerance=None)
+    keys = WebhookKeys.from_pem(**fake.webhook_keys)
+    event = verify(body, headers, public_keys=keys, tolerance=None)
     assert isinstance(event, ContactCreateEvent)
     assert event.email == "ada@example.com"
     assert fake.webhook_signer.ed25519_public_pem.startswith("-----BEGIN PUBLIC KEY-----")

@@ -1,6 +1,7 @@
 """Test helpers for code that talks to GHL: an in-memory fake of the API.
 
-:class:`FakeGHL` is a stateful, in-memory GHL API v2 (contacts, tasks, notes, appointments,
+[`FakeGHL`][ghlsdk.testing.FakeGHL] is a stateful, in-memory GHL API v2 (contacts, tasks, notes,
+appointments,
 tags, followers, campaigns, workflows, plus the OAuth token endpoints) that plugs into httpx
 as a transport, sync or async::
 
@@ -11,8 +12,8 @@ as a transport, sync or async::
 
 [`WebhookSigner`][ghlsdk.testing.WebhookSigner] and
 [`sign_webhook`][ghlsdk.testing.sign_webhook] sign webhook bodies with test keys the way GHL
-does, so a receiver can be tried locally; ``FakeGHL.webhook_keys`` are the public keys that
-verify the fake's :meth:`~FakeGHL.signed_events`.
+does, so a receiver can be tried locally; ``FakeGHL.webhook_keys`` are the public keys (PEM) that
+verify the fake's [`signed_events`][ghlsdk.testing.FakeGHL.signed_events].
 
 The fake does not import the ghlsdk client: it speaks HTTP only.
 """

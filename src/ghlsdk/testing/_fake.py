@@ -28,7 +28,6 @@ from ghlsdk.testing import _schema, _search
 from ghlsdk.testing._clock import FakeClock
 from ghlsdk.testing._faults import Fault, RecordedRequest, match_request
 from ghlsdk.testing._webhooks import WebhookSigner
-from ghlsdk.webhooks import WebhookKeys
 
 __all__ = ["FakeGHL"]
 
@@ -272,7 +271,8 @@ _ROUTES: tuple[_Route, ...] = (
     ),
 )
 
-#: Scopes of tokens from :meth:`FakeGHL.authorize` unless told otherwise.
+#: Scopes of tokens from [`FakeGHL.authorize`][ghlsdk.testing.FakeGHL.authorize] unless told
+#: otherwise.
 DEFAULT_SCOPES: tuple[str, ...] = (
     "contacts.readonly",
     "contacts.write",
@@ -302,13 +302,15 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
     tasks, notes and appointments per location, answers with the official envelopes and
     status codes, paginates, sends the ``X-RateLimit-*`` headers and (when enabled) enforces
     a sliding-window rate limit with 429s. Faults and latency can be injected per call.
-    It also runs the OAuth token endpoints (:meth:`authorize`, ``POST /oauth/token`` with
+    It also runs the OAuth token endpoints ([`authorize`][ghlsdk.testing.FakeGHL.authorize], ``POST
+    /oauth/token`` with
     rotating single-use refresh tokens, ``POST /oauth/locationToken``) and records
-    webhook-shaped :attr:`events` of every write.
+    webhook-shaped [`events`][ghlsdk.testing.FakeGHL.events] of every write.
     Thread-safe: all state sits behind one lock, which is never held while sleeping.
 
     Parameters:
-        token: the bearer token accepted for ``location_id`` (more via :meth:`add_location`).
+        token: the bearer token accepted for ``location_id`` (more via
+            [`add_location`][ghlsdk.testing.FakeGHL.add_location]).
         location_id: the default location.
         allow_duplicates: the location setting "Allow Duplicate Contact" (default off:
             creating a contact whose email or phone exists answers 400 with ``meta``).
@@ -317,18 +319,21 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
             ``version header is invalid``). The spec enum for contacts is ``2021-07-28``.
         rate_limit: enforce the burst and daily limits (429 when exceeded). When off, the
             headers are still sent but always show a full budget.
-        burst_limit, burst_interval: at most ``burst_limit`` requests per location in any
-            ``burst_interval`` seconds (sliding window). GHL: 100 per 10 s.
+        burst_limit: at most this many requests per location in any ``burst_interval``
+            seconds (sliding window). GHL: 100 per 10 s.
+        burst_interval: the window of ``burst_limit``, in seconds.
         daily_limit: requests per location per UTC day (GHL: 200,000).
         send_retry_after: add ``Retry-After`` (whole seconds) to 429s. Whether GHL sends it
             is UNCONFIRMED, hence off by default.
         latency: seconds to wait before answering each request, or a function of the
-            :class:`RecordedRequest` returning seconds.
+            [`RecordedRequest`][ghlsdk.testing.RecordedRequest] returning seconds.
         clock: seconds since the epoch; drives timestamps and rate-limit windows. Pass a
-            :class:`FakeClock` so tests never sleep (its ``sleep``/``asleep`` become the
+            [`FakeClock`][ghlsdk.testing.FakeClock] so tests never sleep (its ``sleep``/``asleep``
+            become the
             defaults for latency).
-        sleep, async_sleep: how latency is waited out (default ``time.sleep`` /
-            ``anyio.sleep``, or the FakeClock's).
+        sleep: how latency is waited out (default ``time.sleep``, or the FakeClock's).
+        async_sleep: the same for async requests (default ``anyio.sleep``, or the
+            FakeClock's).
         missing_field_status: status for a missing required body or query field (400;
             class-validator style APIs may answer 422: configurable). ``POST /contacts/search``
             always answers 422, as reported for the real API.
@@ -337,11 +342,13 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
             after the change) or ``"changed"`` (the tags in the request). UNCONFIRMED.
         max_search_window: deepest record reachable with ``page`` in search (10,000).
         seed: seed for generated ids and trace ids (deterministic runs).
-        client_id, client_secret: the Marketplace app credentials ``POST /oauth/token``
-            accepts (see :meth:`authorize`).
+        client_id: the Marketplace app's client id ``POST /oauth/token`` accepts (see
+            [`authorize`][ghlsdk.testing.FakeGHL.authorize]).
+        client_secret: the app's client secret ``POST /oauth/token`` accepts.
         company_id: the agency (company) of the fake's locations.
         token_ttl: ``expires_in`` of OAuth access tokens, in seconds of the fake's clock
-            (static tokens from ``token``/:meth:`add_location` never expire).
+            (static tokens from ``token``/[`add_location`][ghlsdk.testing.FakeGHL.add_location]
+            never expire).
         location_token_refresh: include a ``refresh_token`` in ``/oauth/locationToken``
             answers (absent from the v2 spec, said to be added: UNCONFIRMED).
     """
@@ -472,7 +479,7 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
         the one-time authorization code to exchange at ``POST /oauth/token``.
 
         ``user_type="Location"`` grants a location token for ``location_id`` (default: the
-        fake's); ``"Company"`` an agency token for :attr:`company_id`, which can mint
+        fake's); ``"Company"`` an agency token for `company_id`, which can mint
         location tokens at ``POST /oauth/locationToken``. Tokens carry ``scopes`` and are
         refused (401) on operations needing others.
         """
@@ -720,12 +727,15 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return self._webhook_signer
 
     @property
-    def webhook_keys(self) -> WebhookKeys:
-        """The public keys to configure a receiver with, to verify :meth:`signed_events`."""
-        return self.webhook_signer.public_keys
+    def webhook_keys(self) -> dict[str, list[str]]:
+        """The public keys (PEM) that verify
+        [`signed_events`][ghlsdk.testing.FakeGHL.signed_events]:
+        ``WebhookKeys.from_pem(**fake.webhook_keys)``."""
+        return self.webhook_signer.public_pems
 
     def signed_events(self) -> list[tuple[bytes, dict[str, str]]]:
-        """:attr:`events` as deliveries: ``(body, headers)`` each, the body compact JSON and
+        """[`events`][ghlsdk.testing.FakeGHL.events] as deliveries: ``(body, headers)`` each, the
+        body compact JSON and
         the headers signed as GHL signs them (``x-ghl-signature``, ``x-wh-signature``)."""
         signer = self.webhook_signer
         out = []
@@ -735,7 +745,8 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return out
 
     def on_event(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call ``callback(event)`` for every future event (see :attr:`events`); returns a
+        """Call ``callback(event)`` for every future event (see
+        [`events`][ghlsdk.testing.FakeGHL.events]); returns a
         function that unsubscribes. Callbacks run in the thread that made the request, after
         the fake's lock is released, so they may call the fake again."""
         with self._lock:
@@ -820,7 +831,8 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received since the last :meth:`reset_counters`, oldest first."""
+        """Every request received since the last
+        [`reset_counters`][ghlsdk.testing.FakeGHL.reset_counters], oldest first."""
         with self._lock:
             return list(self._requests)
 
@@ -841,7 +853,8 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
             )
 
     def reset_counters(self) -> None:
-        """Clear the request log, the counters and :attr:`events` (state is kept)."""
+        """Clear the request log, the counters and [`events`][ghlsdk.testing.FakeGHL.events] (state
+        is kept)."""
         with self._lock:
             self._requests.clear()
             self._counters.clear()
@@ -904,7 +917,8 @@ class FakeGHL(httpx.BaseTransport, httpx.AsyncBaseTransport):
     ) -> Fault:
         """Fail requests for which ``predicate(recorded_request)`` is true.
 
-        Same options as :meth:`fail_next`; ``times`` defaults to unlimited. Pass
+        Same options as [`fail_next`][ghlsdk.testing.FakeGHL.fail_next]; ``times`` defaults to
+        unlimited. Pass
         ``status=None`` with a ``delay`` for a slow but successful call.
         """
         if times is not None and times < 1:

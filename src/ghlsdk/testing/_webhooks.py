@@ -1,7 +1,10 @@
 """Signing webhook bodies the way HighLevel does, with test keys, so a receiver can be tried
 locally: GHL signs the exact body bytes with Ed25519 (``x-ghl-signature``) and, until that
 header is retired, with RSA PKCS#1 v1.5 over SHA-256 (``x-wh-signature``); both signatures
-are base64 in their headers. Needs ``cryptography`` (the ``webhooks`` extra)."""
+are base64 in their headers. Needs ``cryptography`` (the ``webhooks`` extra).
+
+Like the fake, this module speaks HTTP only and imports nothing of the client: the public
+keys come out as PEM, for ``WebhookKeys.from_pem(**signer.public_pems)``."""
 
 from __future__ import annotations
 
@@ -12,18 +15,33 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Final, Literal
-
-from ghlsdk.webhooks import ED25519_HEADER, RSA_HEADER, WebhookKeys
-from ghlsdk.webhooks._verify import _crypto
 
 __all__ = ["TEST_KEY_SEED", "Scheme", "WebhookSigner", "sign_webhook"]
 
 Scheme = Literal["ed25519", "rsa"]
 
-#: The seed of the well-known Ed25519 test key of ``WebhookSigner()``. It is public: anyone
-#: can sign with it. Configure its public key only where you test, never on a public URL.
+ED25519_HEADER: Final = "x-ghl-signature"
+RSA_HEADER: Final = "x-wh-signature"
+
+
+def _crypto() -> Any:
+    try:
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+    except ImportError as exc:
+        raise ImportError(
+            "signing webhooks needs the 'cryptography' package: pip install 'ghl-ninox[webhooks]'"
+        ) from exc
+    return SimpleNamespace(
+        hashes=hashes, serialization=serialization, ed25519=ed25519, padding=padding, rsa=rsa
+    )
+
+
 TEST_KEY_SEED: Final = hashlib.sha256(b"ghl-ninox webhook test key").digest()
+"""The seed of the well-known Ed25519 test key of ``WebhookSigner()``. It is public: anyone
+can sign with it. Configure its public key only where you test, never on a public URL."""
 
 
 @lru_cache(maxsize=1)
@@ -55,12 +73,16 @@ class WebhookSigner:
     """A key pair per scheme that signs webhook bodies as GHL does.
 
     ``WebhookSigner()`` uses the well-known Ed25519 test key (derived from
-    :data:`TEST_KEY_SEED`, the same in every process, so a server and a ``curl`` started
-    apart agree) and an RSA key generated once per process. :meth:`generate` makes fresh
+    [`TEST_KEY_SEED`][ghlsdk.testing.TEST_KEY_SEED], the same in every process, so a server and a
+    ``curl`` started
+    apart agree) and an RSA key generated once per process.
+    [`generate`][ghlsdk.testing.WebhookSigner.generate] makes fresh
     random keys. Pass private keys (``cryptography`` objects or PEM) to use your own.
 
-    Give the receiver :attr:`public_keys` (a [`WebhookKeys`][ghlsdk.webhooks.WebhookKeys]),
-    or :attr:`ed25519_public_pem` as ``GHL_WEBHOOK_PUBLIC_KEY`` for ``ghl-ninox serve``.
+    Give the receiver the public keys, ``WebhookKeys.from_pem(**signer.public_pems)`` (see
+    [`WebhookKeys`][ghlsdk.webhooks.WebhookKeys]), or
+    [`ed25519_public_pem`][ghlsdk.testing.WebhookSigner.ed25519_public_pem] as
+    ``GHL_WEBHOOK_PUBLIC_KEY`` for ``ghl-ninox serve``.
     """
 
     def __init__(self, *, ed25519: Any = None, rsa: Any = None) -> None:
@@ -98,10 +120,10 @@ class WebhookSigner:
         return _public_pem(self.rsa_private_key)
 
     @property
-    def public_keys(self) -> WebhookKeys:
-        """Only this signer's public keys (not GHL's): what a receiver under test verifies
-        with."""
-        return WebhookKeys.from_pem(ed25519=[self._ed25519.public_key()], rsa=[self.rsa_public_pem])
+    def public_pems(self) -> dict[str, list[str]]:
+        """Only this signer's public keys (not GHL's), PEM, as the keyword arguments of
+        ``WebhookKeys.from_pem``: what a receiver under test verifies with."""
+        return {"ed25519": [self.ed25519_public_pem], "rsa": [self.rsa_public_pem]}
 
     def private_pem(self, scheme: Scheme = "ed25519") -> str:
         """A private key as unencrypted PKCS#8 PEM (to sign from another process)."""
