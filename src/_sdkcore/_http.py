@@ -1,8 +1,8 @@
 """The request pipeline: described once, executed by a sync and an async loop.
 
-Pure code (:class:`HTTPCore`) turns a :class:`RequestSpec` into an ``httpx.Request`` and judges
-each attempt (:meth:`HTTPCore.judge`): return the response, refresh credentials and replay once,
-wait and retry, or raise a typed error. :class:`SyncHTTP` and :class:`AsyncHTTP` only send,
+Pure code (`HTTPCore`) turns a `RequestSpec` into an ``httpx.Request`` and judges
+each attempt (`HTTPCore.judge`): return the response, refresh credentials and replay once,
+wait and retry, or raise a typed error. `SyncHTTP` and `AsyncHTTP` only send,
 sleep, hold the concurrency cap and refresh credentials; everything they decide comes from
 the shared pure code.
 """
@@ -65,7 +65,7 @@ class RequestOptions:
 class RequestSpec:
     """Everything needed to send one API request, independent of sync or async.
 
-    ``path`` is already built with :func:`_sdkcore.paths.build_path` (segments validated and
+    ``path`` is already built with `_sdkcore.paths.build_path` (segments validated and
     encoded). ``idempotent`` overrides the method's default for retries (e.g. an upsert POST).
     ``rate_key`` selects the rate-limit budget (e.g. the GHL location). ``auth=False`` sends
     no credentials (token endpoints authenticate with their body).
@@ -134,7 +134,7 @@ class SyncAuth(Protocol):
     def refresh(self, rejected: Mapping[str, str]) -> bool:
         """The server answered 401 to ``rejected`` headers: get new credentials if possible.
 
-        Return True when a replay with fresh :meth:`headers` is worth one try.
+        Return True when a replay with fresh `headers` is worth one try.
         """
         ...
 
@@ -398,7 +398,7 @@ def _raise(error: errors.APIError, cause: BaseException | None) -> None:
 
 
 class SyncHTTP:
-    """Sends :class:`RequestSpec` s with ``httpx.Client``: retries, limits, auth refresh."""
+    """Sends `RequestSpec` s with ``httpx.Client``: retries, limits, auth refresh."""
 
     def __init__(
         self,
@@ -507,7 +507,7 @@ class _LazySemaphore:
 
 
 class AsyncHTTP:
-    """The async twin of :class:`SyncHTTP` over ``httpx.AsyncClient``."""
+    """The async twin of `SyncHTTP` over ``httpx.AsyncClient``."""
 
     def __init__(
         self,

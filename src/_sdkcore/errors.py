@@ -194,7 +194,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 
 
 def status_error_class(status: int) -> type[APIStatusError]:
-    """The most specific :class:`APIStatusError` subclass for ``status``."""
+    """The most specific [`APIStatusError`][ghlsdk.errors.APIStatusError] subclass for
+    ``status``."""
     if status >= 500:
         return InternalServerError
     return _STATUS_CLASSES.get(status, APIStatusError)

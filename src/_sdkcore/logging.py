@@ -1,9 +1,10 @@
 """Logging with secrets redacted.
 
-Every logger the SDKs use comes from :func:`get_logger`, which attaches
-:class:`RedactingFilter`. The filter removes bearer tokens, ``Authorization`` headers, token
+Every logger the SDKs use comes from `get_logger` (public as
+[`get_redacting_logger`][ghlsdk.get_redacting_logger]), which attaches
+`RedactingFilter`. The filter removes bearer tokens, ``Authorization`` headers, token
 and secret fields in JSON or form text, and any exact secret value a client registered with
-:func:`register_secret`, from the message and its arguments, before a handler sees them.
+`register_secret`, from the message and its arguments, before a handler sees them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Client-side rate limiting: keyed request budgets that learn from the server's headers.
 
-A :class:`RateLimiter` holds, per key (a GHL location, a Ninox API key...), one budget per
-:class:`Window` (e.g. 100 per 10 s and 200,000 per day). :meth:`RateLimiter.reserve` takes a
+A [`RateLimiter`][ghlsdk.RateLimiter] holds, per key (a GHL location, a Ninox API key...), one
+budget per
+[`Window`][ghlsdk.Window] (e.g. 100 per 10 s and 200,000 per day).
+[`RateLimiter.reserve`][ghlsdk.RateLimiter.reserve] takes a
 slot and returns how long the caller must wait before sending; the caller sleeps outside any
 lock, with ``time.sleep`` or ``anyio.sleep``, so one implementation serves both clients.
 

@@ -1,6 +1,6 @@
 """When to retry, and how long to wait: one pure function, shared by the sync and async loops.
 
-:func:`decide` takes everything it needs as arguments (including the random source and the
+`decide` takes everything it needs as arguments (including the random source and the
 current time), so it is tested as a table with a fake clock.
 """
 

@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 
 class Unset(enum.Enum):
-    """Type of :data:`UNSET`: "this argument was not given", as distinct from ``None``.
+    """Type of [`UNSET`][ghlsdk.UNSET]: "this argument was not given", as distinct from ``None``.
 
     An argument left ``UNSET`` is omitted from the request body; ``None`` is sent as JSON
     ``null`` (which clears the value on the server).
@@ -58,7 +58,7 @@ EXTRA_FIELD: Final = "extra"
 
 
 def omit_unset(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Copy ``values`` without the entries that are :data:`UNSET` (``None`` is kept)."""
+    """Copy ``values`` without the entries that are [`UNSET`][ghlsdk.UNSET] (``None`` is kept)."""
     return {k: v for k, v in values.items() if v is not UNSET}
 
 
@@ -173,8 +173,8 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     - attrs fields map to camelCase keys (or ``metadata={"wire": "..."}``);
     - a model with an ``extra`` field keeps every key it does not declare there, and writes
       them back on unstructure;
-    - values that are :data:`UNSET` are left out of unstructured output, ``None`` stays;
-    - :class:`OpenEnum` subclasses accept unknown values;
+    - values that are [`UNSET`][ghlsdk.UNSET] are left out of unstructured output, ``None`` stays;
+    - `OpenEnum` subclasses accept unknown values;
     - datetimes parse leniently to aware UTC and serialise as ISO 8601 with ``Z``.
     """
     conv = cattrs.Converter(detailed_validation=detailed_validation)

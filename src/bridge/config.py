@@ -8,9 +8,11 @@ directory) holds ids, hosts, paths and sync policies. Secrets never go in it: a 
 >>> cfg = load_config("ghl-ninox.toml")            # doctest: +SKIP
 >>> cfg.ninox.team_id, cfg.sync.deletes, cfg.secrets.status()   # doctest: +SKIP
 
-A file with problems raises one :class:`ConfigError` listing every problem, each naming the
+A file with problems raises one [`ConfigError`][bridge.config.ConfigError] listing every problem,
+each naming the
 file, the key and what to write instead. ``ghl-ninox init`` writes a commented sample
-(:func:`sample_config`). Relative paths in the file (``[state] path``, ``[ghl] token_store``)
+([`sample_config`][bridge.config.sample_config]). Relative paths in the file (``[state] path``,
+``[ghl] token_store``)
 are relative to the file.
 """
 
@@ -76,7 +78,9 @@ SECRET_ENV: Final = {
     "ghl_webhook_public_key": "GHL_WEBHOOK_PUBLIC_KEY",
 }
 ENTITIES: Final = ("contact", "task", "note", "appointment")
+"""The entities ``[sync.policies]`` keys may name."""
 POLICY_NAMES: Final = ("ghl_wins", "ninox_wins", "newest", "prefer_non_empty", "manual")
+"""The conflict policies a setting may name."""
 
 GHL_DEFAULT_BASE_URL: Final = "https://services.leadconnectorhq.com"
 NINOX_PUBLIC_CLOUD_URL: Final = "https://api.ninox.com/v1"
@@ -187,7 +191,8 @@ class SyncSettings:
     """``[sync]``: conflict policies, the GHL overlap window, deletes and batch size.
 
     ``policies`` maps ``"entity"`` (every field of it) or ``"entity.field"`` to a policy name
-    (:data:`POLICY_NAMES`); ``default_policy`` covers the rest (``None``: the engine's default,
+    ([`POLICY_NAMES`][bridge.config.POLICY_NAMES]); ``default_policy`` covers the rest (``None``:
+    the engine's default,
     GHL wins). ``newest_tolerance_seconds`` is the clock-skew tolerance of ``newest``.
     Deletes: ``deletes`` soft/hard, the GHL tag and optional Ninox field that flag a soft
     delete, the mass-delete guard (more than ``mass_delete_min`` and ``mass_delete_fraction``
@@ -241,7 +246,8 @@ class ServerSettings:
 
 @attrs.frozen(kw_only=True, repr=False)
 class Secrets:
-    """Credentials from the environment. The repr and :meth:`status` never show values."""
+    """Credentials from the environment. The repr and [`status`][bridge.config.Secrets.status] never
+    show values."""
 
     ghl_token: str | None = None
     ghl_client_id: str | None = None
@@ -356,7 +362,7 @@ def find_config(
 ) -> Path:
     """The configuration file to use: ``path``, else ``$GHL_NINOX_CONFIG``, else
     ``ghl-ninox.toml`` in ``cwd`` (default: the current directory). Raises
-    :class:`ConfigError` when that file does not exist."""
+    [`ConfigError`][bridge.config.ConfigError] when that file does not exist."""
     env = os.environ if environ is None else environ
     base = Path(cwd) if cwd is not None else Path.cwd()
     if path is not None:
@@ -393,7 +399,8 @@ def load_config(
     cwd: str | os.PathLike[str] | None = None,
     fields: Mapping[str, Iterable[str]] | None = None,
 ) -> Config:
-    """Find (see :func:`find_config`), read and check the configuration file; secrets come
+    """Find (see [`find_config`][bridge.config.find_config]), read and check the configuration file;
+    secrets come
     from ``environ`` (default ``os.environ``). ``fields`` (entity → field names; default:
     the default mapping's) is what ``[sync.policies]`` keys may name."""
     file = find_config(path, environ=environ, cwd=cwd)
@@ -411,7 +418,8 @@ def parse_config(
     environ: Mapping[str, str] | None = None,
     fields: Mapping[str, Iterable[str]] | None = None,
 ) -> Config:
-    """Parse TOML ``text`` into a :class:`Config` (``path`` names the file in errors and
+    """Parse TOML ``text`` into a [`Config`][bridge.config.Config] (``path`` names the file in
+    errors and
     anchors relative paths)."""
     tomllib = _toml_module()
     if tomllib is None:  # pragma: no cover - Python 3.10 without tomli
@@ -454,9 +462,11 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 
 class _Parser:
-    """Reads the TOML data into a :class:`Config`, collecting every problem on the way.
+    """Reads the TOML data into a [`Config`][bridge.config.Config], collecting every problem on the
+    way.
 
-    Each getter raises :class:`ConfigError`; :meth:`attempt` records it and goes on with a
+    Each getter raises [`ConfigError`][bridge.config.ConfigError]; `attempt` records it and goes on
+    with a
     placeholder, so one run of the checker reports every mistake in the file."""
 
     def __init__(self, path: Path | None, fields: Mapping[str, Iterable[str]] | None) -> None:

@@ -1,7 +1,7 @@
 """``GHLClient`` and ``AsyncGHLClient``: configuration, resources, raw mode, rate-limit info.
 
-Both clients are built by the same pure code (:func:`_configure`); they differ only in the
-HTTP loop (:class:`~_sdkcore._http.SyncHTTP` / :class:`~_sdkcore._http.AsyncHTTP`) and the
+Both clients are built by the same pure code (`_configure`); they differ only in the
+HTTP loop (`SyncHTTP` / `AsyncHTTP`) and the
 runner their resources use.
 """
 
@@ -189,7 +189,7 @@ class SyncRawNamespace(Generic[R]):
 
 
 class AsyncRawNamespace(Generic[R]):
-    """The async twin of :class:`SyncRawNamespace` (methods are awaited)."""
+    """The async twin of `SyncRawNamespace` (methods are awaited)."""
 
     def __init__(self, resource: AsyncResource) -> None:
         self._resource = resource
@@ -241,13 +241,14 @@ class GHLClient:
     Options: ``base_url``; ``timeout`` (seconds or ``httpx.Timeout``); ``max_retries`` (and a
     full ``retry=RetryPolicy(...)``); ``http_client`` (an ``httpx.Client`` you own and
     close); ``scopes`` (the token's scopes; by default ``auth.scopes`` when the auth has it) to
-    fail fast with :class:`~ghlsdk.errors.MissingScopeError`; ``api_version`` to send one
+    fail fast with [`MissingScopeError`][ghlsdk.errors.MissingScopeError]; ``api_version`` to send
+    one
     ``Version`` header for every call instead of each operation's own; ``rate_limiting``,
     ``rate_limit_windows`` (default 100 per 10 s and 200,000 per day, per location) and
     ``rate_limiter`` (share one limiter between clients); ``max_concurrency``; ``sleep``
     (how the client waits before a retry or for the rate limit; tests pass a fake clock's).
 
-    Use it as a context manager, or call :meth:`close`.
+    Use it as a context manager, or call [`close`][ghlsdk.GHLClient.close].
     """
 
     def __init__(
@@ -370,9 +371,10 @@ class GHLClient:
 
 class AsyncGHLClient:
     """Async client for the HighLevel API v2; same arguments and resources as
-    :class:`GHLClient`, with ``await`` (and ``async for`` over pagers). ``auth`` implements
+    [`GHLClient`][ghlsdk.GHLClient], with ``await`` (and ``async for`` over pagers). ``auth``
+    implements
     ``aheaders()`` / ``arefresh(rejected)``; ``http_client`` is an ``httpx.AsyncClient``.
-    Use ``async with`` or call :meth:`aclose`."""
+    Use ``async with`` or call [`aclose`][ghlsdk.AsyncGHLClient.aclose]."""
 
     def __init__(
         self,

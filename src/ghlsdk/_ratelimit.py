@@ -1,8 +1,9 @@
 """GHL rate limits: the default budget, the ``X-RateLimit-*`` headers, and the hooks that
-teach the shared :class:`~_sdkcore.ratelimit.RateLimiter` what the server reports.
+teach the shared [`RateLimiter`][ghlsdk.RateLimiter] what the server reports.
 
 Documented budget: 100 requests per 10 s and 200,000 per day, per app per location. Each
-response's headers are read into a :class:`RateLimitInfo` (``ghl.rate_limit``) and fed to the
+response's headers are read into a [`RateLimitInfo`][ghlsdk.RateLimitInfo] (``ghl.rate_limit``) and
+fed to the
 limiter, so requests made by other processes are counted too. On a 429 without
 ``Retry-After`` (GHL does not document one) the client waits one burst window; when the daily
 quota is used up it does not retry at all (and the daily count is not fed to the

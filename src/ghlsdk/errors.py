@@ -1,14 +1,20 @@
 """The GHL error tree: the shared one, plus GHL-specific cases.
 
-Every error the client raises about a request derives from :class:`APIError`. Non-2xx
-answers raise an :class:`APIStatusError` subclass chosen by status; GHL specifics:
+Every error the client raises about a request derives from [`APIError`][ghlsdk.errors.APIError].
+Non-2xx
+answers raise an [`APIStatusError`][ghlsdk.errors.APIStatusError] subclass chosen by status; GHL
+specifics:
 
-- :class:`DuplicateContactError` (a :class:`BadRequestError`): creating a contact whose email
+- [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] (a
+[`BadRequestError`][ghlsdk.errors.BadRequestError]): creating a contact whose email
   or phone already exists in a location that forbids duplicates; carries ``contact_id`` and
   ``matching_field``.
-- :class:`NotFoundBadRequestError`: GHL sometimes answers an unknown id with 400 "... not
-  found"; this error is both a :class:`BadRequestError` and a :class:`NotFoundError`.
-- :class:`MissingScopeError`: raised *before* sending when the token's known scopes lack the
+- [`NotFoundBadRequestError`][ghlsdk.errors.NotFoundBadRequestError]: GHL sometimes answers an
+unknown id with 400 "... not
+  found"; this error is both a [`BadRequestError`][ghlsdk.errors.BadRequestError] and a
+  [`NotFoundError`][ghlsdk.errors.NotFoundError].
+- [`MissingScopeError`][ghlsdk.errors.MissingScopeError]: raised *before* sending when the token's
+known scopes lack the
   scope an operation needs.
 """
 
@@ -87,7 +93,8 @@ class DuplicateContactError(BadRequestError):
 class NotFoundBadRequestError(BadRequestError, NotFoundError):
     """400 whose message says the record was not found (GHL answers some unknown ids so).
 
-    Catch it as :class:`NotFoundError` (or as :class:`BadRequestError`)."""
+    Catch it as [`NotFoundError`][ghlsdk.errors.NotFoundError] (or as
+    [`BadRequestError`][ghlsdk.errors.BadRequestError])."""
 
     hint = NotFoundError.hint
 

@@ -222,8 +222,10 @@ class _Shared:
 class NinoxClient(_Shared):
     """Client for the Ninox classic REST API (sync).
 
-    ``NinoxClient(api_key=...)`` talks to the public cloud; use :meth:`private_cloud` or
-    :meth:`on_premise` (or ``base_url=``) for other servers. The key is sent as
+    ``NinoxClient(api_key=...)`` talks to the public cloud; use
+    [`private_cloud`][ninoxsdk.NinoxClient.private_cloud] or
+    [`on_premise`][ninoxsdk.NinoxClient.on_premise] (or ``base_url=``) for other servers. The key is
+    sent as
     ``Authorization: Bearer <key>`` and never appears in reprs, logs or errors.
 
     Transport: ``timeout``, ``max_retries`` / ``retry`` (backoff on 429/502/503/504),
@@ -327,7 +329,7 @@ class NinoxClient(_Shared):
 
 
 class AsyncNinoxClient(_Shared):
-    """Async twin of :class:`NinoxClient` (same arguments; ``http_client`` is an
+    """Async twin of [`NinoxClient`][ninoxsdk.NinoxClient] (same arguments; ``http_client`` is an
     ``httpx.AsyncClient``). Use ``async with`` or ``await nx.aclose()``."""
 
     def __init__(

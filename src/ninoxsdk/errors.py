@@ -4,11 +4,14 @@ HTTP failures use the tree shared with ``ghlsdk`` (``APIStatusError`` and its pe
 subclasses, ``APIConnectionError``...). Ninox's ``{"message": ...}`` bodies become the error's
 ``message``. On top of that:
 
-- :class:`FieldMappingError` — Ninox answered 500 to a record write, which in practice means
+- [`FieldMappingError`][ninoxsdk.errors.FieldMappingError] — Ninox answered 500 to a record write,
+which in practice means
   a misspelled or non-writable (formula) field. It is never retried automatically.
-- :class:`FieldError` and subclasses — a value could not be written: raised by the field
+- [`FieldError`][ninoxsdk.errors.FieldError] and subclasses — a value could not be written: raised
+by the field
   codecs *before* any request is sent, naming table, field, expected type and value.
-- :class:`BatchWriteError` — one chunk of a batch save or delete failed: it carries what was
+- [`BatchWriteError`][ninoxsdk.errors.BatchWriteError] — one chunk of a batch save or delete failed:
+it carries what was
   saved, what failed and what was not attempted, so nothing is dropped silently.
 """
 

@@ -1,32 +1,29 @@
 """Schema-aware field codecs: Python values ↔ Ninox JSON, per field type, both ways.
 
-With a table's schema, :class:`TableCodec` turns the JSON ``fields`` of a record into Python
-values (:meth:`TableCodec.decode`) and checks and converts values you write
-(:meth:`TableCodec.encode`). Writing a name that is not a field, a computed field, or a
-value of the wrong type raises a :class:`~ninoxsdk.errors.FieldError` naming table, field,
-expected type and value, before any request is sent.
+With a table's schema, [`TableCodec`][ninoxsdk.fields.TableCodec] turns the JSON ``fields``
+of a record into Python values ([`TableCodec.decode`][ninoxsdk.fields.TableCodec.decode])
+and checks and converts values you write
+([`TableCodec.encode`][ninoxsdk.fields.TableCodec.encode]). Writing a name that is not a
+field, a computed field, or a value of the wrong type raises a
+[`FieldError`][ninoxsdk.errors.FieldError] naming table, field, expected type and value,
+before any request is sent.
 
-=====================================  ==========================  ==============================
-Ninox type                             Python value                JSON value
-=====================================  ==========================  ==============================
-string/text/html/email/phone/url/link  ``str``                     string
-number                                 ``int``/``float``           number (``Decimal`` accepted
-                                                                   on write)
-boolean                                ``bool``                    ``true``/``false``
-date                                   ``datetime.date``           ``"2021-01-23"``
-datetime/timestamp                     aware ``datetime``          ``"2021-01-23T12:30:00"``
-                                                                   (no zone; UTC by default)
-time                                   ``datetime.time``           ``"12:30:00"``
-timeinterval                           ``timedelta``               ``"123:25:16.123"``
-appointment                            :class:`Appointment`        ``"<start> - <end>"``
-choice                                 :class:`ChoiceValue` (str   caption
-                                       with ``.id``)
-multi                                  ``list[ChoiceValue]``       list of captions
-ref/reference                          ``int`` (record id)         number
-rev/reverse, formula (fn)              as sent (read-only)         —
-location                               :class:`Location`           ``"Address <lat,lng>"``
-anything else                          as sent                     as given
-=====================================  ==========================  ==============================
+| Ninox type | Python value | JSON value |
+|---|---|---|
+| string/text/html/email/phone/url/link | ``str`` | string |
+| number | ``int``/``float`` | number (``Decimal`` accepted on write) |
+| boolean | ``bool`` | ``true``/``false`` |
+| date | ``datetime.date`` | ``"2021-01-23"`` |
+| datetime/timestamp | aware ``datetime`` | ``"2021-01-23T12:30:00"`` (no zone; UTC by default) |
+| time | ``datetime.time`` | ``"12:30:00"`` |
+| timeinterval | ``timedelta`` | ``"123:25:16.123"`` |
+| appointment | [`Appointment`][ninoxsdk.fields.Appointment] | ``"<start> - <end>"`` |
+| choice | [`ChoiceValue`][ninoxsdk.fields.ChoiceValue] (str with ``.id``) | caption |
+| multi | ``list[ChoiceValue]`` | list of captions |
+| ref/reference | ``int`` (record id) | number |
+| rev/reverse, formula (fn) | as sent (read-only) | — |
+| location | [`Location`][ninoxsdk.fields.Location] | ``"Address <lat,lng>"`` |
+| anything else | as sent | as given |
 
 Reading is tolerant: a value that does not have the expected form is kept as sent rather than
 failing the whole record (several of these wire forms are UNCONFIRMED in the reference).
@@ -475,7 +472,8 @@ def _tolerant(decode: Decoder) -> Decoder:
 
 
 def codec_for(field: Field, *, tz: tzinfo = timezone.utc) -> FieldCodec:
-    """The :class:`FieldCodec` for ``field``. ``tz`` is the zone of zone-less datetimes
+    """The [`FieldCodec`][ninoxsdk.fields.FieldCodec] for ``field``. ``tz`` is the zone of zone-less
+    datetimes
     (UTC unless your workspace proves otherwise — UNCONFIRMED in the reference)."""
     kind = field.type
     if field.formula is not None or kind in (FieldType.FN, FieldType.FUNCTION):
@@ -534,7 +532,8 @@ class TableCodec:
         self._decoders = {k: c.decode for k, c in self._by_key.items()}
 
     def codec(self, key: str) -> FieldCodec:
-        """The codec of the field named (or with id) ``key``; :class:`UnknownFieldError` if
+        """The codec of the field named (or with id) ``key``;
+        [`UnknownFieldError`][ninoxsdk.errors.UnknownFieldError] if
         none."""
         found = self._by_key.get(key)
         if found is None:
@@ -586,7 +585,8 @@ class TableCodec:
     def encode(self, values: Mapping[str, Any], *, skip_read_only: bool = False) -> dict[str, Any]:
         """Python values → JSON ``fields`` keyed by field name, checking every value first.
 
-        ``skip_read_only`` silently drops computed fields (used when a :class:`Record` read
+        ``skip_read_only`` silently drops computed fields (used when a
+        [`Record`][ninoxsdk.models.Record] read
         from Ninox is written back)."""
         if not isinstance(values, Mapping):
             raise TypeError(

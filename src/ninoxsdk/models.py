@@ -251,7 +251,7 @@ def _opt_str(value: Any) -> str | None:
 
 
 def record_from_json(data: Any, fields: Mapping[str, Any] | None = None) -> Record:
-    """Build a :class:`Record` from its JSON object (hand-written for speed).
+    """Build a [`Record`][ninoxsdk.models.Record] from its JSON object (hand-written for speed).
 
     ``fields`` replaces the raw ``fields`` (e.g. decoded by the codecs)."""
     if not isinstance(data, Mapping):
@@ -303,7 +303,8 @@ def _choices_from_schema(values: Any) -> tuple[Choice, ...]:
 
 
 def field_from_json(data: Mapping[str, Any]) -> Field:
-    """A :class:`Field` from a ``/tables`` field object (``name``, ``type``, ``choices``)."""
+    """A [`Field`][ninoxsdk.models.Field] from a ``/tables`` field object (``name``, ``type``,
+    ``choices``)."""
     known = {"id", "name", "type", "choices", "referenceToTable", "reverseField", "fn"}
     return Field(
         id=str(data.get("id", "")),
@@ -318,7 +319,7 @@ def field_from_json(data: Mapping[str, Any]) -> Field:
 
 
 def table_from_json(data: Any) -> Table:
-    """A :class:`Table` from a ``/tables`` table object."""
+    """A [`Table`][ninoxsdk.models.Table] from a ``/tables`` table object."""
     if not isinstance(data, Mapping):
         raise TypeError(f"expected a table object, got {type(data).__name__}")
     raw_fields = data.get("fields") or []
@@ -356,7 +357,8 @@ def _order_of(data: Mapping[str, Any]) -> float:
 
 
 def schema_from_json(data: Any) -> Schema:
-    """A :class:`Schema` from the full schema object (``GET …/schema``: ``types`` keyed by
+    """A [`Schema`][ninoxsdk.models.Schema] from the full schema object (``GET …/schema``: ``types``
+    keyed by
     table id, fields with ``caption``/``base``/``values``/``refTypeId``/``fn``).
 
     Also accepts the database object (``{"settings", "schema"}``) and a ``/tables`` array."""
@@ -397,7 +399,8 @@ def schema_from_json(data: Any) -> Schema:
 
 
 def file_from_json(data: Any) -> FileInfo:
-    """A :class:`FileInfo` from one element of the files list (a string is a bare name)."""
+    """A [`FileInfo`][ninoxsdk.models.FileInfo] from one element of the files list (a string is a
+    bare name)."""
     if isinstance(data, str):
         return FileInfo(name=data)
     if not isinstance(data, Mapping):

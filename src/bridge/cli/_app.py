@@ -1,4 +1,4 @@
-"""The argument parser and :func:`main`, which wires a command to its handler."""
+"""The argument parser and [`main`][bridge.cli.main], which wires a command to its handler."""
 
 from __future__ import annotations
 

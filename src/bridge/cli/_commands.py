@@ -1,5 +1,5 @@
 """The commands: ``sync``/``plan``, ``serve``, ``demo`` and ``init`` (``doctor`` has its own
-module). Each takes the :class:`Context` and returns the exit code."""
+module). Each takes the `Context` and returns the exit code."""
 
 from __future__ import annotations
 
@@ -149,7 +149,8 @@ def run_engine(ctx: Context) -> int:
 
 
 def check_extras(command: str, needs: Mapping[str, str]) -> None:
-    """Raise :class:`MissingExtraError` naming every missing module's extra."""
+    """Raise [`MissingExtraError`][bridge.cli.MissingExtraError] naming every missing module's
+    extra."""
     missing = {module: extra for module, extra in needs.items() if not _importable(module)}
     if missing:
         raise MissingExtraError(command, missing)

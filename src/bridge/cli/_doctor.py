@@ -45,7 +45,7 @@ class Check:
 
 
 class Doctor:
-    """The checks of ``ghl-ninox doctor``, in order; each adds a :class:`Check`."""
+    """The checks of ``ghl-ninox doctor``, in order; each adds a [`Check`][bridge.cli.Check]."""
 
     def __init__(self, ctx: Context, mappings: MappingSet | None = None) -> None:
         self.ctx = ctx
@@ -119,7 +119,7 @@ class Doctor:
 
     def secrets(self, config: Config | None) -> None:
         """The required secrets only: a GHL credential (a token, or both OAuth variables) and
-        the Ninox key. The optional ones are in :meth:`optional_settings`."""
+        the Ninox key. The optional ones are in `optional_settings`."""
         secrets = self._secrets(config)
         status = secrets.status()
         if secrets.ghl_token is not None:

@@ -1,7 +1,9 @@
 """What the command line builds from a configuration: the two clients and the sync engine.
 
-``connect`` (config → :class:`Connections`) and ``engine_factory`` (:class:`EngineParts` →
-engine) are the replaceable parts of :func:`bridge.cli.main`; the defaults here build the
+``connect`` (config → [`Connections`][bridge.cli.Connections]) and ``engine_factory``
+([`EngineParts`][bridge.cli.EngineParts] →
+engine) are the replaceable parts of [`bridge.cli.main`][bridge.cli.main]; the defaults here build
+the
 real clients and [`SyncEngine`][bridge.sync.SyncEngine].
 """
 
@@ -41,7 +43,7 @@ Progressor = Callable[[int, int, str], None]
 
 
 class RunReport(Protocol):
-    """The part of :class:`bridge.sync.RunReport` the CLI uses."""
+    """The part of [`bridge.sync.RunReport`][bridge.sync.RunReport] the CLI uses."""
 
     @property
     def ok(self) -> bool: ...
@@ -53,7 +55,7 @@ class RunReport(Protocol):
 
 
 class Engine(Protocol):
-    """The part of :class:`bridge.sync.SyncEngine` the CLI uses."""
+    """The part of [`bridge.sync.SyncEngine`][bridge.sync.SyncEngine] the CLI uses."""
 
     def sync(self, *, scan_deletes: bool = False) -> RunReport: ...
     def plan(self, *, scan_deletes: bool = False) -> RunReport: ...
@@ -80,8 +82,9 @@ EngineFactory = Callable[[EngineParts], Engine]
 
 @attrs.define
 class Connections:
-    """The clients built from a :class:`~bridge.config.Config`: ``ghl`` (GHLClient),
-    ``ninox`` (NinoxClient) and ``db`` (its DatabaseHandle). Close with :meth:`close`."""
+    """The clients built from a [`Config`][bridge.config.Config]: ``ghl`` (GHLClient),
+    ``ninox`` (NinoxClient) and ``db`` (its DatabaseHandle). Close with
+    [`close`][bridge.cli.Connections.close]."""
 
     ghl: Any
     ninox: Any
@@ -89,6 +92,7 @@ class Connections:
     _closers: list[Any] = attrs.field(factory=list)
 
     def close(self) -> None:
+        """Close every client built (the last first)."""
         for item in reversed(self._closers):
             item.close()
         self._closers.clear()
@@ -195,7 +199,8 @@ def connect_clients(
     ninox_transport: httpx.BaseTransport | None = None,
     **ninox_options: Any,
 ) -> Connections:
-    """Build both clients from ``config`` (the default ``connect`` of :func:`main`). The
+    """Build both clients from ``config`` (the default ``connect`` of [`main`][bridge.cli.main]).
+    The
     transports route requests elsewhere, e.g. to ``FakeGHL``/``FakeNinox`` in tests."""
     ghl = build_ghl(config, transport=ghl_transport)
     try:
@@ -208,7 +213,8 @@ def connect_clients(
 
 
 def default_engine_factory(parts: EngineParts) -> Engine:
-    """Build :class:`bridge.sync.SyncEngine` from the parts and the ``[sync]`` settings,
+    """Build [`bridge.sync.SyncEngine`][bridge.sync.SyncEngine] from the parts and the ``[sync]``
+    settings,
     after checking the Ninox layout against the mapping (``SchemaMismatchError``, exit 4,
     before anything is read or written)."""
     from bridge.sync import SyncEngine
@@ -225,7 +231,8 @@ def default_engine_factory(parts: EngineParts) -> Engine:
 
 
 def build_sync_config(config: Config) -> Any:
-    """The engine's :class:`bridge.sync.SyncConfig` from ``[sync]``: ``"entity.field"``
+    """The engine's [`bridge.sync.SyncConfig`][bridge.sync.SyncConfig] from ``[sync]``:
+    ``"entity.field"``
     policies become per-field policies, ``"entity"`` policies the entity's default (contacts
     default to GHL wins), ``default_policy`` the fallback for every other entity."""
     from bridge.conflicts import GHL_WINS

@@ -111,7 +111,7 @@ class MissingExtraError(Exception):
 
 @attrs.define
 class Out:
-    """The two streams: :meth:`say` writes results to stdout, :meth:`err` everything else
+    """The two streams: `say` writes results to stdout, `err` everything else
     to stderr."""
 
     stdout: TextIO

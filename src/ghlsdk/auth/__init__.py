@@ -1,13 +1,17 @@
 """OAuth 2.0 for HighLevel: the token endpoints, token stores, sessions and scopes.
 
-- :class:`OAuth2` / :class:`AsyncOAuth2`: authorization URL, code exchange, refresh, and
+- [`OAuth2`][ghlsdk.auth.OAuth2] / [`AsyncOAuth2`][ghlsdk.auth.AsyncOAuth2]: authorization URL, code
+exchange, refresh, and
   agency → location tokens (``/oauth/locationToken``), form-encoded as GHL specifies.
-- :class:`TokenSet`: what a token response says (secrets hidden from ``repr``).
-- :class:`TokenStore` (protocol), :class:`MemoryTokenStore`, :class:`FileTokenStore`.
-- :class:`OAuthSession` / :class:`AsyncOAuthSession`: credentials for the clients, with
+- [`TokenSet`][ghlsdk.auth.TokenSet]: what a token response says (secrets hidden from ``repr``).
+- [`TokenStore`][ghlsdk.auth.TokenStore] (protocol),
+[`MemoryTokenStore`][ghlsdk.auth.MemoryTokenStore], [`FileTokenStore`][ghlsdk.auth.FileTokenStore].
+- [`OAuthSession`][ghlsdk.auth.OAuthSession] / [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession]:
+credentials for the clients, with
   single-flight refresh ahead of expiry, store-before-use of rotated refresh tokens, and
   the 401 → refresh → replay-once handshake.
-- :class:`Scope`, :func:`require_scope`, :class:`MissingScopeError`.
+- [`Scope`][ghlsdk.auth.Scope], [`require_scope`][ghlsdk.auth.require_scope],
+[`MissingScopeError`][ghlsdk.errors.MissingScopeError].
 """
 
 from ghlsdk.auth._oauth import (

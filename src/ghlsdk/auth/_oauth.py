@@ -1,7 +1,8 @@
 """The OAuth 2.0 helper: authorization URL, code exchange, refresh, agency → location token.
 
-Each token request is described once, as a pure :class:`~_sdkcore.Call` built by
-:class:`_OAuthBase`; :class:`OAuth2` and :class:`AsyncOAuth2` only send it.
+Each token request is described once, as a pure `Call` built by
+`_OAuthBase`; [`OAuth2`][ghlsdk.auth.OAuth2] and [`AsyncOAuth2`][ghlsdk.auth.AsyncOAuth2] only send
+it.
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ class OAuth2(_OAuthBase):
     >>> tokens = oauth.exchange_code(code_from_redirect)
 
     ``http_client`` is an ``httpx.Client`` you own (closed by you); otherwise the helper
-    makes one and :meth:`close` closes it.
+    makes one and [`close`][ghlsdk.auth.OAuth2.close] closes it.
     """
 
     def __init__(
@@ -322,7 +323,7 @@ class OAuth2(_OAuthBase):
 
 
 class AsyncOAuth2(_OAuthBase):
-    """The async twin of :class:`OAuth2` (same methods, awaited)."""
+    """The async twin of [`OAuth2`][ghlsdk.auth.OAuth2] (same methods, awaited)."""
 
     def __init__(
         self,

@@ -58,8 +58,9 @@ def require_scope(
     operation: str = "",
     write_implies_read: bool = True,
 ) -> None:
-    """Raise :class:`~ghlsdk.errors.MissingScopeError` unless ``granted`` covers ``needed`` (see
-    :func:`has_scope`). Call it before sending: ``require_scope(auth.scopes,
+    """Raise [`MissingScopeError`][ghlsdk.errors.MissingScopeError] unless ``granted`` covers
+    ``needed`` (see
+    [`has_scope`][ghlsdk.auth.has_scope]). Call it before sending: ``require_scope(auth.scopes,
     Scope.CONTACTS_WRITE, operation="POST /contacts/")``.
     """
     if not has_scope(granted, needed, write_implies_read=write_implies_read):

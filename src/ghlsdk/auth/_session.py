@@ -1,7 +1,9 @@
 """OAuth sessions: a token per key, refreshed ahead of expiry, single-flight, store-first.
 
-The rules live once, in :class:`_SessionBase` and the pure :func:`plan`; :class:`OAuthSession`
-(threads) and :class:`AsyncOAuthSession` (anyio tasks) only wait, send and store.
+The rules live once, in `_SessionBase` and the pure `plan`;
+[`OAuthSession`][ghlsdk.auth.OAuthSession]
+(threads) and [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession] (anyio tasks) only wait, send and
+store.
 
 - **Ahead of expiry.** A token is *due* ``refresh_skew`` seconds before ``expires_at``. While
   someone refreshes a due-but-unexpired token, other callers keep using it; once it has
@@ -198,15 +200,17 @@ class _SessionBase:
 
 
 class OAuthSession(_SessionBase):
-    """Credentials for :class:`~ghlsdk.GHLClient` from OAuth tokens kept in a store.
+    """Credentials for [`GHLClient`][ghlsdk.GHLClient] from OAuth tokens kept in a store.
 
     >>> oauth = OAuth2(client_id="...", client_secret="...")
     >>> store = FileTokenStore("tokens.json")
     >>> session = OAuthSession(oauth, store, key="<location id>")
     >>> ghl = GHLClient(auth=session, location_id="<location id>")
 
-    Implements the client's auth protocol: :meth:`headers` returns a valid bearer header
-    (refreshing ahead of expiry, once for all threads), :meth:`refresh` handles a 401.
+    Implements the client's auth protocol: [`headers`][ghlsdk.auth.OAuthSession.headers] returns a
+    valid bearer header
+    (refreshing ahead of expiry, once for all threads),
+    [`refresh`][ghlsdk.auth.OAuthSession.refresh] handles a 401.
     ``scopes`` are those of the current token. ``agency`` (a session for the agency/company
     key) lets a location session mint its token with ``/oauth/locationToken``.
     """
@@ -279,7 +283,8 @@ class OAuthSession(_SessionBase):
     def refresh(self, rejected: Mapping[str, str]) -> bool:
         """The server answered 401 to ``rejected``: renew once unless already renewed.
 
-        Returns True when the request should be replayed with fresh :meth:`headers`.
+        Returns True when the request should be replayed with fresh
+        [`headers`][ghlsdk.auth.OAuthSession.headers].
         """
         sent = bearer_token(rejected)
         with self._lock:
@@ -357,11 +362,14 @@ class OAuthSession(_SessionBase):
 
 
 class AsyncOAuthSession(_SessionBase):
-    """The async twin of :class:`OAuthSession`, for :class:`~ghlsdk.AsyncGHLClient`.
+    """The async twin of [`OAuthSession`][ghlsdk.auth.OAuthSession], for
+    [`AsyncGHLClient`][ghlsdk.AsyncGHLClient].
 
     Waiting callers are anyio tasks (asyncio or trio). The store's methods run in a worker
-    thread unless it implements :class:`~ghlsdk.auth.AsyncTokenStore` (``aget``/``asave``/
-    ``adelete``), as :class:`~ghlsdk.auth.MemoryTokenStore` does. Use one session per event
+    thread unless it implements [`AsyncTokenStore`][ghlsdk.auth.AsyncTokenStore]
+    (``aget``/``asave``/
+    ``adelete``), as [`MemoryTokenStore`][ghlsdk.auth.MemoryTokenStore] does. Use one session per
+    event
     loop.
     """
 

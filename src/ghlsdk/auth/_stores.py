@@ -22,11 +22,13 @@ __all__ = ["AsyncTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Keeps one :class:`TokenSet` per key (e.g. a location id or a company id).
+    """Keeps one [`TokenSet`][ghlsdk.auth.TokenSet] per key (e.g. a location id or a company id).
 
-    Implementations must make :meth:`save` durable before returning: the session uses the
+    Implementations must make [`save`][ghlsdk.auth.TokenStore.save] durable before returning: the
+    session uses the
     new access token only after it returns. Async sessions call these methods in a worker
-    thread (``anyio.to_thread``) unless the store also implements :class:`AsyncTokenStore`.
+    thread (``anyio.to_thread``) unless the store also implements
+    [`AsyncTokenStore`][ghlsdk.auth.AsyncTokenStore].
     """
 
     def get(self, key: str) -> TokenSet | None:
@@ -45,7 +47,7 @@ class TokenStore(Protocol):
 @runtime_checkable
 class AsyncTokenStore(Protocol):
     """A store with native async methods (a database driver, Redis...); preferred by
-    :class:`~ghlsdk.auth.AsyncOAuthSession` over running a sync store in a thread."""
+    [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession] over running a sync store in a thread."""
 
     async def aget(self, key: str) -> TokenSet | None: ...
 

@@ -165,7 +165,7 @@ class TokenSet:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TokenSet:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of [`to_dict`][ghlsdk.auth.TokenSet.to_dict]."""
         extra = data.get("extra")
         return cls(
             access_token=data["access_token"],

@@ -25,9 +25,10 @@ class Contact:
     """A GHL contact, as returned by get, list, search, create, update and upsert.
 
     Every field is optional because real payloads omit empty ones; keys the SDK does not know
-    are kept in ``extra`` and written back by :func:`ghlsdk.models.to_wire`. Timestamps are
+    are kept in ``extra`` and written back by [`ghlsdk.models.to_wire`][ghlsdk.models.to_wire].
+    Timestamps are
     aware UTC datetimes; ``date_of_birth`` stays the server's string (its format differs per
-    endpoint), see :attr:`birth_date`.
+    endpoint), see [`birth_date`][ghlsdk.models.Contact.birth_date].
     """
 
     id: str | None = None

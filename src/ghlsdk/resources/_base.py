@@ -1,10 +1,10 @@
 """What every resource shares: operation descriptions, the request context, the runners.
 
-An :class:`Operation` describes one endpoint as data (method, path template, ``Version``,
-scope, retry safety). :meth:`Context.spec` turns it and the call's arguments into a
+An `Operation` describes one endpoint as data (method, path template, ``Version``,
+scope, retry safety). `Context.spec` turns it and the call's arguments into a
 ``RequestSpec``: it checks the scope and the location *before* anything is sent. Resource
 classes hand the resulting ``Call`` to a runner: the normal runners return parsed results,
-the raw ones :class:`~_sdkcore._http.RawResponse` objects.
+the raw ones [`RawResponse`][ghlsdk.RawResponse] objects.
 """
 
 from __future__ import annotations

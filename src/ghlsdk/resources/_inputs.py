@@ -110,7 +110,8 @@ def inbound_dnd(value: Any) -> dict[str, Any]:
 
 
 def custom_fields(value: Any) -> list[dict[str, Any]]:
-    """Custom field inputs; a :class:`CustomField` read from a contact is written back as
+    """Custom field inputs; a [`CustomField`][ghlsdk.models.CustomField] read from a contact is
+    written back as
     ``{"id": ..., "field_value": value}``."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
         raise TypeError("custom_fields must be a list of CustomFieldInput (or CustomField)")

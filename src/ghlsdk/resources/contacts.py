@@ -1,6 +1,7 @@
 """Contacts: get, list, list_by_business, search, find_duplicate, create, update, upsert,
 delete. Pure builders (``get_contact`` ...) return a ``Call``; the twin classes
-:class:`Contacts` / :class:`AsyncContacts` only hand it to their runner."""
+[`Contacts`][ghlsdk.resources.Contacts] / [`AsyncContacts`][ghlsdk.resources.AsyncContacts] only
+hand it to their runner."""
 
 from __future__ import annotations
 
@@ -399,7 +400,7 @@ class Contacts(SyncResource):
     ) -> SyncPager[Contact]:
         """Iterate every contact of the location (``limit`` per page, at most 100), optionally
         matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
-        :meth:`search` for filters. Scope: ``contacts.readonly``."""
+        [`search`][ghlsdk.resources.Contacts.search] for filters. Scope: ``contacts.readonly``."""
         spec = list_contacts(
             self._ctx, query=query, limit=limit, location_id=location_id, options=options
         )
@@ -494,8 +495,10 @@ class Contacts(SyncResource):
         options: RequestOptions | None = None,
     ) -> Contact:
         """Create a contact; only the arguments you pass are sent (``None`` sends null).
-        Raises :class:`~ghlsdk.errors.DuplicateContactError` when the location forbids
-        duplicates and one matches (consider :meth:`upsert`). Scope: ``contacts.write``."""
+        Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
+        forbids
+        duplicates and one matches (consider [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope:
+        ``contacts.write``."""
         fields = _fields(locals())
         return self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)
@@ -592,7 +595,8 @@ class AsyncContacts(AsyncResource):
     ) -> AsyncPager[Contact]:
         """Iterate every contact of the location (``limit`` per page, at most 100), optionally
         matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
-        :meth:`search` for filters. Scope: ``contacts.readonly``."""
+        [`search`][ghlsdk.resources.AsyncContacts.search] for filters. Scope:
+        ``contacts.readonly``."""
         spec = list_contacts(
             self._ctx, query=query, limit=limit, location_id=location_id, options=options
         )
@@ -687,8 +691,10 @@ class AsyncContacts(AsyncResource):
         options: RequestOptions | None = None,
     ) -> Contact:
         """Create a contact; only the arguments you pass are sent (``None`` sends null).
-        Raises :class:`~ghlsdk.errors.DuplicateContactError` when the location forbids
-        duplicates and one matches (consider :meth:`upsert`). Scope: ``contacts.write``."""
+        Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
+        forbids
+        duplicates and one matches (consider [`upsert`][ghlsdk.resources.AsyncContacts.upsert]).
+        Scope: ``contacts.write``."""
         fields = _fields(locals())
         return await self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)

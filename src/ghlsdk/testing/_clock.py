@@ -16,7 +16,7 @@ class FakeClock:
     Call it (``clock()``) to read the time. ``advance(seconds)`` moves it forward;
     ``sleep``/``asleep`` advance it instead of waiting, so code under test that "sleeps"
     finishes at once while every timestamp and rate-limit window still sees the time pass.
-    Give the same clock to :class:`~ghlsdk.testing.FakeGHL` and, where it accepts one, to the
+    Give the same clock to [`FakeGHL`][ghlsdk.testing.FakeGHL] and, where it accepts one, to the
     client under test.
     """
 
@@ -27,7 +27,7 @@ class FakeClock:
             start = start.timestamp()
         self._now = float(start)
         self._lock = threading.Lock()
-        #: Total seconds passed to :meth:`sleep` / :meth:`asleep`.
+        #: Total seconds passed to ``sleep`` / ``asleep``.
         self.slept = 0.0
 
     def __call__(self) -> float:
@@ -53,7 +53,8 @@ class FakeClock:
             self.slept += seconds
 
     async def asleep(self, seconds: float) -> None:
-        """Async twin of :meth:`sleep` (a drop-in for anyio.sleep / asyncio.sleep)."""
+        """Async twin of [`sleep`][ghlsdk.testing.FakeClock.sleep] (a drop-in for anyio.sleep /
+        asyncio.sleep)."""
         self.sleep(seconds)
 
     def __repr__(self) -> str:

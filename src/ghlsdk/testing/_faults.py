@@ -1,4 +1,4 @@
-"""Request records and injected faults of :class:`~ghlsdk.testing.FakeGHL`."""
+"""Request records and injected faults of [`FakeGHL`][ghlsdk.testing.FakeGHL]."""
 
 from __future__ import annotations
 

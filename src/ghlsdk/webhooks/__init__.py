@@ -4,7 +4,8 @@
 >>> event = webhooks.verify(raw_body, request.headers)   # raises WebhookVerificationError
 >>> if isinstance(event, webhooks.ContactCreateEvent): ...
 
-:func:`parse_event` needs nothing extra; :func:`verify` needs ``cryptography``
+[`parse_event`][ghlsdk.webhooks.parse_event] needs nothing extra; [`verify`][ghlsdk.webhooks.verify]
+needs ``cryptography``
 (``pip install 'ghl-ninox[webhooks]'``), imported only when used.
 """
 

@@ -21,7 +21,8 @@ class WebhookDeduplicator:
     ``seen(id)`` records the id and returns ``False`` the first time, ``True`` for repeats
     within ``ttl`` seconds. At most ``max_size`` ids are kept (oldest dropped first).
     Thread-safe. If handling an event fails and you want GHL's retry to be processed, call
-    :meth:`forget`. This is per process: several workers need a shared store (e.g. a
+    [`forget`][ghlsdk.webhooks.WebhookDeduplicator.forget]. This is per process: several workers
+    need a shared store (e.g. a
     database unique key on the id) for the same guarantee.
     """
 

@@ -3,7 +3,7 @@
 Field lists follow GHL's webhook schemas (``specs/ghl/webhooks/*.schema.json``). Every field
 is optional (real payloads omit some, e.g. ``TaskCreate`` without ``contactId``), unknown
 keys are kept in ``extra``, and an event type this SDK does not know becomes
-:class:`UnknownEvent` with the whole payload in ``raw``.
+[`UnknownEvent`][ghlsdk.webhooks.UnknownEvent] with the whole payload in ``raw``.
 """
 
 from __future__ import annotations
@@ -326,7 +326,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-#: Event class for each ``type`` value.
 EVENT_TYPES: Final[Mapping[str, type[WebhookEvent]]] = {
     "ContactCreate": ContactCreateEvent,
     "ContactUpdate": ContactUpdateEvent,
@@ -345,6 +344,7 @@ EVENT_TYPES: Final[Mapping[str, type[WebhookEvent]]] = {
     "INSTALL": InstallEvent,
     "UNINSTALL": UninstallEvent,
 }
+"""Event class for each ``type`` value; other types parse as ``UnknownEvent``."""
 
 
 def _optional_datetime(value: Any, _type: Any) -> datetime | None:
@@ -362,7 +362,8 @@ def _converter() -> cattrs.Converter:
 
 
 def load_payload(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> dict[str, Any]:
-    """The webhook body as a dict; :class:`WebhookPayloadError` if it is not a JSON object."""
+    """The webhook body as a dict; [`WebhookPayloadError`][ghlsdk.webhooks.WebhookPayloadError] if
+    it is not a JSON object."""
     if isinstance(body, Mapping):
         return dict(body)
     if isinstance(body, (bytes, bytearray, memoryview)):
@@ -385,11 +386,14 @@ def load_payload(body: bytes | bytearray | memoryview | str | Mapping[str, Any])
 def parse_event(
     body: bytes | bytearray | memoryview | str | Mapping[str, Any], *, strict: bool = False
 ) -> WebhookEvent:
-    """Parse a webhook body into its typed event (see :data:`EVENT_TYPES`).
+    """Parse a webhook body into its typed event (see [`EVENT_TYPES`][ghlsdk.webhooks.EVENT_TYPES]).
 
-    An unknown ``type`` gives :class:`UnknownEvent`. A known type whose payload does not fit
-    its model raises :class:`WebhookPayloadError` when ``strict``; otherwise it is logged and
-    returned as :class:`UnknownEvent` with ``parse_error`` set, so no delivery is dropped.
+    An unknown ``type`` gives [`UnknownEvent`][ghlsdk.webhooks.UnknownEvent]. A known type whose
+    payload does not fit
+    its model raises [`WebhookPayloadError`][ghlsdk.webhooks.WebhookPayloadError] when ``strict``;
+    otherwise it is logged and
+    returned as [`UnknownEvent`][ghlsdk.webhooks.UnknownEvent] with ``parse_error`` set, so no
+    delivery is dropped.
     """
     data = load_payload(body)
     event_type = data.get("type")

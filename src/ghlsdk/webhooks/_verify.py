@@ -138,9 +138,10 @@ def _bundled_pem(name: str) -> bytes:
 class WebhookKeys:
     """The public keys webhooks are verified with (several per scheme allowed, for rotation).
 
-    :meth:`bundled` holds GHL's published RSA key and the widely cited Ed25519 key, which is
+    [`bundled`][ghlsdk.webhooks.WebhookKeys.bundled] holds GHL's published RSA key and the widely
+    cited Ed25519 key, which is
     UNCONFIRMED: take the Ed25519 key from your app's settings and pass it with
-    :meth:`from_pem` (or ``bundled().with_keys(ed25519=[...])``).
+    [`from_pem`][ghlsdk.webhooks.WebhookKeys.from_pem] (or ``bundled().with_keys(ed25519=[...])``).
     """
 
     ed25519: tuple[Any, ...] = attrs.field(default=(), converter=_ed25519_keys)
@@ -230,7 +231,8 @@ def verify_signature(
     public_keys: WebhookKeys | None = None,
     rsa_fallback: bool = False,
 ) -> str:
-    """Check the signature only; return the header that verified. See :func:`verify`."""
+    """Check the signature only; return the header that verified. See
+    [`verify`][ghlsdk.webhooks.verify]."""
     if not isinstance(body, (bytes, bytearray, memoryview)):
         raise TypeError(
             "body must be the raw request body bytes as received; re-encoding parsed JSON "
@@ -293,7 +295,8 @@ def verify(
        payload's ``appId`` must match.
     4. With ``deduplicator``, a ``webhookId`` seen before is rejected (reason ``duplicate``).
 
-    ``body`` must be the raw bytes received. Raises :class:`WebhookVerificationError`
+    ``body`` must be the raw bytes received. Raises
+    [`WebhookVerificationError`][ghlsdk.webhooks.WebhookVerificationError]
     (``.reason`` says why) or ``ImportError`` without ``cryptography``.
     """
     verify_signature(body, headers, public_keys=public_keys, rsa_fallback=rsa_fallback)

@@ -1,4 +1,4 @@
-"""Pure operation builders: each returns a :class:`Call` (request + parse), never does I/O.
+"""Pure operation builders: each returns a `Call` (request + parse), never does I/O.
 
 Paths follow the classic API reference (``/teams/{team}/databases/{db}/...``). Parse
 functions turn a 2xx response into typed models, decoding record fields with the table's
@@ -333,7 +333,7 @@ def record_parser(codec: TableCodec | None, *, allow_empty: bool = False) -> Any
 def list_records(
     db: str, table_id: str, params: Mapping[str, Any], codec: TableCodec | None
 ) -> Call[list[Record]]:
-    """``GET …/tables/{tid}/records`` with ``params`` from :func:`record_params`."""
+    """``GET …/tables/{tid}/records`` with ``params`` from `record_params`."""
     spec = RequestSpec(
         method="GET", path=_table_path(db, table_id) + "/records", params=dict(params)
     )

@@ -1,9 +1,10 @@
 """Multi-request operations written once, run by a sync or an async driver.
 
 An operation that needs several requests (resolve a table name, then write in chunks; try a
-bulk delete, then fall back) is a *program*: a generator that yields :class:`Call` s and
-receives their results (or, thrown in, their :class:`APIError`). It may also yield
-:class:`Emit` to hand items to the caller while it runs (iteration). Only the four small
+bulk delete, then fall back) is a *program*: a generator that yields `Call` s and
+receives their results (or, thrown in, their [`APIError`][ghlsdk.errors.APIError]). It may also
+yield
+`Emit` to hand items to the caller while it runs (iteration). Only the four small
 drivers below differ between sync and async; every decision lives in the program.
 """
 

@@ -172,7 +172,7 @@ class DatabaseHandle:
 
 
 class AsyncDatabaseHandle:
-    """Async twin of :class:`DatabaseHandle`."""
+    """Async twin of [`DatabaseHandle`][ninoxsdk.resources.DatabaseHandle]."""
 
     def __init__(self, http: AsyncHTTP, db: prog.DbCtx) -> None:
         self._http = http

@@ -233,7 +233,8 @@ class Changes:
 
 
 class AsyncChanges:
-    """Async twin of :class:`Changes`: ``async for record in changes``; then ``cursor``."""
+    """Async twin of [`Changes`][ninoxsdk.resources.Changes]: ``async for record in changes``; then
+    ``cursor``."""
 
     def __init__(
         self,
@@ -367,9 +368,12 @@ class TableHandle:
         """Create and update records in chunks (``POST …/records``).
 
         Items: a mapping of fields (create), ``{"id": 7, "fields": {...}}`` (update;
-        ``"_upsert": True`` creates it if missing), a :class:`RecordWrite` or a
-        :class:`Record`. All values are checked before the first request. A failed chunk
-        raises :class:`BatchWriteError` with ``saved``, ``failed`` and ``pending`` items;
+        ``"_upsert": True`` creates it if missing), a [`RecordWrite`][ninoxsdk.models.RecordWrite]
+        or a
+        [`Record`][ninoxsdk.models.Record]. All values are checked before the first request. A
+        failed chunk
+        raises [`BatchWriteError`][ninoxsdk.errors.BatchWriteError] with ``saved``, ``failed`` and
+        ``pending`` items;
         with ``continue_on_error`` the later chunks are still sent."""
         return run(
             self._http,
@@ -397,7 +401,7 @@ class TableHandle:
     ) -> builtins.list[int]:
         """Delete many records: ``DELETE …/records`` with an id array where the server takes
         it (UNCONFIRMED), else one request per id (client setting ``delete_many``). Returns
-        the deleted ids; a failure raises :class:`BatchWriteError`."""
+        the deleted ids; a failure raises [`BatchWriteError`][ninoxsdk.errors.BatchWriteError]."""
         return run(
             self._http, options, prog.delete_many(self._ctx, ids, chunk_size, continue_on_error)
         )
@@ -424,7 +428,7 @@ class TableHandle:
 
 
 class AsyncTableHandle:
-    """Async twin of :class:`TableHandle`."""
+    """Async twin of [`TableHandle`][ninoxsdk.resources.TableHandle]."""
 
     def __init__(self, http: AsyncHTTP, ctx: prog.TableCtx) -> None:
         self._http = http
@@ -518,7 +522,8 @@ class AsyncTableHandle:
         *,
         options: RequestOptions | None = None,
     ) -> builtins.list[Record]:
-        """Create and update records in chunks (see :meth:`TableHandle.save`)."""
+        """Create and update records in chunks (see
+        [`TableHandle.save`][ninoxsdk.resources.TableHandle.save])."""
         return await arun(
             self._http,
             options,
@@ -543,7 +548,8 @@ class AsyncTableHandle:
         *,
         options: RequestOptions | None = None,
     ) -> builtins.list[int]:
-        """Delete many records (see :meth:`TableHandle.delete_many`)."""
+        """Delete many records (see
+        [`TableHandle.delete_many`][ninoxsdk.resources.TableHandle.delete_many])."""
         return await arun(
             self._http, options, prog.delete_many(self._ctx, ids, chunk_size, continue_on_error)
         )

@@ -1,8 +1,10 @@
-"""Test helpers for code that talks to Ninox: :class:`FakeNinox`, an in-memory Ninox classic
+"""Test helpers for code that talks to Ninox: [`FakeNinox`][ninoxsdk.testing.FakeNinox], an
+in-memory Ninox classic
 REST API usable as an httpx transport (sync and async).
 
 It speaks the wire format of the classic API (``/v1/teams/...``) and does not depend on
-:class:`ninoxsdk.NinoxClient`, so it can check any client, including plain httpx code.
+[`ninoxsdk.NinoxClient`][ninoxsdk.NinoxClient], so it can check any client, including plain httpx
+code.
 See ``docs/ninox/testing.md``.
 """
 

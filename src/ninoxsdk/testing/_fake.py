@@ -69,7 +69,8 @@ class RecordedRequest:
 
 @attrs.define(kw_only=True)
 class Fault:
-    """A scheduled failure (returned by :meth:`FakeNinox.fail_next`).
+    """A scheduled failure (returned by
+    [`FakeNinox.fail_next`][ninoxsdk.testing.FakeNinox.fail_next]).
 
     ``hits`` counts how often it fired; ``remaining`` is None for "until cleared".
     """
@@ -111,7 +112,7 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
     timestamps; ``latency`` seconds (or ``fn(request) -> seconds``) slept before each answer
     through ``sleep``/``async_sleep`` (inject fakes in tests); ``max_concurrency`` answers
     429 beyond N requests in flight (``retry_after`` adds that header); see
-    :class:`NinoxServer` for the server behaviour switches.
+    `NinoxServer` for the server behaviour switches.
     """
 
     def __init__(
@@ -201,7 +202,8 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
 
         ``status``: answer this status with ``{"message": ...}``. ``exception``: raise it
         instead (a class such as ``httpx.ReadTimeout`` is built with the request). ``times``:
-        how many requests (None: until :meth:`clear_faults`). ``method``/``path`` narrow the
+        how many requests (None: until [`clear_faults`][ninoxsdk.testing.FakeNinox.clear_faults]).
+        ``method``/``path`` narrow the
         match: ``path`` is a glob over the path after ``/v1`` (``"*/records"``), an endpoint
         template (``"/teams/{team}/databases/{db}/tables/{tid}/records"``) or a compiled
         regex. ``after_write=True``: the request is served first (writes applied), then the
@@ -240,7 +242,8 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
             self.rejected = 0
 
     def count(self, method: str | None = None, path: PathPattern | None = None) -> int:
-        """How many logged requests match ``method`` and ``path`` (as in :meth:`fail_next`)."""
+        """How many logged requests match ``method`` and ``path`` (as in
+        [`fail_next`][ninoxsdk.testing.FakeNinox.fail_next])."""
         with self._lock:
             return sum(
                 1

@@ -99,7 +99,8 @@ class FieldSpec:
 
 
 FieldDecl = FieldSpec | tuple[str, str] | str
-"""How a field may be declared: a :class:`FieldSpec`, ``(name, type)`` or just ``name``."""
+"""How a field may be declared: a [`FieldSpec`][ninoxsdk.testing.FieldSpec], ``(name, type)`` or
+just ``name``."""
 
 
 def make_spec(decl: FieldDecl) -> FieldSpec:

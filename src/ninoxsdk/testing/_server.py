@@ -1,4 +1,5 @@
-"""The in-memory Ninox server behind :class:`FakeNinox`: state, routing and endpoint handlers.
+"""The in-memory Ninox server behind [`FakeNinox`][ninoxsdk.testing.FakeNinox]: state, routing and
+endpoint handlers.
 
 Everything here speaks the classic wire format of the REFERENCE (``/v1/teams/...``); it does
 not import the SDK client so the two stay independent.
@@ -307,7 +308,8 @@ def _parse_multipart(content_type: str, body: bytes) -> list[tuple[str, str | No
 
 
 class NinoxServer:
-    """State, seed API and endpoint handlers. :class:`FakeNinox` adds the transport layer."""
+    """State, seed API and endpoint handlers. [`FakeNinox`][ninoxsdk.testing.FakeNinox] adds the
+    transport layer."""
 
     def __init__(
         self,
@@ -387,7 +389,8 @@ class NinoxServer:
     ) -> str:
         """Declare a table and its fields; returns the table id (next letter when not given).
 
-        ``fields`` maps field ids to :class:`FieldSpec`, ``(name, type)`` or a bare name, or is
+        ``fields`` maps field ids to [`FieldSpec`][ninoxsdk.testing.FieldSpec], ``(name, type)`` or
+        a bare name, or is
         a list of those (ids ``A``, ``B``, ... in order).
         """
         specs = make_specs(fields)
@@ -1074,7 +1077,8 @@ class NinoxServer:
 class ScriptDatabase:
     """What a script handler sees: the database of the request and helpers on its tables.
 
-    ``read_only`` is True for ``query`` (writes raise :class:`ScriptError`) and False for
+    ``read_only`` is True for ``query`` (writes raise [`ScriptError`][ninoxsdk.testing.ScriptError])
+    and False for
     ``exec``. Writes are attributed to the calling key's user and bump the sequence.
     """
 
