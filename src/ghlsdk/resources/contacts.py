@@ -496,9 +496,8 @@ class Contacts(SyncResource):
     ) -> Contact:
         """Create a contact; only the arguments you pass are sent (``None`` sends null).
         Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
-        forbids
-        duplicates and one matches (consider [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope:
-        ``contacts.write``."""
+        forbids duplicates and one matches (consider
+        [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
         fields = _fields(locals())
         return self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)
@@ -595,8 +594,7 @@ class AsyncContacts(AsyncResource):
     ) -> AsyncPager[Contact]:
         """Iterate every contact of the location (``limit`` per page, at most 100), optionally
         matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
-        [`search`][ghlsdk.resources.AsyncContacts.search] for filters. Scope:
-        ``contacts.readonly``."""
+        [`search`][ghlsdk.resources.Contacts.search] for filters. Scope: ``contacts.readonly``."""
         spec = list_contacts(
             self._ctx, query=query, limit=limit, location_id=location_id, options=options
         )
@@ -692,9 +690,8 @@ class AsyncContacts(AsyncResource):
     ) -> Contact:
         """Create a contact; only the arguments you pass are sent (``None`` sends null).
         Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
-        forbids
-        duplicates and one matches (consider [`upsert`][ghlsdk.resources.AsyncContacts.upsert]).
-        Scope: ``contacts.write``."""
+        forbids duplicates and one matches (consider
+        [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
         fields = _fields(locals())
         return await self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)
