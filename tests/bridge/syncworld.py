@@ -40,10 +40,22 @@ class Faults:
         self.plan = dict(plan or {})
         self.seen = 0
         self.log: list[str] = []
+        self.rules: list[list[Any]] = []
+
+    def on(self, method: str, path: str, mode: str, times: int = 1) -> Faults:
+        """Fault the next ``times`` requests whose method is ``method`` and whose path
+        contains ``path``."""
+        self.rules.append([method, path, mode, times])
+        return self
 
     def _fault(self, request: httpx.Request) -> str | None:
         n, self.seen = self.seen, self.seen + 1
         self.log.append(f"{request.method} {request.url.path}")
+        for rule in self.rules:
+            method, path, mode, times = rule
+            if times and request.method == method and path in request.url.path:
+                rule[3] = times - 1
+                return str(mode)
         return self.plan.get(n)
 
     @staticmethod
@@ -114,7 +126,8 @@ def engine(
     mappings: MappingSet | None = None,
 ) -> Runner:
     """A fresh engine (a new process, as far as the state file knows) as ``run(kind)`` with
-    kind ``"sync"`` or ``"plan"``; no retries, so every fault reaches the engine."""
+    kind ``"sync"``, ``"scan"`` (a sync that also looks for deletions) or ``"plan"``; no
+    retries, so every fault reaches the engine."""
     maps = mappings or world.mappings
     if not use_async:
         ghl = GHLClient(
@@ -133,7 +146,9 @@ def engine(
         db = ninox.database(world.team_id, world.database_id)
         store = SQLiteStateStore(path)
         sync_engine = SyncEngine(ghl, db, store, mappings=maps, config=config)
-        return lambda kind: sync_engine.sync() if kind == "sync" else sync_engine.plan()
+        return lambda kind: (
+            sync_engine.plan() if kind == "plan" else sync_engine.sync(scan_deletes=kind == "scan")
+        )
 
     def run_async(kind: str) -> RunReport:
         async def go() -> RunReport:
@@ -154,9 +169,9 @@ def engine(
             store = SQLiteStateStore(path)
             try:
                 async_engine = AsyncSyncEngine(ghl, db, store, mappings=maps, config=config)
-                if kind == "sync":
-                    return await async_engine.sync()
-                return await async_engine.plan()
+                if kind == "plan":
+                    return await async_engine.plan()
+                return await async_engine.sync(scan_deletes=kind == "scan")
             finally:
                 store.close()
 
@@ -165,12 +180,13 @@ def engine(
     return run_async
 
 
-def until_quiet(run: Runner, passes: int = 6) -> RunReport:
-    """Fault-free passes until one writes nothing and reports no error."""
+def until_quiet(run: Runner, passes: int = 6, kind: str = "sync") -> RunReport:
+    """Fault-free passes until one writes nothing and reports no error (``kind="scan"``:
+    each pass also looks for deletions)."""
     report: RunReport | None = None
     for _ in range(passes):
         try:
-            report = run("sync")
+            report = run(kind)
         except APIError:
             continue
         if report.writes == 0 and not report.errors:

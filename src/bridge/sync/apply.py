@@ -167,7 +167,7 @@ def _create_in_ghl(
     yield from state(lambda s: s.add_op(attrs.evolve(op, state="sent")))
     try:
         created = yield from perform(GhlCreate(entity, body, parent))  # type: ignore[arg-type]
-    except APIError as exc:
+    except (APIError, TypeError, ValueError) as exc:
         yield from _failed(ctx, pair, op, exc)
         return
     gid = mapper.ghl_id(created)
@@ -382,7 +382,7 @@ def _update_ghl(
     yield from state(lambda s: s.add_op(attrs.evolve(op, state="sent")))
     try:
         written = yield from perform(GhlUpdate(entity, gid, body, parent))  # type: ignore[arg-type]
-    except APIError as exc:
+    except (APIError, TypeError, ValueError) as exc:
         yield from _failed(ctx, pair, op, exc)
         return False
     pair.ghl = {**g, **written, "contactId": g.get("contactId") or written.get("contactId")}

@@ -20,7 +20,7 @@ import attrs
 from bridge.mapping import SyncMapper
 from bridge.state import Link, Op, StateStore
 from bridge.sync.report import jsonable
-from ninoxsdk import APIConnectionError, APIStatusError, BatchWriteError
+from ninoxsdk import APIConnectionError, APIError, APIStatusError, BatchWriteError
 
 __all__ = [
     "agreed",
@@ -45,7 +45,9 @@ def outcome_of(error: BaseException) -> Literal["failed", "unknown"]:
         return "failed"  # a batch item that was never sent
     if isinstance(error, APIStatusError):
         return "failed" if error.status_code < 500 else "unknown"
-    return "unknown"
+    if isinstance(error, APIError):
+        return "unknown"  # lost on the way, or an answer we could not read
+    return "failed"  # the SDK refused the input before sending anything
 
 
 def transient(error: BaseException) -> bool:

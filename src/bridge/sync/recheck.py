@@ -213,11 +213,13 @@ def _text(value: Any) -> str | None:
 
 
 def _same_content(mapper: SyncMapper, op: Op, candidate: dict[str, Any]) -> bool:
+    """The candidate holds every value the create sent (blanks may have been defaulted)."""
     try:
         now = jsonable_values(mapper.ghl_canonical(candidate))
     except MappingError:
         return False
-    return all(now.get(f) == v for f, v in op.intended.items())
+    sent = {f: v for f, v in op.intended.items() if v is not None}
+    return bool(sent) and all(now.get(f) == v for f, v in sent.items())
 
 
 def _adopt(
