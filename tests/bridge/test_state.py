@@ -127,11 +127,11 @@ def test_ops_are_replay_safe_and_only_unknown_outcomes_stay_open(
 def test_a_version_1_state_file_is_migrated(tmp_path: Path) -> None:
     import sqlite3
 
-    from bridge.state.sqlite import _SCHEMA_V1
+    from bridge.state._schema import SCHEMA_V1
 
     path = tmp_path / "v1.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)
-    db.executescript(f"BEGIN;{_SCHEMA_V1}PRAGMA user_version=1;COMMIT;")
+    db.executescript(f"BEGIN;{SCHEMA_V1}PRAGMA user_version=1;COMMIT;")
     db.execute(
         "INSERT INTO ops (op_key, link_id, target, kind, patch, intended, state, attempts,"
         " created_at, updated_at) VALUES ('old', NULL, 'ghl', 'update', '{}', '{}', 'sent', 1,"

@@ -14,12 +14,14 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
 
+from bridge.state._rows import dt, dumps, link_of, now, op_of, review_of, ts
+from bridge.state._schema import MIGRATIONS
 from bridge.state.models import (
     OPEN_OP_STATES,
     Cursor,
@@ -37,133 +39,6 @@ from bridge.state.models import (
 __all__ = ["SCHEMA_VERSION", "SQLiteStateStore"]
 
 SCHEMA_VERSION: Final = 2
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _ts(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(timezone.utc).isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-_SCHEMA_V1: Final = """
-CREATE TABLE IF NOT EXISTS links (
-    link_id INTEGER PRIMARY KEY,
-    entity TEXT NOT NULL,
-    ghl_id TEXT,
-    ninox_table TEXT NOT NULL,
-    ninox_id INTEGER,
-    state TEXT NOT NULL,
-    ghl_digest TEXT,
-    ninox_digest TEXT,
-    base TEXT NOT NULL,
-    ghl_updated_raw TEXT,
-    ninox_sq INTEGER,
-    last_origin TEXT,
-    parent_link_id INTEGER REFERENCES links(link_id),
-    version INTEGER NOT NULL,
-    agreed_at TEXT,
-    error_count INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS links_ghl ON links(entity, ghl_id) WHERE ghl_id IS NOT NULL;
-CREATE UNIQUE INDEX IF NOT EXISTS links_ninox ON links(entity, ninox_table, ninox_id)
-    WHERE ninox_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS cursors (
-    source TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    value TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (source, scope)
-);
-CREATE TABLE IF NOT EXISTS ops (
-    op_key TEXT PRIMARY KEY,
-    link_id INTEGER REFERENCES links(link_id),
-    target TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    patch TEXT NOT NULL,
-    intended TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    last_error TEXT,
-    run_id TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ops_open ON ops(link_id, target, state);
-CREATE TABLE IF NOT EXISTS events (
-    event_key TEXT PRIMARY KEY,
-    entity TEXT NOT NULL,
-    ghl_id TEXT,
-    type TEXT NOT NULL,
-    raw_body TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS review (
-    review_id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    link_id INTEGER,
-    source_ref TEXT,
-    fields TEXT NOT NULL,
-    ghl_values TEXT NOT NULL,
-    ninox_values TEXT NOT NULL,
-    base_values TEXT NOT NULL,
-    status TEXT NOT NULL,
-    resolution TEXT,
-    detected_at TEXT NOT NULL,
-    resolved_at TEXT
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    cursors_before TEXT NOT NULL,
-    cursors_after TEXT NOT NULL,
-    counts TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS record_errors (
-    run_id TEXT NOT NULL,
-    side TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    error TEXT NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS locks (
-    name TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-"""
-
-
-# Each migration takes the schema from version N-1 to N.
-_MIGRATIONS: Final[Mapping[int, str]] = {
-    1: _SCHEMA_V1,
-    2: """
-ALTER TABLE ops ADD COLUMN entity TEXT NOT NULL DEFAULT '';
-ALTER TABLE ops ADD COLUMN ghl_id TEXT;
-ALTER TABLE ops ADD COLUMN ninox_id INTEGER;
-ALTER TABLE ops ADD COLUMN parent_ghl_id TEXT;
-ALTER TABLE ops ADD COLUMN result_id TEXT;
-CREATE INDEX IF NOT EXISTS ops_state ON ops(state);
-CREATE INDEX IF NOT EXISTS links_check ON links(entity) WHERE error_count > 0;
-""",
-}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 class SQLiteStateStore:
@@ -205,7 +80,7 @@ class SQLiteStateStore:
             # executescript commits any open transaction, so each script carries its own: a
             # crash mid-migration leaves the file at the previous version, never half-changed.
             self._db.executescript(
-                f"BEGIN;{_MIGRATIONS[target]}PRAGMA user_version={target};COMMIT;"
+                f"BEGIN;{MIGRATIONS[target]}PRAGMA user_version={target};COMMIT;"
             )
 
     def close(self) -> None:
@@ -253,13 +128,13 @@ class SQLiteStateStore:
             link.state,
             link.ghl_digest,
             link.ninox_digest,
-            _dumps(dict(link.base)),
+            dumps(dict(link.base)),
             link.ghl_updated_raw,
             link.ninox_sq,
             link.last_origin,
             link.parent_link_id,
             link.version,
-            _ts(link.agreed_at),
+            ts(link.agreed_at),
             link.error_count,
             link.last_error,
         )
@@ -286,14 +161,14 @@ class SQLiteStateStore:
 
     def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE entity=? AND ghl_id=?", (entity, ghl_id))
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None:
         rows = self._query(
             "SELECT * FROM links WHERE entity=? AND ninox_table=? AND ninox_id=?",
             (entity, table, ninox_id),
         )
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def links_by_ghl(self, entity: str, ghl_ids: Collection[str]) -> dict[str, Link]:
         out: dict[str, Link] = {}
@@ -305,7 +180,7 @@ class SQLiteStateStore:
                 f"SELECT * FROM links WHERE entity=? AND ghl_id IN ({marks})",  # noqa: S608
                 (entity, *chunk),
             )
-            out.update((r["ghl_id"], _link(r)) for r in rows)
+            out.update((r["ghl_id"], link_of(r)) for r in rows)
         return out
 
     def links_by_ninox(
@@ -321,7 +196,7 @@ class SQLiteStateStore:
                 f" AND ninox_id IN ({marks})",
                 (entity, table, *chunk),
             )
-            out.update((r["ninox_id"], _link(r)) for r in rows)
+            out.update((r["ninox_id"], link_of(r)) for r in rows)
         return out
 
     def links_needing_check(self, entity: str) -> list[Link]:
@@ -330,17 +205,17 @@ class SQLiteStateStore:
             " ORDER BY link_id",
             (entity,),
         )
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     def link(self, link_id: int) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE link_id=?", (link_id,))
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def links(self, entity: str | None = None) -> list[Link]:
         if entity is None:
-            return [_link(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
+            return [link_of(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
         rows = self._query("SELECT * FROM links WHERE entity=? ORDER BY link_id", (entity,))
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     # -- cursors ----------------------------------------------------------------------------
 
@@ -354,7 +229,7 @@ class SQLiteStateStore:
             scope=row["scope"],
             value=row["value"],
             mode=row["mode"],
-            updated_at=_dt(row["updated_at"]),
+            updated_at=dt(row["updated_at"]),
         )
 
     def set_cursor(self, cursor: Cursor) -> None:
@@ -363,7 +238,7 @@ class SQLiteStateStore:
                 "INSERT INTO cursors (source, scope, value, mode, updated_at) VALUES (?,?,?,?,?)"
                 " ON CONFLICT(source, scope) DO UPDATE SET value=excluded.value,"
                 " mode=excluded.mode, updated_at=excluded.updated_at",
-                (cursor.source, cursor.scope, cursor.value, cursor.mode, _ts(_now())),
+                (cursor.source, cursor.scope, cursor.value, cursor.mode, ts(now())),
             )
 
     def cursors(self) -> dict[str, str]:
@@ -378,7 +253,7 @@ class SQLiteStateStore:
     def add_op(self, op: Op) -> bool:
         """Record an intended write. Returns False when an op with the same key exists (a
         replay): the caller must not send it again."""
-        now = _ts(_now())
+        stamp = ts(now())
         with self.transaction():
             if self._db.execute("SELECT 1 FROM ops WHERE op_key=?", (op.op_key,)).fetchone():
                 return False
@@ -391,14 +266,14 @@ class SQLiteStateStore:
                     op.link_id,
                     op.target,
                     op.kind,
-                    _dumps(dict(op.patch)),
-                    _dumps(dict(op.intended)),
+                    dumps(dict(op.patch)),
+                    dumps(dict(op.intended)),
                     op.state,
                     op.attempts + (1 if op.state == "sent" else 0),
                     op.last_error,
                     op.run_id,
-                    now,
-                    now,
+                    stamp,
+                    stamp,
                     op.entity,
                     op.ghl_id,
                     op.ninox_id,
@@ -423,14 +298,14 @@ class SQLiteStateStore:
             cur = self._db.execute(
                 "UPDATE ops SET state=?, attempts=attempts+?, last_error=COALESCE(?, last_error),"
                 " result_id=COALESCE(?, result_id), updated_at=? WHERE op_key=?",
-                (state, bump, error, result_id, _ts(_now()), op_key),
+                (state, bump, error, result_id, ts(now()), op_key),
             )
             if cur.rowcount != 1:
                 raise KeyError(f"no op with key {op_key!r}")
 
     def op(self, op_key: str) -> Op | None:
         rows = self._query("SELECT * FROM ops WHERE op_key=?", (op_key,))
-        return _op(rows[0]) if rows else None
+        return op_of(rows[0]) if rows else None
 
     def open_ops(self, link_id: int | None = None) -> list[Op]:
         """Ops whose outcome is unknown (pending, or sent without a recorded answer)."""
@@ -446,7 +321,7 @@ class SQLiteStateStore:
                 " ORDER BY created_at, op_key",
                 (link_id, *OPEN_OP_STATES),
             )
-        return [_op(r) for r in rows]
+        return [op_of(r) for r in rows]
 
     def prune_ops(self, *, keep_last: int = 0) -> int:
         """Delete finished ops but the newest ``keep_last``; open ops always stay."""
@@ -475,7 +350,7 @@ class SQLiteStateStore:
                     event.raw_body,
                     event.state,
                     event.attempts,
-                    _ts(event.received_at or _now()),
+                    ts(event.received_at or now()),
                 ),
             )
             return cur.rowcount == 1
@@ -494,7 +369,7 @@ class SQLiteStateStore:
                 raw_body=r["raw_body"],
                 state=r["state"],
                 attempts=r["attempts"],
-                received_at=_dt(r["received_at"]),
+                received_at=dt(r["received_at"]),
             )
             for r in rows
         ]
@@ -509,7 +384,7 @@ class SQLiteStateStore:
     # -- review queue -----------------------------------------------------------------------
 
     def add_review(self, item: ReviewItem) -> ReviewItem:
-        detected = item.detected_at or _now()
+        detected = item.detected_at or now()
         with self.transaction():
             cur = self._db.execute(
                 "INSERT INTO review (kind, link_id, source_ref, fields, ghl_values, ninox_values,"
@@ -519,28 +394,28 @@ class SQLiteStateStore:
                     item.kind,
                     item.link_id,
                     item.source_ref,
-                    _dumps(list(item.fields)),
-                    _dumps(dict(item.ghl_values)),
-                    _dumps(dict(item.ninox_values)),
-                    _dumps(dict(item.base_values)),
+                    dumps(list(item.fields)),
+                    dumps(dict(item.ghl_values)),
+                    dumps(dict(item.ninox_values)),
+                    dumps(dict(item.base_values)),
                     item.status,
                     item.resolution,
-                    _ts(detected),
-                    _ts(item.resolved_at),
+                    ts(detected),
+                    ts(item.resolved_at),
                 ),
             )
         return attrs.evolve(item, review_id=cur.lastrowid, detected_at=detected)
 
     def open_reviews(self) -> list[ReviewItem]:
         rows = self._query("SELECT * FROM review WHERE status='open' ORDER BY review_id")
-        return [_review(r) for r in rows]
+        return [review_of(r) for r in rows]
 
     def resolve_review(self, review_id: int, resolution: str) -> None:
         with self.transaction():
             cur = self._db.execute(
                 "UPDATE review SET status='resolved', resolution=?, resolved_at=?"
                 " WHERE review_id=? AND status='open'",
-                (resolution, _ts(_now()), review_id),
+                (resolution, ts(now()), review_id),
             )
             if cur.rowcount != 1:
                 raise KeyError(f"no open review item {review_id}")
@@ -552,7 +427,7 @@ class SQLiteStateStore:
             run_id=uuid.uuid4().hex,
             kind=kind,
             status="running",
-            started_at=_now(),
+            started_at=now(),
             cursors_before=dict(cursors_before),
         )
         with self.transaction():
@@ -563,9 +438,9 @@ class SQLiteStateStore:
                     run.run_id,
                     kind,
                     run.status,
-                    _ts(run.started_at),
+                    ts(run.started_at),
                     None,
-                    _dumps(dict(cursors_before)),
+                    dumps(dict(cursors_before)),
                     "{}",
                     "{}",
                 ),
@@ -583,7 +458,7 @@ class SQLiteStateStore:
         done = attrs.evolve(
             run,
             status=status,
-            finished_at=_now(),
+            finished_at=now(),
             counts=dict(counts),
             cursors_after=dict(cursors_after),
         )
@@ -592,9 +467,9 @@ class SQLiteStateStore:
                 "UPDATE runs SET status=?, finished_at=?, counts=?, cursors_after=? WHERE run_id=?",
                 (
                     status,
-                    _ts(done.finished_at),
-                    _dumps(done.counts),
-                    _dumps(done.cursors_after),
+                    ts(done.finished_at),
+                    dumps(done.counts),
+                    dumps(done.cursors_after),
                     run.run_id,
                 ),
             )
@@ -609,7 +484,7 @@ class SQLiteStateStore:
                 kind=r["kind"],
                 status=r["status"],
                 started_at=datetime.fromisoformat(r["started_at"]),
-                finished_at=_dt(r["finished_at"]),
+                finished_at=dt(r["finished_at"]),
                 cursors_before=json.loads(r["cursors_before"]),
                 cursors_after=json.loads(r["cursors_after"]),
                 counts=json.loads(r["counts"]),
@@ -651,81 +526,20 @@ class SQLiteStateStore:
     def acquire_lock(self, owner: str, *, ttl: float = 900.0, name: str = "sync") -> bool:
         """Take the named lock for ``ttl`` seconds; False if another live owner holds it.
         A lock whose owner died expires, so a crashed run never blocks the next forever."""
-        now = time.time()
+        clock = time.time()
         with self.transaction():
             row = self._db.execute(
                 "SELECT owner, expires_at FROM locks WHERE name=?", (name,)
             ).fetchone()
-            if row is not None and row["owner"] != owner and row["expires_at"] > now:
+            if row is not None and row["owner"] != owner and row["expires_at"] > clock:
                 return False
             self._db.execute(
                 "INSERT INTO locks (name, owner, expires_at) VALUES (?,?,?) ON CONFLICT(name)"
                 " DO UPDATE SET owner=excluded.owner, expires_at=excluded.expires_at",
-                (name, owner, now + ttl),
+                (name, owner, clock + ttl),
             )
             return True
 
     def release_lock(self, owner: str, *, name: str = "sync") -> None:
         with self.transaction():
             self._db.execute("DELETE FROM locks WHERE name=? AND owner=?", (name, owner))
-
-
-def _link(row: sqlite3.Row) -> Link:
-    return Link(
-        link_id=row["link_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_table=row["ninox_table"],
-        ninox_id=row["ninox_id"],
-        state=row["state"],
-        ghl_digest=row["ghl_digest"],
-        ninox_digest=row["ninox_digest"],
-        base=json.loads(row["base"]),
-        ghl_updated_raw=row["ghl_updated_raw"],
-        ninox_sq=row["ninox_sq"],
-        last_origin=row["last_origin"],
-        parent_link_id=row["parent_link_id"],
-        version=row["version"],
-        agreed_at=_dt(row["agreed_at"]),
-        error_count=row["error_count"],
-        last_error=row["last_error"],
-    )
-
-
-def _op(row: sqlite3.Row) -> Op:
-    return Op(
-        op_key=row["op_key"],
-        link_id=row["link_id"],
-        target=row["target"],
-        kind=row["kind"],
-        patch=json.loads(row["patch"]),
-        intended=json.loads(row["intended"]),
-        state=row["state"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        run_id=row["run_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_id=row["ninox_id"],
-        parent_ghl_id=row["parent_ghl_id"],
-        result_id=row["result_id"],
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
-    )
-
-
-def _review(row: sqlite3.Row) -> ReviewItem:
-    return ReviewItem(
-        review_id=row["review_id"],
-        kind=row["kind"],
-        link_id=row["link_id"],
-        source_ref=row["source_ref"],
-        fields=tuple(json.loads(row["fields"])),
-        ghl_values=json.loads(row["ghl_values"]),
-        ninox_values=json.loads(row["ninox_values"]),
-        base_values=json.loads(row["base_values"]),
-        status=row["status"],
-        resolution=row["resolution"],
-        detected_at=_dt(row["detected_at"]),
-        resolved_at=_dt(row["resolved_at"]),
-    )
