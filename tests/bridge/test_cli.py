@@ -887,7 +887,7 @@ def test_every_config_problem_is_reported_by_the_cli(harness: Harness) -> None:
 
 def test_hints_point_to_what_the_wheel_ships() -> None:
     root = Path(__file__).parents[2] / "src" / "bridge"
-    for path in [*(root / "cli").glob("*.py"), root / "config.py"]:
+    for path in [*(root / "cli").glob("*.py"), *(root / "config").glob("*.py")]:
         assert "docs/bridge" not in path.read_text(encoding="utf-8"), path
 
 
