@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LINT_PATHS := $(wildcard src tests benchmarks examples)
 
-.PHONY: test demo bench docs lint typecheck install clean
+.PHONY: test soak demo bench docs lint typecheck install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ typecheck: $(STAMP)
 test: lint typecheck
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 	$(BIN)/pytest
+
+# The sync engine's failure tests at full size: every fault at every request with both
+# engines, and the large hypothesis profile (300 runs of up to 40 steps). Tens of minutes.
+soak: $(STAMP)
+	GHL_NINOX_SOAK=1 $(BIN)/pytest -p no:cacheprovider -q tests/bridge/test_sync_crash.py \
+		tests/bridge/test_sync_stateful.py tests/bridge/test_sync_regressions.py
 
 demo: $(STAMP)
 	$(BIN)/python -m bridge demo

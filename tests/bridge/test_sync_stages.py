@@ -11,8 +11,9 @@ import pytest
 from bridge.conflicts import MANUAL
 from bridge.mapping.defaults import default_mappings
 from bridge.state import Link, SQLiteStateStore
-from bridge.sync import Decision, SyncConfig, decide
+from bridge.sync import Decision, SyncConfig
 from bridge.sync.context import GONE, Pair, PassContext
+from bridge.sync.decide import decide
 from bridge.sync.effects import (
     Clients,
     Effect,

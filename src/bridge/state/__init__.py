@@ -1,7 +1,8 @@
 """Durable sync state: links, cursors, the outbox, the webhook inbox, reviews and run history.
 
-:class:`StateStore` is the interface the engine programs against;
-:class:`SQLiteStateStore` (stdlib ``sqlite3``, WAL mode) is the embedded default.
+[`StateStore`][bridge.state.protocol.StateStore] is the interface the engine programs against;
+[`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore] (stdlib ``sqlite3``, WAL mode) is the
+embedded default.
 """
 
 from bridge.state.models import (

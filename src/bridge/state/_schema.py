@@ -1,6 +1,6 @@
 """The SQLite schema of the sync state, as versioned migrations (``PRAGMA user_version``).
 
-Each entry of :data:`MIGRATIONS` takes a file from version N-1 to N and runs in its own
+Each entry of `MIGRATIONS` takes a file from version N-1 to N and runs in its own
 transaction, so a crash mid-migration leaves the file at the previous version.
 """
 

@@ -1,10 +1,11 @@
 """The complete interface the sync engine needs from durable state.
 
-The engine is typed against :class:`StateStore` only, so another backend (PostgreSQL next)
-is added by implementing this protocol; :class:`~bridge.state.SQLiteStateStore` is the
-embedded default. Every method that writes is atomic on its own; :meth:`transaction` groups
-several into one unit (a link, its op and a cursor change together or not at all). Methods are
-synchronous: the async engine calls them from a worker thread, never on its event loop.
+The engine is typed against [`StateStore`][bridge.state.protocol.StateStore] only, so another
+backend (PostgreSQL next) is added by implementing this protocol;
+[`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore] is the embedded default. Every method
+that writes is atomic on its own; `transaction` groups several into one unit (a link, its op and a
+cursor change together or not at all). Methods are synchronous: the async engine calls them from a
+worker thread, never on its event loop.
 """
 
 from __future__ import annotations

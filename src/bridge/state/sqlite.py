@@ -1,4 +1,5 @@
-"""The embedded :class:`~bridge.state.StateStore`: SQLite in WAL mode (stdlib ``sqlite3``).
+"""The embedded [`StateStore`][bridge.state.protocol.StateStore]: SQLite in WAL mode (stdlib
+``sqlite3``).
 
 Why SQLite: link + outbox + cursor must change in one transaction, a crash must never leave a
 half-written file, and the store must stay small (tombstones and finished ops are rows, not a
@@ -42,7 +43,7 @@ SCHEMA_VERSION: Final = 2
 
 
 class SQLiteStateStore:
-    """:class:`StateStore` on SQLite (WAL mode). Thread-safe; one connection per store.
+    """`StateStore` on SQLite (WAL mode). Thread-safe; one connection per store.
 
     ``path`` may be ``":memory:"`` for tests. Opening checks the file's integrity and schema
     version and refuses (``StateStoreError``) a corrupt file or one written by a newer version.
@@ -312,7 +313,8 @@ class SQLiteStateStore:
         marks = ",".join("?" * len(OPEN_OP_STATES))
         if link_id is None:
             rows = self._query(
-                f"SELECT * FROM ops WHERE state IN ({marks}) ORDER BY created_at, op_key",  # noqa: S608
+                f"SELECT * FROM ops WHERE state IN ({marks})"  # noqa: S608
+                " ORDER BY created_at, op_key",
                 OPEN_OP_STATES,
             )
         else:

@@ -2,10 +2,10 @@
 
 Per pair, the GHL write goes first (one request); the Ninox writes of an entity are batched
 (creates, updates and GHL ids written back, one request per chunk). Every write is an op
-recorded before its request (:mod:`bridge.sync.outbox`). A link is saved the moment both ids
-are known, *unsettled* (``error_count > 0``) while any write it needs is outstanding, so a
-crash between two writes leaves a link every later pass compares field by field until it
-agrees. A field's base moves only with the confirmation of the write that establishes it.
+recorded before its request ([`bridge.sync.outbox`][bridge.sync.outbox]). A link is saved the moment
+both ids are known, *unsettled* (``error_count > 0``) while any write it needs is outstanding, so a
+crash between two writes leaves a link every later pass compares field by field until it agrees. A
+field's base moves only with the confirmation of the write that establishes it.
 """
 
 from __future__ import annotations

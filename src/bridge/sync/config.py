@@ -1,4 +1,4 @@
-"""How the engine resolves conflicts and handles deletes: :class:`SyncConfig`."""
+"""How the engine resolves conflicts and handles deletes: [`SyncConfig`][bridge.sync.SyncConfig]."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ class SyncConfig:
     """How the engine resolves conflicts and handles deletes.
 
     - ``policies``: per entity, per canonical field name, a conflict policy
-      (:mod:`bridge.conflicts`); ``default_policy`` per entity for the other fields (GHL is
-      the master for contacts, as users expect).
+      ([`bridge.conflicts`][bridge.conflicts]); ``default_policy`` per entity for the other fields
+      (GHL is the master for contacts, as users expect).
     - ``overlap``: GHL contacts are re-read from ``cursor - overlap`` (GHL's search index lags
       writes; re-reads are cheap thanks to digests).
     - ``deletes``: ``"soft"`` (default: the link becomes a tombstone, GHL contacts get the

@@ -34,7 +34,7 @@ GONE: Final = Gone()
 @attrs.define
 class Pair:
     """One record and its counterpart: ``ghl`` (a wire dict) / ``ninox`` (a Record) hold the
-    current state, ``None`` when not known, or :data:`GONE` when deleted."""
+    current state, ``None`` when not known, or [`GONE`][bridge.sync.context.GONE] when deleted."""
 
     entity: str
     link: Link | None

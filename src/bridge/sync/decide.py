@@ -1,8 +1,9 @@
 """Deciding, purely: one pair and its agreed base → the writes it needs.
 
-No I/O and no state: :func:`decide` looks at the pair's two sides and its link, and calls
-:func:`bridge.conflicts.reconcile` for the field-by-field three-way merge. ``sync()`` applies
-the decisions, ``plan()`` only reports them; tests call it directly.
+No I/O and no state: [`decide`][bridge.sync.decide.decide] looks at the pair's two sides and its
+link, and calls [`bridge.conflicts.reconcile`][bridge.conflicts.reconcile] for the field-by-field
+three-way merge. ``sync()`` applies the decisions, ``plan()`` only reports them; tests call it
+directly.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Decision:
 
 
 def decide(mapper: SyncMapper, pair: Pair, config: SyncConfig) -> Decision:
-    """The writes ``pair`` needs. Raises :class:`~bridge.mapping.MappingError` when a side
+    """The writes ``pair`` needs. Raises [`MappingError`][bridge.mapping.MappingError] when a side
     cannot be mapped (the caller parks the record)."""
     link, g, n = pair.link, pair.ghl, pair.ninox
     if link is not None and link.state != "active":

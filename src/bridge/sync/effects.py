@@ -2,10 +2,11 @@
 
 A stage is a generator (a *program*) that yields effects and receives their results, or has
 their exceptions thrown in. Each effect knows how to run itself against the sync clients
-(:meth:`Effect.run`) and the async ones (:meth:`Effect.arun`); those twins are one-liners,
-so mypy checks every SDK call and no decision is written twice. Tests can drive a program by
-hand and assert on the effects it yields. State effects run on the event loop's worker
-thread in the async engine, so SQLite never blocks the loop.
+([`Effect.run`][bridge.sync.effects.Effect.run]) and the async ones
+([`Effect.arun`][bridge.sync.effects.Effect.arun]); those twins are one-liners, so mypy checks every
+SDK call and no decision is written twice. Tests can drive a program by hand and assert on the
+effects it yields. State effects run on the event loop's worker thread in the async engine, so
+SQLite never blocks the loop.
 """
 
 from __future__ import annotations
@@ -411,7 +412,7 @@ def _failed_outcome(exc: Exception, count: int) -> SaveOutcome:
 @attrs.frozen
 class NinoxSave(Effect[SaveOutcome]):
     """Create and update records of ``table`` in batches. Never raises an API error: each
-    write's outcome is in the :class:`SaveOutcome`."""
+    write's outcome is in the [`SaveOutcome`][bridge.sync.effects.SaveOutcome]."""
 
     table: str
     writes: tuple[RecordWrite, ...]

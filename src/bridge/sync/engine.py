@@ -1,11 +1,12 @@
-"""The engines: :class:`SyncEngine` and :class:`AsyncSyncEngine`.
+"""The engines: [`SyncEngine`][bridge.sync.SyncEngine] and
+[`AsyncSyncEngine`][bridge.sync.AsyncSyncEngine].
 
-Both build the same :class:`~bridge.sync.context.PassContext` and run the same programs
-(:mod:`bridge.sync.passes`); only the interpreter differs. A pass's run row is opened before
-the program starts and closed after it ends, however it ends: ``KeyboardInterrupt`` and
-cancellation close it as ``interrupted`` (the async engine shields that write from the
-cancellation), with state consistent (each state change is its own transaction) and the
-engine's turn released, before the exception propagates.
+Both build the same [`PassContext`][bridge.sync.context.PassContext] and run the same programs
+([`bridge.sync.passes`][bridge.sync.passes]); only the interpreter differs. A pass's run row is
+opened before the program starts and closed after it ends, however it ends: ``KeyboardInterrupt``
+and cancellation close it as ``interrupted`` (the async engine shields that write from the
+cancellation), with state consistent (each state change is its own transaction) and the engine's
+turn released, before the exception propagates.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def _status(exc: BaseException) -> Literal["failed", "interrupted"]:
 
 
 class SyncEngine(_Engine):
-    """Two-way sync over a :class:`~ghlsdk.GHLClient` and a Ninox database handle.
+    """Two-way sync over a [`GHLClient`][ghlsdk.GHLClient] and a Ninox database handle.
 
     Passes, webhook events and pollers of one engine take turns (a lock): two passes working
     on one record at once could both create its counterpart. Across processes, use the state
@@ -148,7 +149,8 @@ class SyncEngine(_Engine):
         return self._drive(self._context("sync", scan_deletes=scan_deletes), sync_pass)
 
     def plan(self, *, scan_deletes: bool = False) -> RunReport:
-        """What :meth:`sync` would do, field by field; writes nothing (API or state)."""
+        """What [`sync`][bridge.sync.SyncEngine.sync] would do, field by field; writes nothing (API
+        or state)."""
         ctx = self._context("plan", dry_run=True, scan_deletes=scan_deletes)
         return self._drive(ctx, sync_pass)
 
@@ -172,8 +174,8 @@ class SyncEngine(_Engine):
 
 
 class AsyncSyncEngine(_Engine):
-    """The async twin of :class:`SyncEngine`. Its turns are an ``anyio.Lock``; the state
-    store is called from a worker thread, never on the event loop."""
+    """The async twin of [`SyncEngine`][bridge.sync.SyncEngine]. Its turns are an ``anyio.Lock``;
+    the state store is called from a worker thread, never on the event loop."""
 
     def __init__(
         self,
@@ -194,7 +196,8 @@ class AsyncSyncEngine(_Engine):
         return await self._drive(self._context("sync", scan_deletes=scan_deletes), sync_pass)
 
     async def plan(self, *, scan_deletes: bool = False) -> RunReport:
-        """What :meth:`sync` would do, field by field; writes nothing (API or state)."""
+        """What [`sync`][bridge.sync.AsyncSyncEngine.sync] would do, field by field; writes nothing
+        (API or state)."""
         ctx = self._context("plan", dry_run=True, scan_deletes=scan_deletes)
         return await self._drive(ctx, sync_pass)
 

@@ -4,7 +4,7 @@ GHL: contacts by ``dateUpdated`` (everything on the first pass), re-read from ``
 overlap`` because GHL's search index lags its writes; the tasks, notes and appointments of
 those contacts (the API has no location-wide change feed for them). Ninox: the records of a
 table changed after its sequence cursor. A cursor moves only at the end of a pass in which
-everything it covers was handled (:attr:`PassContext.hold`).
+everything it covers was handled ([`PassContext.hold`][bridge.sync.context.PassContext.hold]).
 """
 
 from __future__ import annotations

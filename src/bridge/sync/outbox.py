@@ -1,11 +1,11 @@
 """The outbox rules, as small pure functions: what a failed write means, and the link a
 confirmed write leaves behind.
 
-Every write is an :class:`~bridge.state.Op` recorded (state ``sent``) before its request. Its
+Every write is an [`Op`][bridge.state.Op] recorded (state ``sent``) before its request. Its
 answer decides the next state: confirmed → ``done``; refused by the service (a 4xx, a batch
 item never sent) → ``failed``, nothing was applied; anything else (a 5xx, a timeout, a reset,
 a crash) → the op stays ``sent``, outcome unknown, and the next pass rechecks it against the
-service before it writes anything (:mod:`bridge.sync.recheck`).
+service before it writes anything ([`bridge.sync.recheck`][bridge.sync.recheck]).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = [
 
 def new_op_key() -> str:
     """Each attempt is its own op; an intent is never resent before its last attempt's
-    outcome is known (see :mod:`bridge.sync.recheck`)."""
+    outcome is known (see [`bridge.sync.recheck`][bridge.sync.recheck])."""
     return uuid.uuid4().hex
 
 

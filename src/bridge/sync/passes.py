@@ -1,8 +1,8 @@
 """One pass as a pipeline: recheck → feeds → pairing → decide → apply → deletes → cursors.
 
-:func:`sync_pass` is what :meth:`SyncEngine.sync` runs and, with ``dry_run``, what
-:meth:`SyncEngine.plan` runs (the same stages, writing nothing). :func:`event_pass` runs the
-same stages for one record a webhook named.
+[`sync_pass`][bridge.sync.passes.sync_pass] is what `SyncEngine.sync` runs and, with ``dry_run``,
+what `SyncEngine.plan` runs (the same stages, writing nothing).
+[`event_pass`][bridge.sync.passes.event_pass] runs the same stages for one record a webhook named.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What a pass did: :class:`RunReport` with its :class:`Change`, :class:`ConflictInfo` and
-:class:`ErrorInfo` entries, as text for people and JSON for programs."""
+"""What a pass did: [`RunReport`][bridge.sync.RunReport] with its [`Change`][bridge.sync.Change],
+[`ConflictInfo`][bridge.sync.ConflictInfo] and [`ErrorInfo`][bridge.sync.ErrorInfo] entries, as text
+for people and JSON for programs."""
 
 from __future__ import annotations
 
