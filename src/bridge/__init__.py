@@ -1,12 +1,12 @@
 """Bridge between HighLevel (GHL) and Ninox: field mapping, conflict policies, sync state.
 
-- :mod:`bridge.mapping`: declarative field mapping, hand-written mappers, canonical forms, the
-  default mappings (:mod:`bridge.mapping.defaults`, also importable as :mod:`bridge.mappers`);
-- :mod:`bridge.upsert`: upsert helpers in both directions (no state);
-- :mod:`bridge.sync`: two-way sync with conflict policies (:mod:`bridge.conflicts`), durable
-  state (:mod:`bridge.state`) and webhook triggers (:mod:`bridge.asgi` serves them);
-- :mod:`bridge.cli`: ``ghl-ninox sync | plan | doctor | serve | demo``;
-- :mod:`bridge.testing`: FakeGHL + FakeNinox wired for tests and the demo.
+- [`bridge.mapping`][bridge.mapping]: declarative field mapping, hand-written mappers, canonical
+  forms, the default mappings (`bridge.mapping.defaults`, also importable as `bridge.mappers`);
+- [`bridge.upsert`][bridge.upsert]: upsert helpers in both directions (no state);
+- [`bridge.sync`][bridge.sync]: two-way sync with conflict policies (`bridge.conflicts`), durable
+  state ([`bridge.state`][bridge.state]) and webhook triggers (`bridge.asgi` serves them);
+- [`bridge.cli`][bridge.cli]: ``ghl-ninox sync | plan | doctor | serve | demo``;
+- `bridge.testing`: FakeGHL + FakeNinox wired for tests and the demo.
 """
 
 from bridge.mapping import (

@@ -1,6 +1,6 @@
 """Bridge operations written once, run with sync or async clients.
 
-An operation is a generator (a *program*) that yields :class:`Do` effects and receives their
+An operation is a generator (a *program*) that yields `Do` effects and receives their
 results (or, thrown in, their exceptions). A ``Do`` names the side it talks to and a function
 of that side's client. Because the sync and async SDK surfaces are identical, the same function
 works on both: called with a sync client it returns the value, with an async client an

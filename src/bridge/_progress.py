@@ -16,7 +16,7 @@ class Progress:
     On a TTY the bar is redrawn in place (``\\r``) and ends with a newline when ``done``
     reaches ``total`` or the label changes. Elsewhere one line is written per label at each
     quarter (0%, 25%, 50%, 75%, 100%), so a 10,000-record run does not flood a log.
-    ``tty`` overrides the detection (tests). :meth:`close` ends an open bar line.
+    ``tty`` overrides the detection (tests). `close` ends an open bar line.
     """
 
     def __init__(self, stream: TextIO, *, tty: bool | None = None) -> None:

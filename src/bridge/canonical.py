@@ -12,7 +12,7 @@ text        Unicode NFC, CRLF/CR → LF, trimmed; ``""`` ≡ ``None``; numbers b
 name        text, with runs of whitespace collapsed to one space
 email       trimmed and case-folded (no plus-address folding)
 phone       E.164 (``+14155550100``); a value that cannot be normalised is kept trimmed, as
-            given, and reported (:class:`PhoneResult`), never an exception
+            given, and reported (`PhoneResult`), never an exception
 datetime    aware UTC instant truncated to seconds, written ``2021-07-08T02:30:00Z``
 date        ``YYYY-MM-DD``
 bool        ``True`` / ``False`` (``"yes"``, ``"1"``, ``"true"`` ... accepted)
@@ -288,8 +288,9 @@ class PhoneNormalizer:
       installed). The two can disagree on unusual input, so pick one explicitly if digests
       must stay stable across machines.
 
-    Never raises on junk: call :meth:`normalize` for the verdict, or :meth:`__call__` for the
-    canonical value alone.
+    Never raises on junk: call [`normalize`][bridge.canonical.PhoneNormalizer.normalize] for the
+    verdict, or [`__call__`][bridge.canonical.PhoneNormalizer.__call__] for the canonical value
+    alone.
     """
 
     region: str | None = "US"
@@ -404,7 +405,7 @@ DEFAULT_PHONE: Final = PhoneNormalizer()
 
 
 def canonical_phone(value: Any, normalizer: PhoneNormalizer = DEFAULT_PHONE) -> str | None:
-    """E.164 when possible, else the trimmed input (never raises; see :class:`PhoneResult`)."""
+    """E.164 when possible, else the trimmed input (never raises; see `PhoneResult`)."""
     return normalizer(value)
 
 

@@ -1,6 +1,6 @@
 """Conflict policies and the pure three-way reconcile of one linked pair.
 
-:func:`reconcile` compares each side's canonical values with the last agreed ``base``, field by
+`reconcile` compares each side's canonical values with the last agreed ``base``, field by
 field. A field changed on one side only is copied to the other; changed on both sides to the
 same value it is simply agreed; changed on both to different values it is a conflict, settled
 by that field's policy. Edits to different fields of one record both survive. Nothing here does

@@ -1,4 +1,4 @@
-"""The default mappings and layout: the old name of :mod:`bridge.mapping.defaults`.
+"""The default mappings and layout: the old name of `bridge.mapping.defaults`.
 
 Everything here is re-exported from there; new code can import from either.
 """

@@ -1,8 +1,8 @@
 """A GHL + Ninox pair of in-memory fakes, wired for the bridge: for tests, examples and the demo.
 
-:class:`FakeWorld` holds a :class:`~ghlsdk.testing.FakeGHL` and a
-:class:`~ninoxsdk.testing.FakeNinox` whose database already has the tables the mapping needs
-(by default :func:`bridge.mappers.default_layout`), seeds realistic GHL data, and hands out
+`FakeWorld` holds a [`FakeGHL`][ghlsdk.testing.FakeGHL] and a
+[`FakeNinox`][ninoxsdk.testing.FakeNinox] whose database already has the tables the mapping needs
+(by default `bridge.mappers.default_layout`), seeds realistic GHL data, and hands out
 sync or async clients that talk to the fakes.
 
 The clients are unthrottled by default, so examples and tests run as fast as the CPU allows;
@@ -158,7 +158,7 @@ class FakeWorld:
         return client
 
     def async_ghl_client(self, **options: Any) -> AsyncGHLClient:
-        """An async GHL client on the fake (same defaults as :meth:`ghl_client`)."""
+        """An async GHL client on the fake (same defaults as `ghl_client`)."""
         self._ghl_defaults(options)
         return AsyncGHLClient(http_client=httpx.AsyncClient(transport=self.ghl), **options)
 
@@ -173,7 +173,7 @@ class FakeWorld:
         return client.database(self.team_id, self.database_id)
 
     def async_ninox_db(self, **options: Any) -> AsyncDatabaseHandle:
-        """An async handle on the fake's database (same defaults as :meth:`ninox_db`)."""
+        """An async handle on the fake's database (same defaults as `ninox_db`)."""
         self._ninox_defaults(options)
         client = AsyncNinoxClient(
             self.ninox_api_key, http_client=httpx.AsyncClient(transport=self.ninox), **options

@@ -1,9 +1,9 @@
 """Pollers: run sync passes on a schedule, so Ninox changes reach GHL without anyone asking.
 
 Ninox has no webhooks; its changes are found by the ``sinceSq`` change feed. A poller runs
-:meth:`~bridge.sync.SyncEngine.sync` every ``interval`` seconds: each pass pushes Ninox edits to
+[`sync`][bridge.sync.SyncEngine.sync] every ``interval`` seconds: each pass pushes Ninox edits to
 the GHL master record (and picks up any GHL change a webhook missed). GHL webhooks are handled
-separately and at once by :mod:`bridge.asgi`; the engine makes them take turns with the poller.
+separately and at once by `bridge.asgi`; the engine makes them take turns with the poller.
 
 A failed pass is reported to ``on_error`` and the poller goes on after ``error_backoff``
 seconds; it never dies on a transient failure.
@@ -104,7 +104,7 @@ class Poller(_PollerBase):
         return self._done(report)
 
     def run(self, *, max_passes: int | None = None) -> None:
-        """Poll until :meth:`stop` (or ``max_passes``), sleeping between passes."""
+        """Poll until `stop` (or ``max_passes``), sleeping between passes."""
         while not self._stop.is_set():
             started = time.monotonic()
             report = self.run_once()
@@ -128,7 +128,7 @@ class Poller(_PollerBase):
 
 
 class AsyncPoller(_PollerBase):
-    """The async twin of :class:`Poller`: ``await poller.run()`` in a task group."""
+    """The async twin of `Poller`: ``await poller.run()`` in a task group."""
 
     def __init__(
         self,

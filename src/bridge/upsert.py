@@ -1,7 +1,7 @@
 """Upsert helpers: move GHL records into Ninox, and Ninox contact changes back to GHL.
 
 ``Upserter`` (sync) and ``AsyncUpserter`` (async) share one implementation: each operation is
-a program (see :mod:`bridge._program`) that the twin classes run with their clients.
+a program (see `bridge._program`) that the twin classes run with their clients.
 
 GHL → Ninox, per entity: one scan of the Ninox table finds the existing records by their
 stored GHL id (and one scan of each parent table resolves references), then one chunked save
@@ -169,7 +169,7 @@ def ghl_to_ninox(
 ) -> Program[UpsertReport]:
     """The GHL → Ninox upsert of ``items`` (GHL models or wire dicts) of ``entity``.
 
-    Works with any :class:`~bridge.mapping.Mapper`: only the protocol is used (``ghl_id``,
+    Works with any [`Mapper`][bridge.mapping.Mapper]: only the protocol is used (``ghl_id``,
     ``to_ninox``, ``ninox_patch``, ``ninox_key``, ``ninox_table``, ``layout``)."""
     mapper = mappings[entity]
     table = mapper.ninox_table
@@ -226,7 +226,7 @@ def _index(key_field: str, records: Iterable[Record]) -> dict[str, Record]:
 
 
 def _parent_tables(mapper: Mapper) -> list[str]:
-    """The Ninox tables ``mapper`` references: its :class:`~bridge.mapping.RefMap` tables, or
+    """The Ninox tables ``mapper`` references: its [`RefMap`][bridge.mapping.RefMap] tables, or
     for a hand-written mapper the ``{"type": "ref", "ref": <table>}`` fields of its layout."""
     if isinstance(mapper, EntityMapping):
         return sorted({ref.table for ref in mapper.refs})
@@ -364,7 +364,7 @@ def read_ghl(
 def import_ghl(
     mappings: MappingSet, contact_ids: Sequence[str] | None, chunk_size: int | None
 ) -> Program[dict[str, UpsertReport]]:
-    """Read GHL (see :func:`read_ghl`) and upsert every entity into Ninox, parents first."""
+    """Read GHL (see `read_ghl`) and upsert every entity into Ninox, parents first."""
     found = yield from read_ghl(mappings, contact_ids)
     reports: dict[str, UpsertReport] = {}
     for entity in mappings.entities:
@@ -466,9 +466,9 @@ def ninox_to_ghl(
 ) -> Program[UpsertReport]:
     """Push Ninox contacts (all, or ``records``) to the GHL master records.
 
-    An :class:`~bridge.mapping.EntityMapping` sends only the fields whose canonical values
+    An [`EntityMapping`][bridge.mapping.EntityMapping] sends only the fields whose canonical values
     differ (``ghl_patch``); a hand-written mapper's ``to_ghl`` body is compared key by key
-    with the contact as GHL has it (:func:`_changed_entries`)."""
+    with the contact as GHL has it (`_changed_entries`)."""
     mapper = mappings["contact"]
     table = mapper.ninox_table
     key = mapper.ninox_key
@@ -528,9 +528,9 @@ def ninox_to_ghl(
 
 
 class Upserter:
-    """Sync upsert helpers over a :class:`~ghlsdk.GHLClient` and a Ninox database handle.
+    """Sync upsert helpers over a [`GHLClient`][ghlsdk.GHLClient] and a Ninox database handle.
 
-    ``mappings`` defaults to :func:`bridge.mapping.defaults.default_mappings`; ``chunk_size``
+    ``mappings`` defaults to `bridge.mapping.defaults.default_mappings`; ``chunk_size``
     overrides the Ninox client's batch size.
     """
 
@@ -564,7 +564,7 @@ class Upserter:
 
 
 class AsyncUpserter:
-    """The async twin of :class:`Upserter`."""
+    """The async twin of [`Upserter`][bridge.upsert.Upserter]."""
 
     def __init__(
         self,

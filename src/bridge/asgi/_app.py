@@ -41,10 +41,12 @@ class _Disconnected(Exception):
 
 
 class WebhookApp(Receiver):
-    """The ASGI application built by :func:`create_app` (see there for the behaviour).
+    """The ASGI application built by [`create_app`][bridge.asgi.create_app] (see there for the
+    behaviour).
 
-    Run it under an ASGI server with the lifespan protocol on (uvicorn's default ``auto``
-    works; :func:`serve` sets ``on``), or wrap direct calls in ``async with app.running():``.
+    Run it under an ASGI server with the lifespan protocol on (uvicorn's default ``auto`` works;
+    [`serve`][bridge.asgi.serve] sets ``on``), or wrap direct calls in
+    ``async with app.running():``.
     """
 
     def __init__(
@@ -258,16 +260,16 @@ def create_app(
     """An ASGI app that receives GHL webhooks and hands each event to ``handler`` once.
 
     ``POST path``: the body (at most ``max_body_bytes``, else ``413``, refused by
-    ``Content-Length`` before it is read) is verified with :func:`ghlsdk.webhooks.verify`
-    (``public_keys``, ``tolerance``, ``require_timestamp``, ``rsa_fallback``, ``app_id``);
-    a failure answers ``401`` (``400`` for a malformed body) with ``{"status": "rejected",
-    "reason": ...}``. The delivery is de-duplicated by ``webhookId`` (or a hash of the body)
-    through the ``store``'s webhook inbox, which saves the raw body first, or without a store
-    an in-memory ``deduplicator``. A repeat answers ``200 {"status": "duplicate"}``; a new one
-    ``200 {"status": "accepted"}`` at once, and a background worker calls ``handler(event)``
-    (awaited if it is a coroutine function, else run in a worker thread) and marks the inbox
-    row ``done`` or ``failed``. Handler errors are logged, redacted, and never reach the
-    client. When more than ``max_queue`` events wait, deliveries get ``429`` (HighLevel's only
+    ``Content-Length`` before it is read) is verified with
+    [`ghlsdk.webhooks.verify`][ghlsdk.webhooks.verify] (``public_keys``, ``tolerance``,
+    ``require_timestamp``, ``rsa_fallback``, ``app_id``); a failure answers ``401`` (``400`` for a
+    malformed body) with ``{"status": "rejected", "reason": ...}``. The delivery is de-duplicated by
+    ``webhookId`` (or a hash of the body) through the ``store``'s webhook inbox, which saves the raw
+    body first, or without a store an in-memory ``deduplicator``. A repeat answers ``200 {"status":
+    "duplicate"}``; a new one ``200 {"status": "accepted"}`` at once, and a background worker calls
+    ``handler(event)`` (awaited if it is a coroutine function, else run in a worker thread) and
+    marks the inbox row ``done`` or ``failed``. Handler errors are logged, redacted, and never reach
+    the client. When more than ``max_queue`` events wait, deliveries get ``429`` (HighLevel's only
     retry signal). ``GET health_path`` answers ``{"status": "ok", "queued": n, ...}``.
 
     ``concurrency`` workers run in parallel, but events about the same record never do.

@@ -9,22 +9,24 @@ A mapping works on plain dicts, so it does not depend on either SDK's model clas
 
 The package is split by job; every public name is importable from ``bridge.mapping``:
 
-- :mod:`~bridge.mapping.errors`: :class:`ItemError` and friends (bad input, per item),
-  :class:`SchemaMismatchError`;
-- :mod:`~bridge.mapping.kinds`: :class:`Kind` and the canonical kinds (:data:`TEXT`,
-  :data:`EMAIL`, :data:`PHONE`, :data:`DATETIME` ...);
-- :mod:`~bridge.mapping.fields`: GHL accessors, :class:`Direction`, :class:`FieldMap`,
-  :class:`KeyMap`, :class:`RefMap`;
-- :mod:`~bridge.mapping.entity`: :class:`EntityMapping`, the declarative mapping of an entity;
-- :mod:`~bridge.mapping.custom`: hand-written mappers (:class:`Mapper`, :class:`BaseMapper`,
-  :func:`mapper_from_functions`);
-- :mod:`~bridge.mapping.sync_view`: :class:`SyncMapper`, the sync engine's view of any mapper,
-  and :func:`as_sync_mapper`;
-- :mod:`~bridge.mapping.schema` and :mod:`~bridge.mapping.validation`: checking mappings
-  against a Ninox schema (:func:`validate`);
-- :mod:`~bridge.mapping.set`: :class:`MappingSet`, one mapper per entity;
-- :mod:`~bridge.mapping.defaults`: the default mappings and layout (also importable as
-  :mod:`bridge.mappers`).
+- `errors`: [`ItemError`][bridge.mapping.ItemError] and friends (bad input, per item),
+  [`SchemaMismatchError`][bridge.mapping.SchemaMismatchError];
+- `kinds`: [`Kind`][bridge.mapping.Kind] and the canonical kinds (`TEXT`,
+  `EMAIL`, `PHONE`, `DATETIME` ...);
+- `fields`: GHL accessors, [`Direction`][bridge.mapping.Direction],
+  [`FieldMap`][bridge.mapping.FieldMap], [`KeyMap`][bridge.mapping.KeyMap],
+  [`RefMap`][bridge.mapping.RefMap];
+- `entity`: [`EntityMapping`][bridge.mapping.EntityMapping], the declarative mapping of an entity;
+- `custom`: hand-written mappers ([`Mapper`][bridge.mapping.Mapper],
+  [`BaseMapper`][bridge.mapping.BaseMapper],
+  [`mapper_from_functions`][bridge.mapping.mapper_from_functions]);
+- `sync_view`: [`SyncMapper`][bridge.mapping.SyncMapper], the sync engine's view of any mapper,
+  and [`as_sync_mapper`][bridge.mapping.as_sync_mapper];
+- `schema` and `validation`: checking mappings
+  against a Ninox schema ([`validate`][bridge.mapping.validate]);
+- `set`: [`MappingSet`][bridge.mapping.MappingSet], one mapper per entity;
+- `defaults`: the default mappings and layout (also importable as
+  `bridge.mappers`).
 """
 
 from bridge.mapping.custom import BaseMapper, Mapper, mapper_from_functions

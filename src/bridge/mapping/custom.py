@@ -1,9 +1,11 @@
-"""Hand-written mappers: the :class:`Mapper` protocol, :class:`BaseMapper` and
-:func:`mapper_from_functions`.
+"""Hand-written mappers: the [`Mapper`][bridge.mapping.Mapper] protocol,
+[`BaseMapper`][bridge.mapping.BaseMapper] and
+[`mapper_from_functions`][bridge.mapping.mapper_from_functions].
 
-A hand-written mapper works everywhere a declarative :class:`~bridge.mapping.EntityMapping`
+A hand-written mapper works everywhere a declarative [`EntityMapping`][bridge.mapping.EntityMapping]
 does: in upserts directly, and in the sync engine through
-:func:`~bridge.mapping.as_sync_mapper`, which needs the mapper's :meth:`~Mapper.layout`.
+[`as_sync_mapper`][bridge.mapping.as_sync_mapper], which needs the mapper's
+[`layout`][bridge.mapping.Mapper.layout].
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ __all__ = ["BaseMapper", "Mapper", "mapper_from_functions"]
 class Mapper(Protocol):
     """What the upsert layer needs from a mapping for one entity.
 
-    :class:`~bridge.mapping.EntityMapping` implements it declaratively; :class:`BaseMapper`
-    and :func:`mapper_from_functions` help write one by hand. The sync engine works with any
-    mapper through :func:`~bridge.mapping.as_sync_mapper`.
+    [`EntityMapping`][bridge.mapping.EntityMapping] implements it declaratively;
+    [`BaseMapper`][bridge.mapping.BaseMapper] and
+    [`mapper_from_functions`][bridge.mapping.mapper_from_functions] help write one by hand. The sync
+    engine works with any mapper through [`as_sync_mapper`][bridge.mapping.as_sync_mapper].
     """
 
     @property
@@ -40,7 +43,8 @@ class Mapper(Protocol):
         """The Ninox field that stores the GHL id."""
 
     def ghl_id(self, ghl: Mapping[str, Any]) -> str:
-        """The GHL id of a GHL object; :class:`MissingKeyError` when it has none."""
+        """The GHL id of a GHL object; [`MissingKeyError`][bridge.mapping.MissingKeyError] when it
+        has none."""
 
     def to_ninox(
         self, ghl: Mapping[str, Any], *, refs: RefResolver | None = None
@@ -66,14 +70,16 @@ class Mapper(Protocol):
 
 
 class BaseMapper:
-    """Base for hand-written mappers: implement :meth:`to_ninox` (and :meth:`to_ghl` if you push
-    to GHL); :meth:`ninox_patch` then compares the output with the current Ninox fields value by
-    value (blank ≡ ``None``, text trimmed, ``1 == 1.0``).
+    """Base for hand-written mappers: implement [`to_ninox`][bridge.mapping.BaseMapper.to_ninox]
+    (and [`to_ghl`][bridge.mapping.BaseMapper.to_ghl] if you push to GHL);
+    [`ninox_patch`][bridge.mapping.BaseMapper.ninox_patch] then compares the output with the current
+    Ninox fields value by value (blank ≡ ``None``, text trimmed, ``1 == 1.0``).
 
-    Override :meth:`layout` with the Ninox fields :meth:`to_ninox` writes: ``validate`` checks
-    them, and the sync engine compares and writes exactly those (see
-    :func:`~bridge.mapping.as_sync_mapper`). Bump ``version`` when you change what
-    :meth:`to_ninox` produces, so stored digests are recomputed.
+    Override [`layout`][bridge.mapping.BaseMapper.layout] with the Ninox fields
+    [`to_ninox`][bridge.mapping.BaseMapper.to_ninox] writes: ``validate`` checks them, and the sync
+    engine compares and writes exactly those (see
+    [`as_sync_mapper`][bridge.mapping.as_sync_mapper]). Bump ``version`` when you change what
+    [`to_ninox`][bridge.mapping.BaseMapper.to_ninox] produces, so stored digests are recomputed.
     """
 
     entity: str = ""
@@ -84,11 +90,13 @@ class BaseMapper:
 
     @property
     def maps_to_ghl(self) -> bool:
-        """True when this mapper writes GHL (its class overrides :meth:`to_ghl`)."""
+        """True when this mapper writes GHL (its class overrides
+        [`to_ghl`][bridge.mapping.BaseMapper.to_ghl])."""
         return type(self).to_ghl is not BaseMapper.to_ghl
 
     def ghl_id(self, ghl: Mapping[str, Any]) -> str:
-        """``ghl[self.ghl_key]`` as text; :class:`MissingKeyError` when blank."""
+        """``ghl[self.ghl_key]`` as text; [`MissingKeyError`][bridge.mapping.MissingKeyError] when
+        blank."""
         value = ghl.get(self.ghl_key)
         if is_blank(value) or not isinstance(value, (str, int)):
             raise MissingKeyError(
@@ -118,7 +126,8 @@ class BaseMapper:
         *,
         refs: RefResolver | None = None,
     ) -> dict[str, Any]:
-        """Fields of :meth:`to_ninox` whose value differs from ``current``."""
+        """Fields of [`to_ninox`][bridge.mapping.BaseMapper.to_ninox] whose value differs from
+        ``current``."""
         wanted = self.to_ninox(ghl, refs=refs)
         if current is None:
             return wanted
@@ -190,10 +199,11 @@ def mapper_from_functions(
     layout: Mapping[str, Mapping[str, Any]] | None = None,
     version: str = "1",
 ) -> Mapper:
-    """A :class:`Mapper` from plain functions ``ghl_dict -> ninox_fields`` (and back).
+    """A [`Mapper`][bridge.mapping.Mapper] from plain functions ``ghl_dict -> ninox_fields`` (and
+    back).
 
     The key (``ghl[ghl_key]`` → ``ninox_key``) is added for you and checked (a GHL object
-    without it raises :class:`~bridge.mapping.MissingKeyError`). ``layout``
+    without it raises [`MissingKeyError`][bridge.mapping.MissingKeyError]). ``layout``
     (``{field: {"type": ...}}``) declares the Ninox fields the function writes, so
     ``validate`` can check them and the sync engine can compare and write them (a mapper
     without a layout works in upserts only). Without ``to_ghl`` the mapper is one-way

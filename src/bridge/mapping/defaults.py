@@ -24,8 +24,8 @@ Ninox table       field: Ninox type                              GHL source
                   ``Contact``: ref → Contacts                    ``contactId``
 ================  =============================================  ===========================
 
-:func:`default_layout` returns this as plain data; :func:`default_mappings` the mappings.
-(:mod:`bridge.mappers` is the old name of this module and still works.)
+`default_layout` returns this as plain data; `default_mappings` the mappings.
+(`bridge.mappers` is the old name of this module and still works.)
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def full_name_field(ninox: str = "Name", *, direction: Direction | str = "both")
 
     GHL → Ninox joins the two ("Ada" + "Lovelace" → "Ada Lovelace"). Ninox → GHL keeps the
     contact's current split when it still composes to the same name, otherwise splits with
-    :func:`~bridge.mapping.split_full_name` (first word = first name, rest = last name;
+    [`split_full_name`][bridge.mapping.split_full_name] (first word = first name, rest = last name;
     ``"Lovelace, Ada"`` → first "Ada", last "Lovelace"). Compared on the canonical full name.
     """
     return FieldMap(name="name", ghl=FullName(), ninox=ninox, kind=NAME, direction=direction)
@@ -132,9 +132,9 @@ def contacts_mapping(
     """GHL contacts ↔ Ninox ``Contacts``: id, first / last name, email, phone.
 
     ``full_name="Name"`` maps the name to one Ninox field instead of ``First Name`` and
-    ``Last Name`` (see :func:`full_name_field`). ``phone`` configures E.164 normalisation.
+    ``Last Name`` (see `full_name_field`). ``phone`` configures E.164 normalisation.
     ``ninox_id_field`` is the id of a GHL contact custom field that stores the Ninox record id
-    (see :class:`~bridge.mapping.KeyMap`).
+    (see [`KeyMap`][bridge.mapping.KeyMap]).
     """
     if full_name is not None:
         names = [full_name_field(full_name)]
@@ -170,7 +170,7 @@ def tasks_mapping(
 ) -> EntityMapping:
     """GHL tasks ↔ Ninox ``Tasks``: id, title, due date, completed, and the contact.
 
-    ``status`` replaces the ``Completed`` boolean, e.g. with :func:`task_status_choice`.
+    ``status`` replaces the ``Completed`` boolean, e.g. with `task_status_choice`.
     ``ninox_tz`` is the zone Ninox date-times are in (UTC by default, UNCONFIRMED).
     """
     completed = status or FieldMap(
@@ -249,8 +249,8 @@ def default_mappings(
     """The default mappings of contacts, tasks, notes and appointments (in that order).
 
     Options: ``ninox_tz`` / ``ghl_naive_tz`` (zones of zone-less times, see
-    :class:`~bridge.mapping.DateTimeKind`), ``phone`` (E.164 settings), ``full_name`` (one Ninox
-    name field), ``task_status`` (e.g. :func:`task_status_choice`), ``ninox_id_field`` (GHL
+    [`DateTimeKind`][bridge.mapping.DateTimeKind]), ``phone`` (E.164 settings), ``full_name`` (one
+    Ninox name field), ``task_status`` (e.g. `task_status_choice`), ``ninox_id_field`` (GHL
     custom field id that stores the Ninox record id of a contact).
     """
     return MappingSet(
@@ -269,7 +269,7 @@ def default_layout(**options: Any) -> dict[str, dict[str, dict[str, Any]]]:
         {"Contacts": {"GHL Id": {"type": "string"}, "First Name": {"type": "string"}, ...},
          "Tasks": {..., "Contact": {"type": "ref", "ref": "Contacts"}}, ...}
 
-    Types are Ninox ``/tables`` type names. ``options`` are those of :func:`default_mappings`
+    Types are Ninox ``/tables`` type names. ``options`` are those of `default_mappings`
     (e.g. ``full_name="Name"``). The result is itself a valid schema for ``validate``.
     """
     return default_mappings(**options).layout()

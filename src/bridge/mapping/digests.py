@@ -40,7 +40,8 @@ def digest(canonical: Mapping[str, Any], *, salt: str = "") -> str:
 
 
 def field_digests(canonical: Mapping[str, Any], *, salt: str = "") -> dict[str, str]:
-    """One SHA-256 (hex) per field of canonical values (same rendering as :func:`digest`)."""
+    """One SHA-256 (hex) per field of canonical values (same rendering as
+    [`digest`][bridge.mapping.digest])."""
     out: dict[str, str] = {}
     for name, value in canonical.items():
         payload = _stable_json({"salt": salt, "field": name, "value": value})

@@ -1,14 +1,18 @@
-"""The declarative mapping of one entity: :class:`EntityMapping`.
+"""The declarative mapping of one entity: [`EntityMapping`][bridge.mapping.EntityMapping].
 
-It lists :class:`~bridge.mapping.FieldMap` entries, the :class:`~bridge.mapping.KeyMap` that
-stores the GHL id in a Ninox field, and :class:`~bridge.mapping.RefMap` entries that attach
-children to their parent record. It converts (:meth:`~EntityMapping.to_ninox`,
-:meth:`~EntityMapping.to_ghl`), compares on canonical forms (:meth:`~EntityMapping.diff`,
-:meth:`~EntityMapping.ninox_patch`, :meth:`~EntityMapping.ghl_patch`), hashes
-(:meth:`~EntityMapping.digest`), checks itself against a Ninox schema
-(:meth:`~EntityMapping.validate`) and is the sync engine's view of itself
-(:class:`~bridge.mapping.SyncMapper`: :meth:`~EntityMapping.ninox_write`,
-:meth:`~EntityMapping.ghl_write`, :meth:`~EntityMapping.directions`).
+It lists [`FieldMap`][bridge.mapping.FieldMap] entries, the [`KeyMap`][bridge.mapping.KeyMap] that
+stores the GHL id in a Ninox field, and [`RefMap`][bridge.mapping.RefMap] entries that attach
+children to their parent record. It converts ([`to_ninox`][bridge.mapping.EntityMapping.to_ninox],
+[`to_ghl`][bridge.mapping.EntityMapping.to_ghl]), compares on canonical forms
+([`diff`][bridge.mapping.EntityMapping.diff],
+[`ninox_patch`][bridge.mapping.EntityMapping.ninox_patch],
+[`ghl_patch`][bridge.mapping.EntityMapping.ghl_patch]), hashes
+([`digest`][bridge.mapping.EntityMapping.digest]), checks itself against a Ninox schema
+([`validate`][bridge.mapping.EntityMapping.validate]) and is the sync engine's view of itself
+([`SyncMapper`][bridge.mapping.SyncMapper]:
+[`ninox_write`][bridge.mapping.EntityMapping.ninox_write],
+[`ghl_write`][bridge.mapping.EntityMapping.ghl_write],
+[`directions`][bridge.mapping.EntityMapping.directions]).
 """
 
 from __future__ import annotations
@@ -57,8 +61,10 @@ __all__ = ["EntityMapping"]
 class EntityMapping:
     """The declarative mapping of one entity (GHL contacts ↔ Ninox table ``Contacts`` ...).
 
-    Build one with :mod:`bridge.mapping.defaults` and adjust it with :meth:`with_fields`,
-    :meth:`replace_field` and :meth:`without_fields` (each returns a new mapping).
+    Build one with `bridge.mapping.defaults` and adjust it with
+    [`with_fields`][bridge.mapping.EntityMapping.with_fields],
+    [`replace_field`][bridge.mapping.EntityMapping.replace_field] and
+    [`without_fields`][bridge.mapping.EntityMapping.without_fields] (each returns a new mapping).
     """
 
     entity: str
@@ -137,7 +143,8 @@ class EntityMapping:
     # -- ids -------------------------------------------------------------------------------
 
     def ghl_id(self, ghl: Mapping[str, Any]) -> str:
-        """The GHL id of ``ghl``; :class:`MissingKeyError` when missing or blank."""
+        """The GHL id of ``ghl``; [`MissingKeyError`][bridge.mapping.MissingKeyError] when missing
+        or blank."""
         if not isinstance(ghl, Mapping):
             raise ItemError(
                 self.entity,
@@ -197,7 +204,8 @@ class EntityMapping:
     def ghl_canonical(self, ghl: Mapping[str, Any]) -> dict[str, Any]:
         """Canonical values of every mapped field read from a GHL object (missing → ``None``).
 
-        Raises :class:`ItemError` listing every field whose value cannot be read.
+        Raises [`ItemError`][bridge.mapping.ItemError] listing every field whose value cannot be
+        read.
         """
         out: dict[str, Any] = {}
         problems: list[FieldProblem] = []
@@ -230,9 +238,10 @@ class EntityMapping:
     ) -> dict[str, tuple[Any, Any]]:
         """Fields whose canonical values differ: ``{name: (a value, b value)}``.
 
-        ``a`` and ``b`` are canonical dicts (from :meth:`ghl_canonical`,
-        :meth:`ninox_canonical`, or a stored base). Values are re-canonicalised, so raw-ish
-        values that mean the same compare equal too.
+        ``a`` and ``b`` are canonical dicts (from
+        [`ghl_canonical`][bridge.mapping.EntityMapping.ghl_canonical],
+        [`ninox_canonical`][bridge.mapping.EntityMapping.ninox_canonical], or a stored base). Values
+        are re-canonicalised, so raw-ish values that mean the same compare equal too.
         """
         names = list(fields) if fields is not None else [f.name for f in self.fields]
         out: dict[str, tuple[Any, Any]] = {}
@@ -250,11 +259,13 @@ class EntityMapping:
         return self.diff(self.ghl_canonical(ghl), self.ninox_canonical(ninox))
 
     def digest(self, canonical: Mapping[str, Any]) -> str:
-        """Stable hash of canonical values, salted with :attr:`fingerprint`."""
+        """Stable hash of canonical values, salted with
+        [`fingerprint`][bridge.mapping.EntityMapping.fingerprint]."""
         return digest(canonical, salt=self.fingerprint)
 
     def field_digests(self, canonical: Mapping[str, Any]) -> dict[str, str]:
-        """One stable hash per field, salted with :attr:`fingerprint`."""
+        """One stable hash per field, salted with
+        [`fingerprint`][bridge.mapping.EntityMapping.fingerprint]."""
         return field_digests(canonical, salt=self.fingerprint)
 
     # -- conversion --------------------------------------------------------------------------
@@ -262,7 +273,8 @@ class EntityMapping:
     def convert_to_ninox(
         self, ghl: Mapping[str, Any], *, refs: RefResolver | None = None
     ) -> Converted:
-        """Ninox fields for a GHL object, with warnings (see :meth:`to_ninox`)."""
+        """Ninox fields for a GHL object, with warnings (see
+        [`to_ninox`][bridge.mapping.EntityMapping.to_ninox])."""
         item_id = self.ghl_id(ghl)
         fields: dict[str, Any] = {self.key.ninox: item_id}
         problems: list[FieldProblem] = []
@@ -321,17 +333,19 @@ class EntityMapping:
         """Ninox fields for a GHL object: the key field plus every field whose direction
         allows GHL → Ninox and whose value the object carries.
 
-        ``refs`` resolves parent links (see :class:`RefMap`). Raises :class:`MissingKeyError`
-        (no id), :class:`UnresolvedReferenceError` (parent not synced yet) or
-        :class:`ItemError` (values that cannot be converted or held by the Ninox field type),
-        each listing every failing field.
+        ``refs`` resolves parent links (see [`RefMap`][bridge.mapping.RefMap]). Raises
+        [`MissingKeyError`][bridge.mapping.MissingKeyError] (no id),
+        [`UnresolvedReferenceError`][bridge.mapping.UnresolvedReferenceError] (parent not synced
+        yet) or [`ItemError`][bridge.mapping.ItemError] (values that cannot be converted or held by
+        the Ninox field type), each listing every failing field.
         """
         return self.convert_to_ninox(ghl, refs=refs).fields
 
     def convert_to_ghl(
         self, ninox: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
     ) -> Converted:
-        """GHL body for Ninox fields, with warnings (see :meth:`to_ghl`)."""
+        """GHL body for Ninox fields, with warnings (see
+        [`to_ghl`][bridge.mapping.EntityMapping.to_ghl])."""
         if not isinstance(ninox, Mapping):
             raise ItemError(
                 self.entity,
@@ -369,8 +383,9 @@ class EntityMapping:
         ``customFields: [{"id", "field_value"}]`` (GHL's write shape).
 
         Neither the id (it goes in the URL) nor parent links (path parameters in GHL; see
-        :meth:`ghl_refs`) are included. ``current``, the GHL object as it is now, lets
-        composite fields keep their existing split (see :class:`FullName`).
+        [`ghl_refs`][bridge.mapping.EntityMapping.ghl_refs]) are included. ``current``, the GHL
+        object as it is now, lets composite fields keep their existing split (see
+        [`FullName`][bridge.mapping.FullName]).
         """
         return self.convert_to_ghl(ninox, current=current).fields
 
@@ -378,8 +393,9 @@ class EntityMapping:
         """GHL ids of the parents of a Ninox record: ``{"contactId": "..."}``.
 
         ``refs`` maps Ninox record ids of the parent table to GHL ids (a mapping, or
-        ``(table, record_id) -> ghl_id``). Raises :class:`UnresolvedReferenceError` for a
-        parent without a GHL id yet.
+        ``(table, record_id) -> ghl_id``). Raises
+        [`UnresolvedReferenceError`][bridge.mapping.UnresolvedReferenceError] for a parent without a
+        GHL id yet.
         """
         out: dict[str, str | None] = {}
         missing: list[FieldProblem] = []
@@ -413,7 +429,8 @@ class EntityMapping:
         refs: RefResolver | None = None,
     ) -> dict[str, Any]:
         """Only the Ninox fields whose canonical value differs from ``current`` (the record's
-        fields now); everything from :meth:`to_ninox` when ``current`` is ``None`` (create).
+        fields now); everything from [`to_ninox`][bridge.mapping.EntityMapping.to_ninox] when
+        ``current`` is ``None`` (create).
 
         A current Ninox value that cannot be read counts as different (it gets overwritten).
         """
@@ -445,7 +462,8 @@ class EntityMapping:
         self, ninox: Mapping[str, Any], current: Mapping[str, Any] | None
     ) -> dict[str, Any]:
         """Only the GHL body entries whose canonical value differs from ``current`` (the GHL
-        object now); the whole :meth:`to_ghl` body when ``current`` is ``None``."""
+        object now); the whole [`to_ghl`][bridge.mapping.EntityMapping.to_ghl] body when ``current``
+        is ``None``."""
         if current is None:
             return self.to_ghl(ninox)
         ninox_side = self.ninox_canonical(ninox)
@@ -493,9 +511,9 @@ class EntityMapping:
     ) -> dict[str, Any]:
         """Ninox fields carrying the named fields' values from ``ghl``.
 
-        ``names=None`` is :meth:`to_ninox` (every field, the key and, with ``refs``, the
-        parent reference: a create). With names, only those fields: neither the key nor
-        references (an update of the fields that changed).
+        ``names=None`` is [`to_ninox`][bridge.mapping.EntityMapping.to_ninox] (every field, the key
+        and, with ``refs``, the parent reference: a create). With names, only those fields: neither
+        the key nor references (an update of the fields that changed).
         """
         if names is None:
             return self.to_ninox(ghl, refs=refs)
@@ -511,7 +529,8 @@ class EntityMapping:
         current: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """GHL request body carrying the named fields from Ninox ``fields`` (``None``: every
-        field, :meth:`to_ghl`). ``current`` is the GHL object now (``None`` for a create)."""
+        field, [`to_ghl`][bridge.mapping.EntityMapping.to_ghl]). ``current`` is the GHL object now
+        (``None`` for a create)."""
         if names is None:
             return self.to_ghl(ninox, current=current)
         return self._subset(names).to_ghl(ninox, current=current)
@@ -535,19 +554,21 @@ class EntityMapping:
 
     def check(self, schema: Any) -> list[SchemaProblem]:
         """Every mismatch between this mapping and ``schema`` (see
-        :func:`~bridge.mapping.validate`)."""
+        [`validate`][bridge.mapping.validate])."""
         return check_layouts([self], normalize_schema(schema), read_only=ninox_inputs)
 
     def validate(self, schema: Any) -> None:
-        """Raise :class:`SchemaMismatchError` listing every mismatch with ``schema``."""
+        """Raise [`SchemaMismatchError`][bridge.mapping.SchemaMismatchError] listing every mismatch
+        with ``schema``."""
         problems = self.check(schema)
         if problems:
             raise SchemaMismatchError(problems)
 
 
 def ninox_inputs(mapper: Any) -> frozenset[str]:
-    """Ninox fields an :class:`EntityMapping` only reads (mapped ``ninox_to_ghl`` and written by
-    no other field): they may be computed fields. Nothing for other mappers."""
+    """Ninox fields an [`EntityMapping`][bridge.mapping.EntityMapping] only reads (mapped
+    ``ninox_to_ghl`` and written by no other field): they may be computed fields. Nothing for other
+    mappers."""
     if not isinstance(mapper, EntityMapping):
         return frozenset()
     written = {f.ninox for f in mapper.fields if f.direction.to_ninox}

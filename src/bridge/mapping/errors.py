@@ -1,8 +1,9 @@
-"""Errors of :mod:`bridge.mapping`: per-item conversion errors and schema mismatches.
+"""Errors of [`bridge.mapping`][bridge.mapping]: per-item conversion errors and schema mismatches.
 
-Bad input is reported per item with :class:`ItemError` (and its subclasses), so a caller can
-record the failure and go on with the next item. A Ninox schema that does not fit the
-mappings raises one :class:`SchemaMismatchError` listing every :class:`SchemaProblem`.
+Bad input is reported per item with [`ItemError`][bridge.mapping.ItemError] (and its subclasses), so
+a caller can record the failure and go on with the next item. A Ninox schema that does not fit the
+mappings raises one [`SchemaMismatchError`][bridge.mapping.SchemaMismatchError] listing every
+[`SchemaProblem`][bridge.mapping.SchemaProblem].
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = [
 
 
 class MappingError(ValueError):
-    """Base class of every error raised by :mod:`bridge.mapping`."""
+    """Base class of every error raised by [`bridge.mapping`][bridge.mapping]."""
 
 
 def _short(value: Any, limit: int = 60) -> str:

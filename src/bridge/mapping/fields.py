@@ -1,10 +1,12 @@
 """Field declarations: where a value lives on each side and which way it flows.
 
-- GHL accessors (:class:`GhlPath`, :class:`CustomField`, :class:`FullName`, or any
-  :class:`GhlAccessor`) read a value from a GHL wire object and write it into a request body;
-- :class:`FieldMap` is one mapped field, :class:`KeyMap` the id that aligns both sides,
-  :class:`RefMap` a parent link through a Ninox reference field;
-- :data:`MISSING` marks a key that is absent from the input (as opposed to ``None``).
+- GHL accessors ([`GhlPath`][bridge.mapping.GhlPath], [`CustomField`][bridge.mapping.CustomField],
+  [`FullName`][bridge.mapping.FullName], or any [`GhlAccessor`][bridge.mapping.GhlAccessor]) read a
+  value from a GHL wire object and write it into a request body;
+- [`FieldMap`][bridge.mapping.FieldMap] is one mapped field, [`KeyMap`][bridge.mapping.KeyMap] the
+  id that aligns both sides, [`RefMap`][bridge.mapping.RefMap] a parent link through a Ninox
+  reference field;
+- `MISSING` marks a key that is absent from the input (as opposed to ``None``).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class GhlAccessor(Protocol):
     """Reads a value from a GHL wire object and writes it into a GHL request body."""
 
     def get(self, wire: Mapping[str, Any]) -> Any:
-        """The raw value, or :data:`MISSING` when the object does not carry it."""
+        """The raw value, or `MISSING` when the object does not carry it."""
 
     def put(self, body: dict[str, Any], value: Any, current: Mapping[str, Any] | None) -> None:
         """Write ``value`` (GHL wire form) into ``body``; ``current`` is the GHL object as it is
@@ -107,7 +109,7 @@ class CustomField:
     written as ``{"id": ..., "field_value": ...}``, the shape GHL's create / update / upsert
     bodies take. A contact whose ``customFields`` list lacks the id has the value ``None``
     (GHL leaves empty custom fields out); an object without ``customFields`` at all is
-    :data:`MISSING`.
+    `MISSING`.
     """
 
     id: str
@@ -157,7 +159,7 @@ class FullName:
     Reads ``firstName`` + ``lastName`` (falls back to ``name`` when neither is present);
     writes ``firstName``/``lastName``. When the current GHL object already composes to the same
     full name, its own split is kept (so "Mary Ann" + "Smith" stays that way); otherwise the
-    name is split by :func:`split_full_name`.
+    name is split by [`split_full_name`][bridge.mapping.split_full_name].
     """
 
     first: str = "firstName"
@@ -231,12 +233,13 @@ class FieldMap:
 
     - ``name``: the field's name in canonical dicts, diffs and digests (e.g. ``"email"``);
     - ``ghl``: where it lives in the GHL object: a key (``"email"``), a dotted path, a custom
-      field (``"customFields.<id>"`` or :class:`CustomField`), or any :class:`GhlAccessor`;
+      field (``"customFields.<id>"`` or [`CustomField`][bridge.mapping.CustomField]), or any
+      [`GhlAccessor`][bridge.mapping.GhlAccessor];
     - ``ninox``: the Ninox field name; ``ninox_type``: the Ninox type it needs (checked by
-      :meth:`EntityMapping.validate`, compatible types accepted, and used for the default
-      layout); ``choices``: captions for a ``choice`` field's layout;
-    - ``kind``: the canonical type (:data:`TEXT`, :data:`EMAIL`, :data:`PHONE`,
-      :data:`DATETIME`, ...);
+      [`EntityMapping.validate`][bridge.mapping.EntityMapping.validate], compatible types accepted,
+      and used for the default layout); ``choices``: captions for a ``choice`` field's layout;
+    - ``kind``: the canonical type (`TEXT`, `EMAIL`, `PHONE`,
+      `DATETIME`, ...);
     - ``direction``: ``both`` (default), ``ghl_to_ninox`` or ``ninox_to_ghl``;
     - transforms replacing the kind's defaults: ``from_ghl`` (GHL value → input of the
       canonicaliser), ``to_ghl`` (canonical → GHL value), ``from_ninox``, ``to_ninox``.

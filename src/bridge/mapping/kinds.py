@@ -1,9 +1,10 @@
 """Kinds: a canonical type per mapped value, and how each side stores it.
 
-:class:`Kind` is the base (any JSON value); :data:`TEXT`, :data:`NAME`, :data:`EMAIL`,
-:data:`PHONE`, :data:`ID`, :data:`BOOL`, :data:`NUMBER`, :data:`DATE`, :data:`DATETIME` and
-:data:`JSON` are ready to use; :class:`PhoneKind`, :class:`DateTimeKind` and
-:class:`ChoiceKind` take settings.
+[`Kind`][bridge.mapping.Kind] is the base (any JSON value); `TEXT`, `NAME`, `EMAIL`,
+`PHONE`, `ID`, `BOOL`, `NUMBER`, `DATE`, `DATETIME` and
+`JSON` are ready to use; [`PhoneKind`][bridge.mapping.PhoneKind],
+[`DateTimeKind`][bridge.mapping.DateTimeKind] and [`ChoiceKind`][bridge.mapping.ChoiceKind] take
+settings.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ __all__ = [
 
 
 class Kind:
-    """A canonical type: :meth:`canon` gives the canonical form, the ``from_*``/``to_*``
-    methods translate between the canonical form and each side's wire value.
+    """A canonical type: [`canon`][bridge.mapping.Kind.canon] gives the canonical form, the
+    ``from_*``/``to_*`` methods translate between the canonical form and each side's wire value.
 
     Subclass to add a kind; the defaults pass values through unchanged.
     """
@@ -62,7 +63,7 @@ class Kind:
         return None
 
     def from_ghl(self, raw: Any) -> Any:
-        """GHL wire value → something :meth:`canon` accepts."""
+        """GHL wire value → something [`canon`][bridge.mapping.Kind.canon] accepts."""
         return raw
 
     def to_ghl(self, canonical: Any) -> Any:
@@ -70,7 +71,7 @@ class Kind:
         return canonical
 
     def from_ninox(self, raw: Any) -> Any:
-        """Ninox wire value → something :meth:`canon` accepts."""
+        """Ninox wire value → something [`canon`][bridge.mapping.Kind.canon] accepts."""
         return raw
 
     def to_ninox(self, canonical: Any) -> Any:
@@ -88,7 +89,7 @@ def _canonical_id(value: Any) -> Any:
 
 
 def _simple_kind(kind_name: str, canon: Callable[[Any], Any]) -> Kind:
-    """A kind that only differs from :class:`Kind` by its canonical form."""
+    """A kind that only differs from [`Kind`][bridge.mapping.Kind] by its canonical form."""
 
     class _Simple(Kind):
         name = kind_name

@@ -1,9 +1,9 @@
 """Ninox field types: which types accept which values, and checking layouts against a schema.
 
-:func:`normalize_schema` turns the accepted schema shapes into one form;
-:func:`check_layouts` lists every mismatch between mappers' layouts and a schema (the
-:func:`~bridge.mapping.validate` entry point lives in :mod:`bridge.mapping.validation`,
-because it defaults to :func:`~bridge.mapping.defaults.default_mappings`).
+[`normalize_schema`][bridge.mapping.normalize_schema] turns the accepted schema shapes into one
+form; `check_layouts` lists every mismatch between mappers' layouts and a schema (the
+[`validate`][bridge.mapping.validate] entry point lives in `bridge.mapping.validation`,
+because it defaults to `default_mappings`).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def normalize_schema(schema: Any) -> dict[str, dict[str, _FieldInfo]]:
     Accepted:
 
     - a mapping ``{table name: {field name: ninox type}}`` (a value may also be a mapping
-      ``{"type": ..., "ref": <table name>}``, so a :func:`bridge.mappers.default_layout` is
+      ``{"type": ..., "ref": <table name>}``, so a `bridge.mappers.default_layout` is
       itself a valid schema);
     - anything with ``.tables`` (or iterable of tables) whose items have ``.name`` and
       ``.fields``, each field with ``.name`` and ``.type`` (and optionally
@@ -173,7 +173,7 @@ def check_layouts(
     read_only: Callable[[Any], Collection[str]] = _no_read_only_fields,
 ) -> list[SchemaProblem]:
     """Every mismatch between the ``layout()`` of each mapper and a normalised ``schema``
-    (see :func:`normalize_schema`).
+    (see [`normalize_schema`][bridge.mapping.normalize_schema]).
 
     ``read_only(mapper)`` names the Ninox fields a mapper only reads (never writes): those
     may be computed fields (a formula feeding GHL), whose result type a schema does not give.

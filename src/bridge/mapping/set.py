@@ -1,4 +1,4 @@
-"""A set of mappers, one per synced entity: :class:`MappingSet`."""
+"""A set of mappers, one per synced entity: [`MappingSet`][bridge.mapping.MappingSet]."""
 
 from __future__ import annotations
 
@@ -52,12 +52,13 @@ class MappingSet:
         return tuple(m.entity for m in self.mappers)
 
     def entity(self, name: str) -> EntityMapping:
-        """The declarative :class:`~bridge.mapping.EntityMapping` of ``name``, for its extras
-        (``with_fields``, ``replace_field``, ``compare`` ...).
+        """The declarative [`EntityMapping`][bridge.mapping.EntityMapping] of ``name``, for its
+        extras (``with_fields``, ``replace_field``, ``compare`` ...).
 
         A hand-written mapper is not an ``EntityMapping``: this raises ``TypeError`` for one.
-        Use ``mappings[name]`` to get any mapper (the :class:`~bridge.mapping.Mapper`
-        protocol), or :meth:`sync_mapper` for the sync engine's view of it.
+        Use ``mappings[name]`` to get any mapper (the [`Mapper`][bridge.mapping.Mapper]
+        protocol), or [`sync_mapper`][bridge.mapping.MappingSet.sync_mapper] for the sync engine's
+        view of it.
         """
         mapper = self[name]
         if not isinstance(mapper, EntityMapping):
@@ -70,7 +71,7 @@ class MappingSet:
 
     def sync_mapper(self, name: str) -> SyncMapper:
         """The sync engine's view of the mapper of ``name`` (see
-        :func:`~bridge.mapping.as_sync_mapper`)."""
+        [`as_sync_mapper`][bridge.mapping.as_sync_mapper])."""
         return as_sync_mapper(self[name])
 
     def replace(self, mapper: Mapper) -> MappingSet:
@@ -81,7 +82,7 @@ class MappingSet:
 
     def layout(self) -> dict[str, dict[str, dict[str, Any]]]:
         """All Ninox tables these mappers need, in order (see
-        :meth:`~bridge.mapping.EntityMapping.layout`)."""
+        [`layout`][bridge.mapping.EntityMapping.layout])."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for m in self.mappers:
             for table, fields in m.layout().items():
@@ -90,12 +91,12 @@ class MappingSet:
 
     def check(self, schema: Any) -> list[SchemaProblem]:
         """Every mismatch between these mappers and ``schema`` (see
-        :func:`~bridge.mapping.validate`)."""
+        [`validate`][bridge.mapping.validate])."""
         return check_layouts(self.mappers, normalize_schema(schema), read_only=ninox_inputs)
 
     def validate(self, schema: Any) -> None:
-        """Raise :class:`~bridge.mapping.SchemaMismatchError` listing every mismatch with
-        ``schema``."""
+        """Raise [`SchemaMismatchError`][bridge.mapping.SchemaMismatchError] listing every mismatch
+        with ``schema``."""
         problems = self.check(schema)
         if problems:
             raise SchemaMismatchError(problems)

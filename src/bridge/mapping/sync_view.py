@@ -1,16 +1,18 @@
-"""The sync engine's view of a mapper: :class:`SyncMapper`, and :func:`as_sync_mapper`.
+"""The sync engine's view of a mapper: [`SyncMapper`][bridge.mapping.SyncMapper], and
+[`as_sync_mapper`][bridge.mapping.as_sync_mapper].
 
 The two-way sync compares each side with its own past on *canonical* values, field by field,
-and writes only the fields that changed. :class:`~bridge.mapping.EntityMapping` implements
-:class:`SyncMapper` directly. Any other :class:`~bridge.mapping.Mapper` (a
-:class:`~bridge.mapping.BaseMapper` subclass, :func:`~bridge.mapping.mapper_from_functions`,
-or an object of your own) gets an adapter from :func:`as_sync_mapper`, built on what every
-mapper has: ``to_ninox``, ``to_ghl`` and ``layout``.
+and writes only the fields that changed. [`EntityMapping`][bridge.mapping.EntityMapping] implements
+[`SyncMapper`][bridge.mapping.SyncMapper] directly. Any other [`Mapper`][bridge.mapping.Mapper] (a
+[`BaseMapper`][bridge.mapping.BaseMapper] subclass,
+[`mapper_from_functions`][bridge.mapping.mapper_from_functions], or an object of your own) gets an
+adapter from [`as_sync_mapper`][bridge.mapping.as_sync_mapper], built on what every mapper has:
+``to_ninox``, ``to_ghl`` and ``layout``.
 
 For an adapted mapper the canonical fields are the Ninox fields it declares in ``layout()``
 for its table, minus the key field and reference fields. Their canonical values are the
 values ``to_ninox`` writes (from the GHL side) and the values the record holds (from the
-Ninox side), both normalised by :func:`bridge.canonical.canonical_json` (blank ≡ ``None``,
+Ninox side), both normalised by `bridge.canonical.canonical_json` (blank ≡ ``None``,
 text trimmed, ``1 == 1.0``), so a value written and read back compares equal.
 """
 
@@ -56,7 +58,8 @@ class SyncMapper(Protocol):
         contacts."""
 
     def ghl_id(self, ghl: Mapping[str, Any]) -> str:
-        """The GHL id of a GHL object; :class:`~bridge.mapping.MissingKeyError` when none."""
+        """The GHL id of a GHL object; [`MissingKeyError`][bridge.mapping.MissingKeyError] when
+        none."""
 
     def ninox_ghl_id(self, fields: Mapping[str, Any]) -> str | None:
         """The GHL id stored in a Ninox record's fields (``None`` when it has none yet)."""
@@ -97,11 +100,11 @@ class SyncMapper(Protocol):
 def as_sync_mapper(mapper: Mapper) -> SyncMapper:
     """The sync engine's view of ``mapper``.
 
-    An :class:`~bridge.mapping.EntityMapping` is returned as it is. Any other
-    :class:`~bridge.mapping.Mapper` is adapted (see the module docs); it must declare the
-    Ninox fields it writes in ``layout()``, or :class:`~bridge.mapping.MappingError` is raised
-    here, before any request. It is two-way when it maps to GHL (a
-    :class:`~bridge.mapping.BaseMapper` that overrides ``to_ghl``, or
+    An [`EntityMapping`][bridge.mapping.EntityMapping] is returned as it is. Any other
+    [`Mapper`][bridge.mapping.Mapper] is adapted (see the module docs); it must declare the
+    Ninox fields it writes in ``layout()``, or [`MappingError`][bridge.mapping.MappingError] is
+    raised here, before any request. It is two-way when it maps to GHL (a
+    [`BaseMapper`][bridge.mapping.BaseMapper] that overrides ``to_ghl``, or
     ``mapper_from_functions(..., to_ghl=...)``), otherwise GHL → Ninox only.
     """
     if isinstance(mapper, EntityMapping):
@@ -144,7 +147,8 @@ def _is_ref(decl: Any) -> bool:
 
 
 class _AdaptedMapper:
-    """A hand-written :class:`~bridge.mapping.Mapper` seen as a :class:`SyncMapper`."""
+    """A hand-written [`Mapper`][bridge.mapping.Mapper] seen as a
+    [`SyncMapper`][bridge.mapping.SyncMapper]."""
 
     def __init__(self, mapper: Mapper) -> None:
         self.mapper = mapper

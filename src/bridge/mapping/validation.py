@@ -1,6 +1,6 @@
-"""Checking mappings against a Ninox schema: :func:`validate`.
+"""Checking mappings against a Ninox schema: [`validate`][bridge.mapping.validate].
 
-It sits above :mod:`bridge.mapping.defaults` because it checks the default mappings when
+It sits above `bridge.mapping.defaults` because it checks the default mappings when
 given none; everything it uses comes from lower modules, so nothing imports lazily.
 """
 
@@ -16,14 +16,14 @@ __all__ = ["validate"]
 
 
 def validate(schema: Any, mappings: MappingSet | Mapper | None = None) -> None:
-    """Check ``mappings`` (default: :func:`bridge.mapping.defaults.default_mappings`) against a
-    Ninox schema and raise :class:`~bridge.mapping.SchemaMismatchError` listing **every**
-    problem: missing tables, missing fields, type mismatches (compatible types pass: an email
-    may go into an ``email`` or ``string`` field), computed fields mapped for writing,
+    """Check ``mappings`` (default: `bridge.mapping.defaults.default_mappings`) against a
+    Ninox schema and raise [`SchemaMismatchError`][bridge.mapping.SchemaMismatchError] listing
+    **every** problem: missing tables, missing fields, type mismatches (compatible types pass: an
+    email may go into an ``email`` or ``string`` field), computed fields mapped for writing,
     references to another table.
 
     ``schema`` is a mapping ``{table: {field: ninox type}}`` or an object with ``.tables``
-    (see :func:`~bridge.mapping.normalize_schema`).
+    (see [`normalize_schema`][bridge.mapping.normalize_schema]).
     """
     if mappings is None:
         mappings = default_mappings()
