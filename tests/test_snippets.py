@@ -56,14 +56,7 @@ SKIP_MARK = "<!-- snippet: skip -->"
 
 #: Blocks expected to fail, ``"<file>:<line>": "why"``. Each is run and must still fail
 #: (strict xfail); whoever fixes the block deletes its entry here.
-KNOWN_BROKEN: dict[str, str] = {
-    # docs/bridge/mapping.md and docs/bridge/upsert.md belong to the mapping/upsert docs work.
-    "docs/bridge/mapping.md:66": "LookupError: unknown team 'T1' (add_team/add_database first)",
-    "docs/bridge/mapping.md:182": "NameError: name 'task' is not defined",
-    "docs/bridge/mapping.md:223": "NameError: name 'ItemError' is not defined (no import)",
-    "docs/bridge/mapping.md:451": "NameError: name 'Mapping' is not defined (no import)",
-    "docs/bridge/upsert.md:71": "NameError: name 'default_mappings' is not defined (no import)",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 GHL_HOST = "services.leadconnectorhq.com"
 LOCATION = "ve9EPM428h8vShlRW1KT"
