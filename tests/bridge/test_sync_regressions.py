@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bridge.state import SQLiteStateStore
-from bridge.sync import AsyncSyncEngine, SyncEngine
+from bridge.sync import AsyncSyncEngine, SyncConfig, SyncEngine
 from bridge.testing import FakeWorld
 from ghlsdk import APIError, AsyncGHLClient, GHLClient
 from ninoxsdk import NinoxClient
@@ -230,3 +230,26 @@ def test_plan_on_empty_state_lists_every_create_and_reports_no_error(tmp_path: P
     assert store.links() == []
     assert store.runs() == []
     store.close()
+
+
+@pytest.mark.parametrize("deletes", ["soft", "hard"])
+def test_a_task_deleted_in_ghl_is_seen_when_its_contact_is_read(
+    tmp_path: Path, deletes: str
+) -> None:
+    world = FakeWorld()
+    (cid,) = world.seed_ghl(1, tasks=2, notes=0, appointments=0)
+    path = tmp_path / "state.sqlite3"
+    config = SyncConfig(deletes=deletes)  # type: ignore[arg-type]
+    until_quiet(engine(world, path, Faults(), config=config))
+    gone = sorted(world.ghl.tasks)[0]
+    world_client = world.ghl_client()
+    world_client.tasks.delete(cid, gone)
+    report = until_quiet(engine(world, path, Faults(), config=config))
+    assert report.ok
+    store = SQLiteStateStore(path)
+    link = store.link_by_ghl("task", gone)
+    assert link is not None
+    assert link.state == ("tombstone_both" if deletes == "hard" else "tombstone_ghl")
+    store.close()
+    kept = {r["fields"]["GHL Id"] for r in world.ninox_records("Tasks")}
+    assert (gone in kept) is (deletes == "soft")

@@ -126,6 +126,14 @@ class SyncMachine(RuleBasedStateMachine):
         task = tasks[pick % len(tasks)]
         self.ghl.tasks.update(task["contactId"], task["id"], title=f"Retitled {pick}")
 
+    @precondition(lambda self: len(self.world.ghl.tasks) > 1)
+    @rule(pick=st.integers(0, 10_000))
+    def delete_a_task_in_ghl(self, pick: int) -> None:
+        tasks = sorted(self.world.ghl.tasks.values(), key=lambda t: t["id"])
+        task = tasks[pick % len(tasks)]
+        self.ghl.tasks.delete(task["contactId"], task["id"])
+        self.tasks -= 1
+
     @precondition(lambda self: self.world.ninox_records("Notes"))
     @rule(pick=st.integers(0, 10_000), delete=st.booleans())
     def change_a_note_in_ninox(self, pick: int, delete: bool) -> None:

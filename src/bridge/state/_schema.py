@@ -118,5 +118,6 @@ ALTER TABLE ops ADD COLUMN parent_ghl_id TEXT;
 ALTER TABLE ops ADD COLUMN result_id TEXT;
 CREATE INDEX IF NOT EXISTS ops_state ON ops(state);
 CREATE INDEX IF NOT EXISTS links_check ON links(entity) WHERE error_count > 0;
+CREATE INDEX IF NOT EXISTS links_parent ON links(parent_link_id);
 """,
 }

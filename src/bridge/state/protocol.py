@@ -59,6 +59,9 @@ class StateStore(Protocol):
     ) -> dict[int, Link]:
         """The links of many Ninox record ids at once, keyed by record id."""
 
+    def links_by_parent(self, entity: str, parent_link_ids: Collection[int]) -> list[Link]:
+        """The active links of ``entity`` (tasks, notes …) under these contact links."""
+
     def links_needing_check(self, entity: str) -> list[Link]:
         """Active links whose last write failed or was lost (``error_count > 0``)."""
 

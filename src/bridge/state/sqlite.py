@@ -200,6 +200,20 @@ class SQLiteStateStore:
             out.update((r["ninox_id"], link_of(r)) for r in rows)
         return out
 
+    def links_by_parent(self, entity: str, parent_link_ids: Collection[int]) -> list[Link]:
+        out: list[Link] = []
+        ids = sorted(set(parent_link_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM links WHERE entity=? AND state='active'"  # noqa: S608
+                f" AND parent_link_id IN ({marks}) ORDER BY link_id",
+                (entity, *chunk),
+            )
+            out.extend(link_of(r) for r in rows)
+        return out
+
     def links_needing_check(self, entity: str) -> list[Link]:
         rows = self._query(
             "SELECT * FROM links WHERE entity=? AND error_count > 0 AND state='active'"

@@ -58,9 +58,11 @@ def ghl_contacts(ctx: PassContext) -> Program[dict[str, dict[str, Any]]]:
 
 def ghl_children(
     ctx: PassContext, entity: str, contact_ids: Sequence[str]
-) -> Program[dict[str, dict[str, Any]]]:
-    """The ``entity`` records (tasks, notes, appointments) of the given contacts."""
+) -> Program[tuple[dict[str, dict[str, Any]], set[str]]]:
+    """The ``entity`` records (tasks, notes, appointments) of the given contacts, and the
+    contacts whose list was read whole (a linked child missing from it was deleted)."""
     found: dict[str, dict[str, Any]] = {}
+    whole: set[str] = set()
     for n, contact_id in enumerate(contact_ids):
         try:
             children = yield from perform(GhlListChildren(entity, contact_id))  # type: ignore[arg-type]
@@ -71,11 +73,12 @@ def ghl_children(
             ctx.hold_cursors(entity)
             yield from ctx.park(entity, f"{entity}s of {contact_id}", "ghl", "read", exc)
             continue
+        whole.add(contact_id)
         for wire in children:
             found[str(wire["id"])] = wire
         if ctx.progress is not None:
             ctx.progress(n + 1, len(contact_ids), f"reading GHL {entity}s")
-    return found
+    return found, whole
 
 
 def ninox_changes(ctx: PassContext, entity: str) -> Program[tuple[dict[int, Record], int]]:

@@ -19,7 +19,7 @@ from bridge.sync.context import GONE, Gone, Pair, PassContext
 from bridge.sync.effects import GhlGet, NinoxAll, NinoxGet, Program, perform, state
 from ninoxsdk import APIError, NotFoundError, Record
 
-__all__ = ["Parents", "load_parents", "pair_entity"]
+__all__ = ["Parents", "load_parents", "missing_children", "pair_entity"]
 
 #: GHL-readable one by one (appointments are only listed, per contact).
 FETCHABLE = ("contact", "task", "note")
@@ -49,6 +49,17 @@ def load_parents(ctx: PassContext) -> Program[Parents]:
     """Every active contact link (children need their parent's ids on both sides)."""
     links = yield from state(lambda s: [lk for lk in s.links("contact") if lk.state == "active"])
     return Parents(links)
+
+
+def missing_children(
+    entity: str, whole: set[str], found: Mapping[str, Any], parents: Parents
+) -> Program[dict[str, Gone]]:
+    """Linked children of contacts whose whole list was read, but not in it: deleted in GHL."""
+    link_ids = [parents.link_ids[c] for c in whole if c in parents.link_ids]
+    if not link_ids:
+        return {}
+    links = yield from state(lambda s: s.links_by_parent(entity, link_ids))
+    return {lk.ghl_id: GONE for lk in links if lk.ghl_id and lk.ghl_id not in found}
 
 
 def pair_entity(

@@ -17,7 +17,7 @@ from bridge.sync.decide import Decision, decide
 from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
 from bridge.sync.effects import GhlGet, Program, perform
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
-from bridge.sync.pairing import Parents, load_parents, pair_entity
+from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
 from bridge.sync.report import RunReport
 from ninoxsdk import NotFoundError, Record
@@ -34,12 +34,13 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
     contacts = yield from ghl_contacts(ctx)
     highs: dict[str, int] = {}
     for entity in ctx.mappers:
-        if entity == "contact":
-            ghl_items: dict[str, Any] = dict(contacts)
-        else:
-            ghl_items = yield from ghl_children(ctx, entity, list(contacts))
-        ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
         parents = yield from load_parents(ctx)
+        ghl_items: dict[str, dict[str, Any] | Gone] = dict(contacts)
+        if entity != "contact":
+            children, whole = yield from ghl_children(ctx, entity, list(contacts))
+            ghl_items = {**children}
+            ghl_items.update((yield from missing_children(entity, whole, children, parents)))
+        ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
         pairs = yield from pair_entity(ctx, entity, ghl_items, ninox_items, parents)
         yield from _settle(ctx, entity, pairs, parents)
         if ctx.scan_deletes:
