@@ -306,8 +306,9 @@ class PhoneNormalizer:
             raise ValueError(f"calling_code must be digits like '49', got {self.calling_code!r}")
         if self.backend == "phonenumbers" and _load_phonenumbers() is None:
             raise ImportError(
-                "PhoneNormalizer(backend='phonenumbers') needs the optional 'phonenumbers' "
-                "package: pip install 'ghl-ninox[phone]' (or use backend='simple')"
+                "PhoneNormalizer(backend='phonenumbers') needs the 'phonenumbers' package, the "
+                "'phone' extra: pip install -e '.[phone]' from a clone, or the wheel with "
+                "[phone] (or use backend='simple')"
             )
         if (
             self.uses_simple

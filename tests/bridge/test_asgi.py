@@ -742,7 +742,7 @@ def test_without_uvicorn_serve_says_what_to_install(
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     app = create_app(handler=Recorder(), public_keys=keys)
-    with pytest.raises(ImportError, match=r"pip install 'ghl-ninox\[server\]'"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[server\]' from a clone"):
         serve(app)
 
 

@@ -684,12 +684,13 @@ def test_serve_checks_its_extras_before_contacting_anything(
         monkeypatch.setitem(sys.modules, module, None)  # find_spec: not installed
     code, out, err = harness.run("serve")
     assert code == ExitCode.USAGE
-    assert f"fix: pip install 'ghl-ninox[{extras}]'" in err
+    hint = f"pip install -e '.[{extras}]' from a clone, or the wheel with [{extras}]"
+    assert f"fix: {hint}" in err
     assert "this is a bug" not in err
     assert harness.connections == 0
     assert out == ""
     code, out, _ = harness.run("serve", "--json")
-    assert json.loads(out)["error"]["hint"] == f"pip install 'ghl-ninox[{extras}]'"
+    assert json.loads(out)["error"]["hint"] == hint
 
 
 def test_serve_without_uvicorn_at_run_time_says_what_to_install(
@@ -698,12 +699,12 @@ def test_serve_without_uvicorn_at_run_time_says_what_to_install(
     import bridge.asgi
 
     def no_uvicorn(app: Any, host: str, port: int) -> None:
-        raise ImportError("the webhook server needs uvicorn: pip install 'ghl-ninox[server]'")
+        raise ImportError("serving webhooks needs uvicorn, the 'server' extra: pip install ...")
 
     monkeypatch.setattr(bridge.asgi, "serve", no_uvicorn)
     code, _, err = harness.run("serve")
     assert code == ExitCode.USAGE
-    assert "ghl-ninox[server]" in err
+    assert "pip install -e '.[server]' from a clone" in err
 
 
 def test_serve_without_the_asgi_module_is_a_clear_error(

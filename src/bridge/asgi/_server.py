@@ -11,7 +11,10 @@ if TYPE_CHECKING:
 
 __all__ = ["build_server", "serve"]
 
-_SERVER_HINT: Final = "serving webhooks needs uvicorn: pip install 'ghl-ninox[server]'"
+_SERVER_HINT: Final = (
+    "serving webhooks needs uvicorn, the 'server' extra: pip install -e '.[server]' from a "
+    "clone, or the wheel with [server]"
+)
 
 
 def _uvicorn() -> Any:
@@ -49,5 +52,5 @@ def serve(
     log_level: str = "info",
     **options: Any,
 ) -> None:
-    """Run ``app`` with uvicorn until interrupted (``pip install 'ghl-ninox[server]'``)."""
+    """Run ``app`` with uvicorn until interrupted (needs the 'server' extra)."""
     build_server(app, host, port, log_level=log_level, **options).run()

@@ -95,12 +95,14 @@ class LockHeldError(Exception):
 
 class MissingExtraError(Exception):
     """A command needs an optional dependency that is not installed. ``extras`` are the
-    package extras that provide it; the message names the ``pip install`` line."""
+    package extras that provide it; ``install`` says how to add them (from a clone, or to the
+    wheel: the package is not on PyPI)."""
 
     def __init__(self, command: str, missing: Mapping[str, str]) -> None:
         self.missing = dict(missing)  # module -> extra
         self.extras = tuple(dict.fromkeys(missing.values()))
-        self.install = f"pip install 'ghl-ninox[{','.join(self.extras)}]'"
+        extras = ",".join(self.extras)
+        self.install = f"pip install -e '.[{extras}]' from a clone, or the wheel with [{extras}]"
         modules = ", ".join(self.missing)
         super().__init__(
             f"`ghl-ninox {command}` needs {modules} (the "
