@@ -253,3 +253,25 @@ def test_a_task_deleted_in_ghl_is_seen_when_its_contact_is_read(
     store.close()
     kept = {r["fields"]["GHL Id"] for r in world.ninox_records("Tasks")}
     assert (gone in kept) is (deletes == "soft")
+
+
+@pytest.mark.parametrize("mode", ["crash before", "crash after", "timeout after"])
+def test_a_hard_delete_of_a_ghl_note_with_an_unknown_outcome_is_rechecked(
+    tmp_path: Path, mode: str
+) -> None:
+    world = FakeWorld()
+    world.seed_ghl(1, tasks=0, notes=2, appointments=0)
+    path = tmp_path / "state.sqlite3"
+    config = SyncConfig(deletes="hard")
+    until_quiet(engine(world, path, Faults(), config=config))
+    note = world.ninox_records("Notes")[0]
+    world.ninox.delete_record(
+        world.team_id, world.database_id, world.table_ids["Notes"], note["id"]
+    )
+    faults = Faults().on("DELETE", "/notes/", mode)
+    with contextlib.suppress(BaseException):
+        engine(world, path, faults, config=config)("scan")
+    until_quiet(engine(world, path, Faults(), config=config), kind="scan")
+    assert note["fields"]["GHL Id"] not in world.ghl.notes
+    assert len(world.ghl.notes) == 1
+    assert_converged(world, path)

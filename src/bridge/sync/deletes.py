@@ -113,6 +113,7 @@ def _delete(ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents)
         entity=entity,
         ghl_id=link.ghl_id,
         ninox_id=link.ninox_id,
+        parent_ghl_id=parents.by_link.get(link.parent_link_id or -1),
         run_id=ctx.run_id,
     )
     yield from state(lambda s: s.add_op(attrs.evolve(op, state="sent")))

@@ -76,7 +76,8 @@ def pair_entity(
     work = ctx.work_for(entity)
     for link in dirty:
         if link.ghl_id is not None:
-            work.ghl.setdefault(link.ghl_id, parents.by_link.get(link.parent_link_id or -1))
+            parent = parents.by_link.get(link.parent_link_id or -1)
+            work.ghl[link.ghl_id] = work.ghl.get(link.ghl_id) or parent
         if link.ninox_id is not None:
             work.ninox.add(link.ninox_id)
     yield from _read_work(ctx, entity, ghl_items, ninox_items)

@@ -51,15 +51,28 @@ def recheck_open_ops(ctx: PassContext) -> Program[None]:
         mapper = ctx.mappers.get(op.entity)
         if mapper is None:
             continue  # an entity no longer mapped: leave the op for a person to see
+        label = op.ghl_id or f"ninox:{op.ninox_id}"
         try:
             yield from _recheck(ctx, mapper, op, ninox_cache)
         except (APIError, MappingError) as exc:
             _block(ctx, op)
             if isinstance(exc, MappingError) or transient(exc):
                 ctx.hold_cursors(op.entity)
-            label = op.ghl_id or f"ninox:{op.ninox_id}"
+            yield from ctx.park(op.entity, label, op.target, "recheck", exc)
+        except (TypeError, ValueError) as exc:
+            # The op lacks what a recheck needs (e.g. a child's contact): it can never be
+            # settled by reading. Its link is unsettled, so this pass compares both sides.
+            yield from _give_up(ctx, op, exc)
             yield from ctx.park(op.entity, label, op.target, "recheck", exc)
         ctx.report.count(op.entity, "rechecked")
+
+
+def _give_up(ctx: PassContext, op: Op, exc: Exception) -> Program[None]:
+    link = yield from _link_of(op)
+    error = f"cannot be rechecked: {type(exc).__name__}: {exc}"
+    yield from _mark(op, "dead", unsettle(link, error) if link else None, error=error)
+    if link is not None:
+        _revisit(ctx, link)
 
 
 def _block(ctx: PassContext, op: Op) -> None:
@@ -300,7 +313,8 @@ def _recheck_delete(ctx: PassContext, mapper: SyncMapper, op: Op) -> Program[Non
             if op.kind == "delete"
             else ("tombstone_ghl" if op.target == "ninox" else "tombstone_ninox")
         )
-        yield from _mark(op, "done", attrs.evolve(link, state=tomb))
+        settled = attrs.evolve(link, state=tomb, error_count=0, last_error=None)
+        yield from _mark(op, "done", settled)
         return
     yield from _mark(op, "lost", unsettle(link, "a delete did not land"))
     _revisit(ctx, link)
