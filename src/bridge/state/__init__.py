@@ -2,9 +2,12 @@
 
 [`StateStore`][bridge.state.protocol.StateStore] is the interface the engine programs against;
 [`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore] (stdlib ``sqlite3``, WAL mode) is the
-embedded default.
+embedded default; [`PostgresStateStore`][bridge.state.PostgresStateStore] (the
+``postgres`` extra) lets several processes share one state. [`open_store`][bridge.state.open_store]
+picks the backend from a URL or a path.
 """
 
+from bridge.state._open import open_store
 from bridge.state.models import (
     OPEN_OP_STATES,
     Cursor,
@@ -20,11 +23,13 @@ from bridge.state.models import (
     Side,
     StateStoreError,
 )
+from bridge.state.postgres import POSTGRES_SCHEMA_VERSION, PostgresStateStore
 from bridge.state.protocol import StateStore
 from bridge.state.sqlite import SCHEMA_VERSION, SQLiteStateStore
 
 __all__ = [
     "OPEN_OP_STATES",
+    "POSTGRES_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "Cursor",
     "Event",
@@ -33,6 +38,7 @@ __all__ = [
     "Op",
     "OpKind",
     "OpState",
+    "PostgresStateStore",
     "RecordError",
     "ReviewItem",
     "Run",
@@ -40,4 +46,5 @@ __all__ = [
     "Side",
     "StateStore",
     "StateStoreError",
+    "open_store",
 ]

@@ -1,0 +1,767 @@
+"""The [`StateStore`][bridge.state.protocol.StateStore] on PostgreSQL (psycopg 3, the
+``postgres`` extra).
+
+Same semantics as [`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore], so the engine cannot
+tell them apart: one connection per store, shared by threads under a lock; `transaction` nests
+(inner blocks join the outer one); a method whose statement fails inside a caller's transaction
+leaves that transaction usable (it runs under a savepoint), as a failed statement does in SQLite.
+Several processes (and machines) may share one database: the outbox key, the inbox key and the
+run lock are decided by the server, atomically.
+
+Schema changes are versioned migrations (``bridge.state.postgres_schema``): the versions applied
+are rows of ``schema_version``; a database written by a newer ghl-ninox is refused.
+psycopg is imported when a store is opened, so this module imports without the extra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import uuid
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+import attrs
+
+from bridge.state._rows import dumps, now
+from bridge.state.models import (
+    OPEN_OP_STATES,
+    Cursor,
+    Event,
+    Link,
+    Op,
+    OpState,
+    RecordError,
+    ReviewItem,
+    Run,
+    Side,
+    StateStoreError,
+)
+from bridge.state.postgres_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import DictRow
+
+__all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresStateStore", "is_postgres_url", "redact_url"]
+
+#: The newest PostgreSQL schema version this code writes (``schema_version`` table).
+POSTGRES_SCHEMA_VERSION = SCHEMA_VERSION
+
+_SCHEMES = ("postgresql://", "postgres://")
+_INSTALL = (
+    "the PostgreSQL state store needs psycopg, the 'postgres' extra: pip install -e "
+    "'.[postgres]' from a clone, or the wheel with [postgres]"
+)
+
+
+def is_postgres_url(value: object) -> bool:
+    """True for a ``postgresql://`` or ``postgres://`` URL (any case)."""
+    return isinstance(value, str) and value.strip().lower().startswith(_SCHEMES)
+
+
+def _parts(url: str) -> dict[str, str]:
+    """The URL's connection parameters (libpq's parser; no network)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parsed = conninfo_to_dict(url)
+    except Exception as exc:  # psycopg.ProgrammingError: the message may quote the URL
+        raise StateStoreError(f"not a valid PostgreSQL URL: {redact_url(url)}") from exc
+    return {k: str(v) for k, v in parsed.items() if v is not None}
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password (for messages and reprs): ``postgresql://user@host:port/db``
+    and the query parameters but ``password``."""
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at:
+        netloc = userinfo.partition(":")[0] + "@" + hosts
+    query = "&".join(
+        p for p in parts.query.split("&") if p and not p.lower().startswith("password=")
+    )
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise StateStoreError(_INSTALL) from exc
+    return psycopg
+
+
+class PostgresStateStore:
+    """`StateStore` on PostgreSQL. Thread-safe; one connection per store.
+
+    ``url`` is a libpq URL (``postgresql://user@host:5432/dbname?sslmode=require``). The
+    password comes from ``password``, else from libpq's usual places (``PGPASSWORD``,
+    ``~/.pgpass``, the URL itself); it never appears in a repr or an error. Opening connects,
+    applies the pending migrations and refuses (`StateStoreError`) a database written by a
+    newer version, or one that cannot be reached (the message names host and database).
+    """
+
+    def __init__(
+        self, url: str, *, password: str | None = None, connect_timeout: float = 10.0
+    ) -> None:
+        if not is_postgres_url(url):
+            raise StateStoreError(
+                f"not a PostgreSQL URL: {redact_url(url)} (postgresql://user@host/db)"
+            )
+        self._pg = _psycopg()
+        self._secrets = [s for s in (password, _parts(url).get("password")) if s]
+        self.url = redact_url(url)
+        parts = _parts(url)
+        self.database = parts.get("dbname") or parts.get("user") or "?"
+        host = parts.get("host") or "localhost"
+        self.host = host + (f":{parts['port']}" if parts.get("port") else "")
+        self._connect_args: dict[str, Any] = {
+            "autocommit": True,
+            "connect_timeout": max(1, round(connect_timeout)),
+            "application_name": "ghl-ninox",
+        }
+        if password is not None:
+            self._connect_args["password"] = password
+        self._conninfo = url
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._closed = False
+        self._conn: psycopg.Connection[DictRow] = self._connect()
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @property
+    def location(self) -> str:
+        """Where the state lives, for messages: database and host, never the password."""
+        return f"PostgreSQL database {self.database!r} on {self.host}"
+
+    def __repr__(self) -> str:
+        return f"PostgresStateStore({self.url!r})"
+
+    # -- connection and errors --------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _connect(self) -> psycopg.Connection[DictRow]:
+        from psycopg.rows import dict_row
+
+        try:
+            conn: psycopg.Connection[DictRow] = self._pg.connect(
+                self._conninfo, row_factory=dict_row, **self._connect_args
+            )
+        except self._pg.Error as exc:
+            reason = self._scrub(str(exc).strip()).replace("\n", " ")
+            raise StateStoreError(
+                f"cannot connect to the sync state, the {self.location}: {reason}. Check that "
+                "the server runs and accepts this user (password from GHL_NINOX_STATE_PASSWORD "
+                "or PGPASSWORD), or change [state] url"
+            ) from None
+        conn.execute("SET TIME ZONE 'UTC'")
+        return conn
+
+    def _ensure(self) -> None:
+        """Reconnect a connection the server dropped, between transactions only."""
+        if self._closed:
+            raise StateStoreError(f"the state store ({self.location}) is closed")
+        if self._depth == 0 and (self._conn.closed or self._conn.broken):
+            self._conn = self._connect()
+
+    def _lost(self, exc: Exception) -> StateStoreError:
+        reason = self._scrub(str(exc).strip()).replace("\n", " ")
+        return StateStoreError(f"the sync state ({self.location}) failed: {reason}")
+
+    def _execute(self, sql: str, args: Sequence[Any] | None = None) -> psycopg.Cursor[DictRow]:
+        with self._lock:
+            self._ensure()
+            try:
+                return self._conn.execute(sql, args)
+            except self._pg.OperationalError as exc:
+                raise self._lost(exc) from None
+
+    def _query(self, sql: str, args: Sequence[Any] | None = None) -> list[DictRow]:
+        with self._lock:
+            return self._execute(sql, args).fetchall()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _version(self) -> int:
+        row = self._execute("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").fetchone()
+        return 0 if row is None else int(row["v"])
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self._execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            version = self._version()
+        if version > SCHEMA_VERSION:
+            raise StateStoreError(
+                f"the sync state in the {self.location} has schema version {version}, newer "
+                f"than this ghl-ninox understands ({SCHEMA_VERSION}); upgrade ghl-ninox"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # One transaction per step, under the lock: another process opening at the same
+            # moment waits and finds the step done; a crash leaves the previous version.
+            with self.transaction():
+                self._execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                if self._version() >= target:
+                    continue
+                self._execute(MIGRATIONS[target])
+                self._execute("INSERT INTO schema_version (version) VALUES (%s)", (target,))
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+        return self._version()
+
+    # -- transactions and lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._conn.close()
+
+    def __enter__(self) -> PostgresStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes atomically; nests (inner blocks join the outer transaction)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                with contextlib.suppress(self._pg.Error):
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            status = self._execute("COMMIT").statusmessage
+            if status != "COMMIT":  # PostgreSQL answers ROLLBACK to COMMIT after an error
+                raise StateStoreError(
+                    f"the sync state ({self.location}) rolled back a transaction: a statement "
+                    "in it had failed"
+                )
+
+    @contextlib.contextmanager
+    def _statement(self) -> Iterator[None]:
+        """One method's writes, atomic; inside a caller's transaction under a savepoint, so a
+        refused statement (a duplicate link, say) leaves that transaction usable."""
+        with self._lock:
+            if self._depth == 0:
+                with self.transaction():
+                    yield
+                return
+            self._execute("SAVEPOINT ghl_ninox_statement")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(self._pg.Error):
+                    self._conn.execute("ROLLBACK TO SAVEPOINT ghl_ninox_statement")
+                    self._conn.execute("RELEASE SAVEPOINT ghl_ninox_statement")
+                raise
+            self._execute("RELEASE SAVEPOINT ghl_ninox_statement")
+
+    # -- links ------------------------------------------------------------------------------
+
+    def save_link(self, link: Link) -> Link:
+        """Insert ``link`` (no ``link_id``) or replace the row with its ``link_id``."""
+        values = (
+            link.entity,
+            link.ghl_id,
+            link.ninox_table,
+            link.ninox_id,
+            link.state,
+            link.ghl_digest,
+            link.ninox_digest,
+            dumps(dict(link.base)),
+            link.ghl_updated_raw,
+            link.ninox_sq,
+            link.last_origin,
+            link.parent_link_id,
+            link.version,
+            link.agreed_at,
+            link.error_count,
+            link.last_error,
+        )
+        with self._statement():
+            if link.link_id is None:
+                row = self._execute(
+                    "INSERT INTO links (entity, ghl_id, ninox_table, ninox_id, state, ghl_digest,"
+                    " ninox_digest, base, ghl_updated_raw, ninox_sq, last_origin, parent_link_id,"
+                    " version, agreed_at, error_count, last_error)"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING link_id",
+                    values,
+                ).fetchone()
+                assert row is not None
+                return attrs.evolve(link, link_id=row["link_id"])
+            updated = self._execute(
+                "UPDATE links SET entity=%s, ghl_id=%s, ninox_table=%s, ninox_id=%s, state=%s,"
+                " ghl_digest=%s, ninox_digest=%s, base=%s, ghl_updated_raw=%s, ninox_sq=%s,"
+                " last_origin=%s, parent_link_id=%s, version=%s, agreed_at=%s, error_count=%s,"
+                " last_error=%s WHERE link_id=%s",
+                (*values, link.link_id),
+            )
+            if updated.rowcount != 1:
+                raise KeyError(f"no link with link_id {link.link_id}")
+            return link
+
+    def link(self, link_id: int) -> Link | None:
+        rows = self._query("SELECT * FROM links WHERE link_id=%s", (link_id,))
+        return _link(rows[0]) if rows else None
+
+    def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None:
+        rows = self._query("SELECT * FROM links WHERE entity=%s AND ghl_id=%s", (entity, ghl_id))
+        return _link(rows[0]) if rows else None
+
+    def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None:
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=%s AND ninox_table=%s AND ninox_id=%s",
+            (entity, table, ninox_id),
+        )
+        return _link(rows[0]) if rows else None
+
+    def links(self, entity: str | None = None) -> list[Link]:
+        if entity is None:
+            return [_link(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
+        rows = self._query("SELECT * FROM links WHERE entity=%s ORDER BY link_id", (entity,))
+        return [_link(r) for r in rows]
+
+    def links_by_ghl(self, entity: str, ghl_ids: Collection[str]) -> dict[str, Link]:
+        ids = list(dict.fromkeys(ghl_ids))
+        if not ids:
+            return {}
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=%s AND ghl_id = ANY(%s::text[])", (entity, ids)
+        )
+        return {r["ghl_id"]: _link(r) for r in rows}
+
+    def links_by_ninox(
+        self, entity: str, table: str, ninox_ids: Collection[int]
+    ) -> dict[int, Link]:
+        ids = list(dict.fromkeys(ninox_ids))
+        if not ids:
+            return {}
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=%s AND ninox_table=%s"
+            " AND ninox_id = ANY(%s::bigint[])",
+            (entity, table, ids),
+        )
+        return {r["ninox_id"]: _link(r) for r in rows}
+
+    def links_by_parent(self, entity: str, parent_link_ids: Collection[int]) -> list[Link]:
+        ids = sorted(set(parent_link_ids))
+        if not ids:
+            return []
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=%s AND state='active'"
+            " AND parent_link_id = ANY(%s::bigint[]) ORDER BY link_id",
+            (entity, ids),
+        )
+        return [_link(r) for r in rows]
+
+    def links_needing_check(self, entity: str) -> list[Link]:
+        rows = self._query(
+            "SELECT * FROM links WHERE entity=%s AND error_count > 0 AND state='active'"
+            " ORDER BY link_id",
+            (entity,),
+        )
+        return [_link(r) for r in rows]
+
+    # -- cursors ----------------------------------------------------------------------------
+
+    def get_cursor(self, source: Side, scope: str) -> Cursor | None:
+        rows = self._query("SELECT * FROM cursors WHERE source=%s AND scope=%s", (source, scope))
+        if not rows:
+            return None
+        row = rows[0]
+        return Cursor(
+            source=row["source"],
+            scope=row["scope"],
+            value=row["value"],
+            mode=row["mode"],
+            updated_at=_utc(row["updated_at"]),
+        )
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        self._execute(
+            "INSERT INTO cursors (source, scope, value, mode, updated_at)"
+            " VALUES (%s,%s,%s,%s,%s) ON CONFLICT (source, scope) DO UPDATE SET"
+            " value=excluded.value, mode=excluded.mode, updated_at=excluded.updated_at",
+            (cursor.source, cursor.scope, cursor.value, cursor.mode, now()),
+        )
+
+    def cursors(self) -> dict[str, str]:
+        """Every cursor as ``{"source:scope": value}`` (for run reports)."""
+        return {
+            f"{r['source']}:{r['scope']}": r["value"]
+            for r in self._query("SELECT * FROM cursors ORDER BY source, scope")
+        }
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def add_op(self, op: Op) -> bool:
+        """Record an intended write. Returns False when an op with the same key exists (a
+        replay, from this process or another): the caller must not send it again."""
+        stamp = now()
+        with self._statement():
+            cur = self._execute(
+                "INSERT INTO ops (op_key, link_id, target, kind, patch, intended, state, attempts,"
+                " last_error, run_id, created_at, updated_at, entity, ghl_id, ninox_id,"
+                " parent_ghl_id, result_id)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (op_key) DO NOTHING",
+                (
+                    op.op_key,
+                    op.link_id,
+                    op.target,
+                    op.kind,
+                    dumps(dict(op.patch)),
+                    dumps(dict(op.intended)),
+                    op.state,
+                    op.attempts + (1 if op.state == "sent" else 0),
+                    op.last_error,
+                    op.run_id,
+                    stamp,
+                    stamp,
+                    op.entity,
+                    op.ghl_id,
+                    op.ninox_id,
+                    op.parent_ghl_id,
+                    op.result_id,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def set_op_state(
+        self,
+        op_key: str,
+        state: OpState,
+        *,
+        error: str | None = None,
+        result_id: str | None = None,
+    ) -> None:
+        """Move an op to ``state`` (``sent`` counts an attempt); ``result_id`` records the id
+        a create was given."""
+        bump = 1 if state == "sent" else 0
+        cur = self._execute(
+            "UPDATE ops SET state=%s, attempts=attempts+%s,"
+            " last_error=COALESCE(%s, last_error), result_id=COALESCE(%s, result_id),"
+            " updated_at=%s WHERE op_key=%s",
+            (state, bump, error, result_id, now(), op_key),
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"no op with key {op_key!r}")
+
+    def op(self, op_key: str) -> Op | None:
+        rows = self._query("SELECT * FROM ops WHERE op_key=%s", (op_key,))
+        return _op(rows[0]) if rows else None
+
+    def open_ops(self, link_id: int | None = None) -> list[Op]:
+        """Ops whose outcome is unknown (pending, or sent without a recorded answer)."""
+        if link_id is None:
+            rows = self._query(
+                "SELECT * FROM ops WHERE state = ANY(%s::text[]) ORDER BY created_at, op_key",
+                (list(OPEN_OP_STATES),),
+            )
+        else:
+            rows = self._query(
+                "SELECT * FROM ops WHERE link_id=%s AND state = ANY(%s::text[])"
+                " ORDER BY created_at, op_key",
+                (link_id, list(OPEN_OP_STATES)),
+            )
+        return [_op(r) for r in rows]
+
+    def prune_ops(self, *, keep_last: int = 0) -> int:
+        """Delete finished ops but the newest ``keep_last``; open ops always stay."""
+        cur = self._execute(
+            "DELETE FROM ops WHERE NOT (state = ANY(%s::text[])) AND op_key NOT IN"
+            " (SELECT op_key FROM ops ORDER BY updated_at DESC LIMIT %s)",
+            (list(OPEN_OP_STATES), keep_last),
+        )
+        return cur.rowcount
+
+    # -- webhook inbox ----------------------------------------------------------------------
+
+    def add_event(self, event: Event) -> bool:
+        """Store a received webhook; False if its key was seen before (a duplicate delivery,
+        to this process or another)."""
+        cur = self._execute(
+            "INSERT INTO events (event_key, entity, ghl_id, type, raw_body, state, attempts,"
+            " received_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (event_key) DO NOTHING",
+            (
+                event.event_key,
+                event.entity,
+                event.ghl_id,
+                event.type,
+                event.raw_body,
+                event.state,
+                event.attempts,
+                event.received_at or now(),
+            ),
+        )
+        return cur.rowcount == 1
+
+    def new_events(self, limit: int = 100) -> list[Event]:
+        rows = self._query(
+            "SELECT * FROM events WHERE state='new' ORDER BY received_at, event_key LIMIT %s",
+            (limit,),
+        )
+        return [
+            Event(
+                event_key=r["event_key"],
+                entity=r["entity"],
+                ghl_id=r["ghl_id"],
+                type=r["type"],
+                raw_body=r["raw_body"],
+                state=r["state"],
+                attempts=r["attempts"],
+                received_at=_utc(r["received_at"]),
+            )
+            for r in rows
+        ]
+
+    def set_event_state(self, event_key: str, state: str) -> None:
+        self._execute(
+            "UPDATE events SET state=%s, attempts=attempts+1 WHERE event_key=%s",
+            (state, event_key),
+        )
+
+    # -- review queue -----------------------------------------------------------------------
+
+    def add_review(self, item: ReviewItem) -> ReviewItem:
+        detected = item.detected_at or now()
+        row = self._execute(
+            "INSERT INTO review (kind, link_id, source_ref, fields, ghl_values, ninox_values,"
+            " base_values, status, resolution, detected_at, resolved_at)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING review_id",
+            (
+                item.kind,
+                item.link_id,
+                item.source_ref,
+                dumps(list(item.fields)),
+                dumps(dict(item.ghl_values)),
+                dumps(dict(item.ninox_values)),
+                dumps(dict(item.base_values)),
+                item.status,
+                item.resolution,
+                detected,
+                item.resolved_at,
+            ),
+        ).fetchone()
+        assert row is not None
+        return attrs.evolve(item, review_id=row["review_id"], detected_at=detected)
+
+    def open_reviews(self) -> list[ReviewItem]:
+        rows = self._query("SELECT * FROM review WHERE status='open' ORDER BY review_id")
+        return [_review(r) for r in rows]
+
+    def resolve_review(self, review_id: int, resolution: str) -> None:
+        cur = self._execute(
+            "UPDATE review SET status='resolved', resolution=%s, resolved_at=%s"
+            " WHERE review_id=%s AND status='open'",
+            (resolution, now(), review_id),
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"no open review item {review_id}")
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, cursors_before: Mapping[str, str]) -> Run:
+        run = Run(
+            run_id=uuid.uuid4().hex,
+            kind=kind,
+            status="running",
+            started_at=now(),
+            cursors_before=dict(cursors_before),
+        )
+        self._execute(
+            "INSERT INTO runs (run_id, kind, status, started_at, finished_at, cursors_before,"
+            " cursors_after, counts) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+            (
+                run.run_id,
+                kind,
+                run.status,
+                run.started_at,
+                None,
+                dumps(dict(cursors_before)),
+                "{}",
+                "{}",
+            ),
+        )
+        return run
+
+    def finish_run(
+        self,
+        run: Run,
+        *,
+        status: Literal["ok", "failed", "interrupted"],
+        counts: Mapping[str, int],
+        cursors_after: Mapping[str, str],
+    ) -> Run:
+        done = attrs.evolve(
+            run,
+            status=status,
+            finished_at=now(),
+            counts=dict(counts),
+            cursors_after=dict(cursors_after),
+        )
+        self._execute(
+            "UPDATE runs SET status=%s, finished_at=%s, counts=%s, cursors_after=%s"
+            " WHERE run_id=%s",
+            (status, done.finished_at, dumps(done.counts), dumps(done.cursors_after), run.run_id),
+        )
+        return done
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        """The most recent runs, newest first."""
+        rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT %s", (limit,))
+        return [
+            Run(
+                run_id=r["run_id"],
+                kind=r["kind"],
+                status=r["status"],
+                started_at=r["started_at"].astimezone(timezone.utc),
+                finished_at=_utc(r["finished_at"]),
+                cursors_before=json.loads(r["cursors_before"]),
+                cursors_after=json.loads(r["cursors_after"]),
+                counts=json.loads(r["counts"]),
+            )
+            for r in rows
+        ]
+
+    def add_record_error(self, error: RecordError) -> None:
+        self._execute(
+            "INSERT INTO record_errors (run_id, side, record_id, stage, error, message)"
+            " VALUES (%s,%s,%s,%s,%s,%s)",
+            (error.run_id, error.side, error.record_id, error.stage, error.error, error.message),
+        )
+
+    def record_errors(self, run_id: str) -> list[RecordError]:
+        rows = self._query(
+            "SELECT * FROM record_errors WHERE run_id=%s ORDER BY error_id", (run_id,)
+        )
+        return [
+            RecordError(
+                run_id=r["run_id"],
+                side=r["side"],
+                record_id=r["record_id"],
+                stage=r["stage"],
+                error=r["error"],
+                message=r["message"],
+            )
+            for r in rows
+        ]
+
+    # -- run lock ---------------------------------------------------------------------------
+
+    def acquire_lock(self, owner: str, *, ttl: float = 900.0, name: str = "sync") -> bool:
+        """Take the named lock for ``ttl`` seconds; False if another live owner holds it.
+        One atomic statement on the server's clock, so processes on several machines agree;
+        a lock whose owner died expires, so a crashed run never blocks the next forever."""
+        row = self._execute(
+            "INSERT INTO locks (name, owner, expires_at)"
+            " VALUES (%s, %s, clock_timestamp() + make_interval(secs => %s))"
+            " ON CONFLICT (name) DO UPDATE SET owner=excluded.owner,"
+            " expires_at=excluded.expires_at"
+            " WHERE locks.owner = excluded.owner OR locks.expires_at <= clock_timestamp()"
+            " RETURNING owner",
+            (name, owner, float(ttl)),
+        ).fetchone()
+        return row is not None
+
+    def release_lock(self, owner: str, *, name: str = "sync") -> None:
+        self._execute("DELETE FROM locks WHERE name=%s AND owner=%s", (name, owner))
+
+
+# -- rows as models -------------------------------------------------------------------------
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(timezone.utc)
+
+
+def _link(row: Mapping[str, Any]) -> Link:
+    return Link(
+        link_id=row["link_id"],
+        entity=row["entity"],
+        ghl_id=row["ghl_id"],
+        ninox_table=row["ninox_table"],
+        ninox_id=row["ninox_id"],
+        state=row["state"],
+        ghl_digest=row["ghl_digest"],
+        ninox_digest=row["ninox_digest"],
+        base=json.loads(row["base"]),
+        ghl_updated_raw=row["ghl_updated_raw"],
+        ninox_sq=row["ninox_sq"],
+        last_origin=row["last_origin"],
+        parent_link_id=row["parent_link_id"],
+        version=row["version"],
+        agreed_at=_utc(row["agreed_at"]),
+        error_count=row["error_count"],
+        last_error=row["last_error"],
+    )
+
+
+def _op(row: Mapping[str, Any]) -> Op:
+    return Op(
+        op_key=row["op_key"],
+        link_id=row["link_id"],
+        target=row["target"],
+        kind=row["kind"],
+        patch=json.loads(row["patch"]),
+        intended=json.loads(row["intended"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        run_id=row["run_id"],
+        entity=row["entity"],
+        ghl_id=row["ghl_id"],
+        ninox_id=row["ninox_id"],
+        parent_ghl_id=row["parent_ghl_id"],
+        result_id=row["result_id"],
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
+    )
+
+
+def _review(row: Mapping[str, Any]) -> ReviewItem:
+    return ReviewItem(
+        review_id=row["review_id"],
+        kind=row["kind"],
+        link_id=row["link_id"],
+        source_ref=row["source_ref"],
+        fields=tuple(json.loads(row["fields"])),
+        ghl_values=json.loads(row["ghl_values"]),
+        ninox_values=json.loads(row["ninox_values"]),
+        base_values=json.loads(row["base_values"]),
+        status=row["status"],
+        resolution=row["resolution"],
+        detected_at=_utc(row["detected_at"]),
+        resolved_at=_utc(row["resolved_at"]),
+    )
