@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -18,13 +20,31 @@ from bridge.state import (
     RecordError,
     ReviewItem,
     SQLiteStateStore,
+    StateStore,
     StateStoreError,
+    open_store,
 )
 
+#: What each backend raises for a second link to one record.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+with contextlib.suppress(ImportError):
+    import psycopg
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStateStore:
-    return SQLiteStateStore(tmp_path / "state.sqlite3")
+    INTEGRITY_ERRORS += (psycopg.IntegrityError,)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    """The same tests on each backend: a SQLite file, and a fresh schema of the throwaway
+    PostgreSQL cluster (tests/conftest.py; skipped, with one line saying why, without one)."""
+    if request.param == "sqlite":
+        opened = open_store(tmp_path / "state.sqlite3")
+    else:
+        opened = open_store(request.getfixturevalue("postgres_schema_url"))
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def _link(**changes: object) -> Link:
@@ -41,7 +61,7 @@ def _link(**changes: object) -> Link:
     return Link(**values)  # type: ignore[arg-type]
 
 
-def test_links_round_trip_and_are_found_by_either_id(store: SQLiteStateStore) -> None:
+def test_links_round_trip_and_are_found_by_either_id(store: StateStore) -> None:
     saved = store.save_link(_link())
     assert saved.link_id is not None
     assert store.link_by_ghl("contact", "g1") == saved
@@ -52,11 +72,11 @@ def test_links_round_trip_and_are_found_by_either_id(store: SQLiteStateStore) ->
     assert store.links("contact") == [moved]
 
 
-def test_one_link_per_record_on_each_side(store: SQLiteStateStore) -> None:
+def test_one_link_per_record_on_each_side(store: StateStore) -> None:
     store.save_link(_link())
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.save_link(_link(ninox_id=8))  # same GHL id again
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.save_link(_link(ghl_id="g2"))  # same Ninox record again
     # in-flight creates have no id yet on one side, and may coexist
     store.save_link(_link(ghl_id=None, ninox_id=9, state="creating_ghl"))
@@ -64,7 +84,7 @@ def test_one_link_per_record_on_each_side(store: SQLiteStateStore) -> None:
     assert len(store.links()) == 3
 
 
-def test_transaction_is_all_or_nothing(store: SQLiteStateStore) -> None:
+def test_transaction_is_all_or_nothing(store: StateStore) -> None:
     def crash_midway() -> None:
         with store.transaction():
             link = store.save_link(_link())
@@ -80,7 +100,7 @@ def test_transaction_is_all_or_nothing(store: SQLiteStateStore) -> None:
     assert store.get_cursor("ninox", "db:A") is None
 
 
-def test_cursors_upsert(store: SQLiteStateStore) -> None:
+def test_cursors_upsert(store: StateStore) -> None:
     store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="2024-05-01T10:00:00Z"))
     store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="2024-05-02T10:00:00Z"))
     cursor = store.get_cursor("ghl", "loc:contact")
@@ -90,7 +110,7 @@ def test_cursors_upsert(store: SQLiteStateStore) -> None:
 
 
 def test_ops_are_replay_safe_and_only_unknown_outcomes_stay_open(
-    store: SQLiteStateStore,
+    store: StateStore,
 ) -> None:
     link = store.save_link(_link())
     first = Op(
@@ -145,7 +165,7 @@ def test_a_version_1_state_file_is_migrated(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_sqlite_store_implements_the_whole_protocol(store: SQLiteStateStore) -> None:
+def test_each_store_implements_the_whole_protocol(store: StateStore) -> None:
     from bridge.state import StateStore
 
     assert isinstance(store, StateStore)
@@ -153,7 +173,7 @@ def test_the_sqlite_store_implements_the_whole_protocol(store: SQLiteStateStore)
     assert checked is store
 
 
-def test_sent_ops_survive_a_new_intent(store: SQLiteStateStore) -> None:
+def test_sent_ops_survive_a_new_intent(store: StateStore) -> None:
     # an op whose outcome is unknown must be rechecked, never silently superseded
     link = store.save_link(_link())
     store.add_op(Op(op_key="k1", link_id=link.link_id, target="ninox", kind="create", patch={}))
@@ -162,7 +182,7 @@ def test_sent_ops_survive_a_new_intent(store: SQLiteStateStore) -> None:
     assert [op.op_key for op in store.open_ops(link.link_id)] == ["k1", "k2"]
 
 
-def test_events_are_deduplicated(store: SQLiteStateStore) -> None:
+def test_events_are_deduplicated(store: StateStore) -> None:
     event = Event(
         event_key="wh-1",
         entity="contact",
@@ -177,7 +197,7 @@ def test_events_are_deduplicated(store: SQLiteStateStore) -> None:
     assert store.new_events() == []
 
 
-def test_review_queue(store: SQLiteStateStore) -> None:
+def test_review_queue(store: StateStore) -> None:
     item = store.add_review(
         ReviewItem(
             kind="field_conflict",
@@ -195,7 +215,7 @@ def test_review_queue(store: SQLiteStateStore) -> None:
         store.resolve_review(item.review_id, "ghl")
 
 
-def test_runs_and_record_errors(store: SQLiteStateStore) -> None:
+def test_runs_and_record_errors(store: StateStore) -> None:
     run = store.start_run("sync", {"ninox:db:A": "3"})
     store.add_record_error(
         RecordError(
@@ -215,7 +235,7 @@ def test_runs_and_record_errors(store: SQLiteStateStore) -> None:
     assert [e.message for e in store.record_errors(run.run_id)] == ["bad phone"]
 
 
-def test_run_lock_excludes_a_second_owner_until_it_expires(store: SQLiteStateStore) -> None:
+def test_run_lock_excludes_a_second_owner_until_it_expires(store: StateStore) -> None:
     assert store.acquire_lock("run-1", ttl=60)
     assert not store.acquire_lock("run-2", ttl=60)
     assert store.acquire_lock("run-1", ttl=60)  # re-entrant for its owner
@@ -265,7 +285,7 @@ def test_corrupt_or_newer_state_is_refused(tmp_path: Path) -> None:
         SQLiteStateStore(newer)
 
 
-def test_threads_can_share_a_store(store: SQLiteStateStore) -> None:
+def test_threads_can_share_a_store(store: StateStore) -> None:
     def worker(n: int) -> None:
         for i in range(20):
             store.save_link(_link(ghl_id=f"g{n}-{i}", ninox_id=n * 100 + i))
@@ -276,3 +296,80 @@ def test_threads_can_share_a_store(store: SQLiteStateStore) -> None:
     for t in threads:
         t.join()
     assert len(store.links()) == 80
+
+
+def test_a_refused_write_leaves_the_callers_transaction_usable(store: StateStore) -> None:
+    # SQLite fails the one statement; PostgreSQL would abort the whole transaction, so its
+    # store runs such a write under a savepoint: both keep what came before and after.
+    store.save_link(_link())
+    with store.transaction():
+        kept = store.save_link(_link(ghl_id="g2", ninox_id=8))
+        with pytest.raises(INTEGRITY_ERRORS):
+            store.save_link(_link(ninox_id=9))  # g1 is linked already
+        store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="v"))
+    assert store.link_by_ghl("contact", "g2") == kept
+    assert store.cursors() == {"ghl:loc:contact": "v"}
+
+
+def test_nested_transactions_join_the_outer_one(store: StateStore) -> None:
+    def fail_after_inner() -> None:
+        with store.transaction():
+            with store.transaction():
+                store.save_link(_link())
+            assert store.link_by_ghl("contact", "g1") is not None  # visible inside
+            raise RuntimeError("outer")
+
+    with pytest.raises(RuntimeError, match="outer"):
+        fail_after_inner()
+    assert store.links() == []  # the inner block went with the outer one
+
+
+def test_many_links_by_id_at_once(store: StateStore) -> None:
+    with store.transaction():
+        saved = [store.save_link(_link(ghl_id=f"g{i}", ninox_id=i)) for i in range(1, 1201)]
+    assert len(store.links_by_ghl("contact", [f"g{i}" for i in range(1, 1201)])) == 1200
+    found = store.links_by_ninox("contact", "A", [5, 5, 999, 1200, 4000])
+    assert sorted(found) == [5, 999, 1200]
+    assert store.links_by_ghl("contact", []) == {}
+    assert store.links_by_ninox("contact", "A", []) == {}
+    parent = saved[0].link_id
+    assert parent is not None
+    child = store.save_link(
+        Link(entity="task", ghl_id="t1", ninox_table="T", ninox_id=1, parent_link_id=parent)
+    )
+    assert store.links_by_parent("task", [parent, 77777]) == [child]
+    assert store.links_by_parent("task", []) == []
+
+
+def test_links_needing_check_and_values_round_trip(store: StateStore) -> None:
+    from datetime import datetime, timezone
+
+    agreed = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=timezone.utc)
+    odd = {"n": 1.5, "big": 2**62, "s": "zero\u0000width\u200b", "list": [None, True], "d": {}}
+    link = store.save_link(_link(base=odd, agreed_at=agreed, error_count=2, last_error="boom"))
+    store.save_link(_link(ghl_id="g2", ninox_id=8))
+    assert store.links_needing_check("contact") == [link]
+    again = store.link_by_ghl("contact", "g1")
+    assert again is not None
+    assert (dict(again.base), again.agreed_at) == (odd, agreed)
+
+
+def test_prune_keeps_open_ops_and_the_newest_finished(store: StateStore) -> None:
+    for i in range(5):
+        store.add_op(Op(op_key=f"k{i}", link_id=None, target="ghl", kind="update", patch={}))
+    for i in range(4):
+        store.set_op_state(f"k{i}", "done")
+    assert store.prune_ops(keep_last=2) == 2  # k4 is open; k2, k3 are the newest
+    assert store.op("k0") is None
+    assert store.op("k1") is None
+    assert [op.op_key for op in store.open_ops()] == ["k4"]
+    assert store.op("k3") is not None
+
+
+def test_the_lock_is_per_name_and_release_needs_the_owner(store: StateStore) -> None:
+    assert store.acquire_lock("a", ttl=60)
+    assert store.acquire_lock("b", ttl=60, name="other")
+    store.release_lock("b")  # not b's lock of that name: nothing happens
+    assert not store.acquire_lock("b", ttl=60)
+    store.release_lock("a")
+    assert store.acquire_lock("b", ttl=60)
