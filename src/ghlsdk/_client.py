@@ -7,6 +7,7 @@ runner their resources use.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
@@ -66,6 +67,10 @@ from ghlsdk.resources._base import (
 __all__ = ["DEFAULT_BASE_URL", "AsyncGHLClient", "GHLClient"]
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+#: Read when ``token=`` / ``auth=`` (and ``location_id=``) are not given, as ``NinoxClient``
+#: reads ``NINOX_API_KEY``; an explicit argument always wins.
+ENV_TOKEN = "GHL_TOKEN"  # noqa: S105 - the name of an environment variable
+ENV_LOCATION_ID = "GHL_LOCATION_ID"
 _USER_AGENT = "ghlsdk-python/0.1"
 
 R = TypeVar("R")
@@ -99,6 +104,10 @@ def _configure(
     """Validate the arguments shared by both clients and build their configuration."""
     if token is not None and auth is not None:
         raise ValueError("pass either token= or auth=, not both")
+    if token is None and auth is None:
+        token = (os.environ.get(ENV_TOKEN) or "").strip() or None
+    if location_id is None:
+        location_id = (os.environ.get(ENV_LOCATION_ID) or "").strip() or None
     if token is not None:
         if not isinstance(token, str) or not token.strip():
             raise ValueError("token must be a non-empty string")
@@ -109,7 +118,7 @@ def _configure(
     elif auth is None:
         raise ValueError(
             "no credentials: pass token= (a Private Integration or access token) or auth= "
-            "(e.g. an OAuth helper from ghlsdk.auth)"
+            f"(e.g. an OAuth helper from ghlsdk.auth), or set {ENV_TOKEN}"
         )
     elif not isinstance(auth, protocol):
         raise TypeError(
@@ -237,6 +246,8 @@ class GHLClient:
     ``GHLClient(token="...", location_id="...")`` with a Private Integration token or an
     access token, or ``GHLClient(auth=..., location_id=...)`` with any object implementing
     ``headers()`` / ``refresh(rejected)`` (e.g. the OAuth helper in ``ghlsdk.auth``).
+    Without ``token=`` and ``auth=`` the token comes from ``GHL_TOKEN``, and without
+    ``location_id=`` the location from ``GHL_LOCATION_ID`` (explicit arguments win).
 
     Options: ``base_url``; ``timeout`` (seconds or ``httpx.Timeout``); ``max_retries`` (and a
     full ``retry=RetryPolicy(...)``); ``http_client`` (an ``httpx.Client`` you own and

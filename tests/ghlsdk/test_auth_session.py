@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from _sdkcore import AsyncHTTP, HTTPConfig, RequestSpec, SyncHTTP
-from _sdkcore.errors import AuthenticationError, BadRequestError
+from _sdkcore.errors import AuthenticationError
 from ghlsdk.auth import (
     AsyncOAuth2,
     AsyncOAuthSession,
@@ -22,6 +22,7 @@ from ghlsdk.auth import (
     MemoryTokenStore,
     OAuth2,
     OAuthSession,
+    ReauthorizationRequiredError,
     TokenSet,
     TokenUnavailableError,
     store_key,
@@ -291,7 +292,7 @@ def test_waiters_share_the_leaders_error(server: OAuthServer, oauth: OAuth2) -> 
     for t in threads:
         t.join()
     assert len(errors) == 10
-    assert all(isinstance(e, BadRequestError) for e in errors)
+    assert all(isinstance(e, ReauthorizationRequiredError) for e in errors)
     # one attempt with the (spent) refresh token, not ten
     assert server.refresh_calls == 1
     assert "rt_revoked_0001" not in str(errors[0])
@@ -615,7 +616,12 @@ def test_session_repr_and_logs_hide_tokens(
 
 
 def test_sync_and_async_sessions_have_the_same_surface() -> None:
-    twins = {"token": "atoken", "headers": "aheaders", "refresh": "arefresh"}
+    twins = {
+        "token": "atoken",
+        "headers": "aheaders",
+        "refresh": "arefresh",
+        "set_tokens": "aset_tokens",
+    }
 
     def public(cls: type) -> set[str]:
         return {n for n in dir(cls) if not n.startswith("_")}

@@ -9,7 +9,9 @@ exchange, refresh, and
 - [`OAuthSession`][ghlsdk.auth.OAuthSession] / [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession]:
 credentials for the clients, with
   single-flight refresh ahead of expiry, store-before-use of rotated refresh tokens, and
-  the 401 → refresh → replay-once handshake.
+  the 401 → refresh → replay-once handshake; a refused refresh is remembered
+  ([`ReauthorizationRequiredError`][ghlsdk.auth.ReauthorizationRequiredError]) until new
+  tokens are given.
 - [`Scope`][ghlsdk.auth.Scope], [`require_scope`][ghlsdk.auth.require_scope],
 [`MissingScopeError`][ghlsdk.errors.MissingScopeError].
 """
@@ -26,10 +28,17 @@ from ghlsdk.auth._session import (
     DEFAULT_REFRESH_SKEW,
     AsyncOAuthSession,
     OAuthSession,
+    ReauthorizationRequiredError,
     TokenUnavailableError,
     store_key,
 )
-from ghlsdk.auth._stores import AsyncTokenStore, FileTokenStore, MemoryTokenStore, TokenStore
+from ghlsdk.auth._stores import (
+    AsyncTokenStore,
+    FileTokenStore,
+    MemoryTokenStore,
+    TokenStore,
+    TokenStoreError,
+)
 from ghlsdk.auth._tokens import TokenSet, UserType, parse_scopes
 
 __all__ = [
@@ -45,9 +54,11 @@ __all__ = [
     "MissingScopeError",
     "OAuth2",
     "OAuthSession",
+    "ReauthorizationRequiredError",
     "Scope",
     "TokenSet",
     "TokenStore",
+    "TokenStoreError",
     "TokenUnavailableError",
     "UserType",
     "has_scope",

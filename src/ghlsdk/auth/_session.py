@@ -17,6 +17,11 @@ store.
   otherwise another caller already did and the request is simply replayed.
 - **Agency → location.** A location session given ``agency=`` mints location tokens from the
   agency session's token when it has no refresh token (or nothing stored yet).
+- **A refused refresh is remembered.** When the token endpoint refuses the refresh token
+  (``invalid_grant``, or its 400/401), the session is *dead*: the waiters and every later
+  caller get [`ReauthorizationRequiredError`][ghlsdk.auth.ReauthorizationRequiredError]
+  without another request, until new tokens are given (saved to the store by anyone, or
+  passed to ``set_tokens``). Transient failures (5xx, timeouts) are not remembered.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import anyio
 import anyio.to_thread
 import attrs
 
-from _sdkcore.errors import AuthenticationError
+from _sdkcore.errors import APIStatusError, AuthenticationError
 from _sdkcore.logging import get_logger
 from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2
 from ghlsdk.auth._stores import AsyncTokenStore, TokenStore
@@ -41,6 +46,7 @@ __all__ = [
     "AsyncOAuthSession",
     "OAuthSession",
     "Plan",
+    "ReauthorizationRequiredError",
     "TokenUnavailableError",
     "bearer_token",
     "plan",
@@ -56,6 +62,65 @@ DEFAULT_REFRESH_SKEW = 60.0
 class TokenUnavailableError(RuntimeError):
     """A session has no usable token and nothing to get one with (no refresh token, no
     agency session). Run the authorization flow again and save the tokens."""
+
+
+class ReauthorizationRequiredError(AuthenticationError):
+    """The token endpoint refused this session's refresh token (OAuth ``invalid_grant``):
+    the tokens are used up, revoked or from another app, and only a new authorization helps.
+
+    Raised by the refresh that was refused, to every caller waiting for it, and to every later
+    call of the session, which sends nothing meanwhile. Re-authorise the location (run the
+    OAuth install flow again) and give the session the new tokens: save them to its store
+    under its key, or call ``set_tokens`` (``aset_tokens``); the next call uses them.
+
+    ``key`` is the session's key; ``status_code``, ``body`` and ``response`` are the token
+    endpoint's answer (redacted).
+    """
+
+    def __init__(self, refused: APIStatusError, *, key: str) -> None:
+        self.key = key
+        self.hint = (
+            f"Re-authorise this location: run the OAuth install (authorization) flow again and "
+            f"give the new tokens (store.save({key!r}, tokens) or session.set_tokens(tokens)); "
+            "the session resumes with them. If the app's client id or secret changed, fix "
+            "those first."
+        )
+        super().__init__(
+            f"the token endpoint refused the refresh token of {key!r} "
+            f"({_refusal_reason(refused)}); it is used up, revoked or from another app, so no "
+            "further refresh is attempted",
+            response=refused.response,
+            body=refused.body,
+            messages=refused.messages,
+            request_id=refused.request_id,
+        )
+
+
+def _refusal_reason(refused: APIStatusError) -> str:
+    body = refused.body
+    code = body.get("error") if isinstance(body, Mapping) else None
+    code = code if isinstance(code, str) and code else "invalid_grant"
+    detail = "; ".join(m for m in refused.messages if m != code)
+    return f"{code}: {detail}" if detail else code
+
+
+def _is_refusal(exc: Exception) -> bool:
+    """Whether a failed refresh means the refresh token is dead (not worth sending again):
+    ``invalid_grant`` in the body, or the token endpoint's 400/401."""
+    if not isinstance(exc, APIStatusError):
+        return False
+    body = exc.body
+    if isinstance(body, Mapping) and body.get("error") == "invalid_grant":
+        return True
+    return exc.status_code in (400, 401)
+
+
+@attrs.frozen
+class _Dead:
+    """Why a session is dead: the token set whose refresh was refused, and the refusal."""
+
+    tokens: TokenSet
+    refusal: APIStatusError
 
 
 class Plan(enum.Enum):
@@ -160,6 +225,45 @@ class _SessionBase:
         self.clock = clock
         self._current: TokenSet | None = None
         self._pending: TokenSet | None = None  # fetched but not yet saved
+        self._dead: _Dead | None = None  # set when a refresh was refused
+
+    @property
+    def reauthorization_required(self) -> bool:
+        """True once the token endpoint refused this session's refresh token, until new
+        tokens are given (see
+        [`ReauthorizationRequiredError`][ghlsdk.auth.ReauthorizationRequiredError])."""
+        return self._dead is not None
+
+    def _mark_dead(self, stale: TokenSet, exc: APIStatusError) -> ReauthorizationRequiredError:
+        self._dead = _Dead(stale, exc)
+        _log.warning(
+            "the refresh token of %r was refused; the session needs new tokens (re-authorise)",
+            self.key,
+        )
+        return ReauthorizationRequiredError(exc, key=self.key)
+
+    def _dead_error(self, dead: _Dead) -> ReauthorizationRequiredError:
+        return ReauthorizationRequiredError(dead.refusal, key=self.key)
+
+    def _revived_by(self, stored: TokenSet | None) -> bool:
+        """Whether ``stored`` holds new credentials for a dead session (anything but the
+        refused pair); if so, the session uses them from now on."""
+        dead = self._dead
+        if dead is None:
+            return True
+        if stored is None or (
+            stored.access_token == dead.tokens.access_token
+            and stored.refresh_token == dead.tokens.refresh_token
+        ):
+            return False
+        self._revive(stored)
+        return True
+
+    def _revive(self, tokens: TokenSet) -> None:
+        self._current = tokens
+        self._pending = None
+        self._dead = None
+        _log.info("new tokens for %r; the session is usable again", self.key)
 
     @property
     def tokens(self) -> TokenSet | None:
@@ -254,9 +358,17 @@ class OAuthSession(_SessionBase):
         return (current.scopes or None) if current is not None else None
 
     def token(self) -> TokenSet:
-        """A token that is not due for refresh (refreshing or minting it if needed)."""
+        """A token that is not due for refresh (refreshing or minting it if needed).
+
+        Raises [`ReauthorizationRequiredError`][ghlsdk.auth.ReauthorizationRequiredError]
+        while the session is dead (its refresh token was refused).
+        """
         while True:
+            if self._dead is not None:
+                self._revive_or_raise()
             with self._lock:
+                if self._dead is not None:
+                    continue
                 step = self._plan(self._flight is not None)
                 if step is Plan.USE:
                     assert self._current is not None
@@ -272,9 +384,28 @@ class OAuthSession(_SessionBase):
                 assert new is not None
                 return new
             flight.done.wait()
+            if isinstance(flight.error, ReauthorizationRequiredError):
+                continue  # raised afresh (or revived) at the top
             result = flight.value()
             if result is not None:
                 return result
+
+    def set_tokens(self, tokens: TokenSet) -> None:
+        """Give the session new tokens (e.g. after re-authorising): saved to the store, then
+        used. Revives a session whose refresh token was refused."""
+        if not isinstance(tokens, TokenSet):
+            raise TypeError(f"expected a TokenSet, got {type(tokens).__name__}")
+        self.store.save(self.key, tokens)
+        with self._lock:
+            self._revive(tokens)
+
+    def _revive_or_raise(self) -> None:
+        stored = self.store.get(self.key)
+        with self._lock:
+            dead = self._dead
+            if dead is None or self._revived_by(stored):
+                return
+        raise self._dead_error(dead)
 
     def headers(self) -> Mapping[str, str]:
         """``{"Authorization": "Bearer <access token>"}`` with a valid token."""
@@ -287,6 +418,9 @@ class OAuthSession(_SessionBase):
         [`headers`][ghlsdk.auth.OAuthSession.headers].
         """
         sent = bearer_token(rejected)
+        if self._dead is not None:
+            self._revive_or_raise()
+            return True  # new tokens were given: replay with them
         with self._lock:
             current = self._current
             if self._flight is not None:
@@ -299,6 +433,9 @@ class OAuthSession(_SessionBase):
         if lead:
             return self._lead(flight, current, forced=True) is not None
         flight.done.wait()
+        if isinstance(flight.error, ReauthorizationRequiredError):
+            self._revive_or_raise()
+            return True
         flight.value()
         return True
 
@@ -340,7 +477,16 @@ class OAuthSession(_SessionBase):
 
     def _fetch(self, stale: TokenSet | None) -> TokenSet | None:
         if stale is not None and stale.refresh_token:
-            new = self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            try:
+                new = self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            except APIStatusError as exc:
+                if not _is_refusal(exc):
+                    raise
+                # Another process may have spent this refresh token a moment ago: take its pair.
+                stored = self.store.get(self.key)
+                if self._adoptable(stored, stale):
+                    return stored
+                raise self._mark_dead(stale, exc) from exc
             self._log_renewed(new, "refreshed")
             return merge(stale, new)
         if self.agency is None:
@@ -412,6 +558,8 @@ class AsyncOAuthSession(_SessionBase):
     async def atoken(self) -> TokenSet:
         """A token that is not due for refresh (refreshing or minting it if needed)."""
         while True:
+            if self._dead is not None:
+                await self._arevive_or_raise()
             # No await between planning and claiming the flight: tasks cannot interleave.
             step = self._plan(self._flight is not None)
             if step is Plan.USE:
@@ -425,9 +573,26 @@ class AsyncOAuthSession(_SessionBase):
             assert self._flight is not None
             waiting = self._flight
             await waiting.done.wait()
+            if isinstance(waiting.error, ReauthorizationRequiredError):
+                continue  # raised afresh (or revived) at the top
             result = waiting.value()
             if result is not None:
                 return result
+
+    async def aset_tokens(self, tokens: TokenSet) -> None:
+        """Give the session new tokens (e.g. after re-authorising): saved to the store, then
+        used. Revives a session whose refresh token was refused."""
+        if not isinstance(tokens, TokenSet):
+            raise TypeError(f"expected a TokenSet, got {type(tokens).__name__}")
+        await self._asave(tokens)
+        self._revive(tokens)
+
+    async def _arevive_or_raise(self) -> None:
+        stored = await self._aget()
+        dead = self._dead
+        if dead is None or self._revived_by(stored):
+            return
+        raise self._dead_error(dead)
 
     async def aheaders(self) -> Mapping[str, str]:
         """``{"Authorization": "Bearer <access token>"}`` with a valid token."""
@@ -436,10 +601,16 @@ class AsyncOAuthSession(_SessionBase):
     async def arefresh(self, rejected: Mapping[str, str]) -> bool:
         """The server answered 401 to ``rejected``: renew once unless already renewed."""
         sent = bearer_token(rejected)
+        if self._dead is not None:
+            await self._arevive_or_raise()
+            return True  # new tokens were given: replay with them
         current = self._current
         if self._flight is not None:
             waiting = self._flight
             await waiting.done.wait()
+            if isinstance(waiting.error, ReauthorizationRequiredError):
+                await self._arevive_or_raise()
+                return True
             waiting.value()
             return True
         if current is not None and sent is not None and sent != current.access_token:
@@ -489,7 +660,16 @@ class AsyncOAuthSession(_SessionBase):
 
     async def _afetch(self, stale: TokenSet | None) -> TokenSet | None:
         if stale is not None and stale.refresh_token:
-            new = await self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            try:
+                new = await self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
+            except APIStatusError as exc:
+                if not _is_refusal(exc):
+                    raise
+                # Another process may have spent this refresh token a moment ago: take its pair.
+                stored = await self._aget()
+                if self._adoptable(stored, stale):
+                    return stored
+                raise self._mark_dead(stale, exc) from exc
             self._log_renewed(new, "refreshed")
             return merge(stale, new)
         if self.agency is None:

@@ -11,13 +11,38 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from filelock import FileLock
+
+from _sdkcore.logging import redact
 from ghlsdk.auth._tokens import TokenSet
 
-__all__ = ["AsyncTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"]
+__all__ = [
+    "AsyncTokenStore",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "TokenStore",
+    "TokenStoreError",
+]
+
+#: Fields an entry of a token file must have.
+_REQUIRED = ("access_token", "expires_at")
+
+
+class TokenStoreError(ValueError):
+    """A token file, or one entry of it, cannot be read. The message names the file (and the
+    key) and what is wrong, never a token; nothing is skipped or overwritten silently.
+
+    ``path`` is the file, ``key`` the entry's key (``None`` when the whole file is bad).
+    """
+
+    def __init__(self, message: str, *, path: Path, key: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        super().__init__(message)
 
 
 @runtime_checkable
@@ -104,31 +129,87 @@ class MemoryTokenStore:
 class FileTokenStore:
     """Tokens in one JSON file (``{key: tokens}``), readable by its owner only (mode 0600).
 
-    Every save writes a temporary file in the same directory, flushes it to disk, and
-    replaces the old file with ``os.replace``: a crash leaves the old or the new content,
-    never a torn file. A lock serialises writers within the process; several *processes*
-    sharing one file must not refresh the same key at the same time (use a database-backed
-    store with its own locking for that).
+    Safe across threads and processes: every save or delete reads, changes and writes the
+    file while holding an OS file lock (``<file>.lock`` beside it, mode 0600, via the
+    ``filelock`` package) and a thread lock, so concurrent saves of different keys never undo
+    each other. The new content goes to a temporary file in the same directory (mode 0600),
+    flushed to disk, then replaces the old file with ``os.replace``: a crash leaves the old or
+    the new content, never a torn file, and readers need no lock.
+
+    A file that is not a JSON object, and an entry that is not an object or lacks
+    ``access_token`` / ``expires_at``, raise [`TokenStoreError`][ghlsdk.auth.TokenStoreError]
+    naming the file and the key; a corrupt file is never overwritten. ``lock_timeout`` is how
+    many seconds a save waits for another process's lock (``filelock.Timeout`` after that).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._file_lock = FileLock(
+            str(self.path.with_name(self.path.name + ".lock")), timeout=lock_timeout, mode=0o600
+        )
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self._file_lock:
+            yield
 
     def _read(self) -> dict[str, Any]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
+        except UnicodeDecodeError:
+            raise TokenStoreError(
+                f"token file {str(self.path)!r} is not UTF-8 text; restore it from a backup or "
+                "delete it and authorise again",
+                path=self.path,
+            ) from None
         if not text.strip():
             return {}
         try:
             data = json.loads(text)
-        except ValueError as exc:
-            raise ValueError(f"token file {str(self.path)!r} is not valid JSON: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise TokenStoreError(
+                f"token file {str(self.path)!r} is not valid JSON ({exc.msg} at line "
+                f"{exc.lineno}, column {exc.colno}); fix it or restore it from a backup. "
+                "Nothing was read from it or written to it",
+                path=self.path,
+            ) from None
         if not isinstance(data, dict):
-            raise ValueError(f"token file {str(self.path)!r} must hold a JSON object")
+            raise TokenStoreError(
+                f"token file {str(self.path)!r} must hold a JSON object of key -> tokens, "
+                f"not a JSON {type(data).__name__}",
+                path=self.path,
+            )
         return data
+
+    def _entry(self, key: str, entry: object) -> TokenSet:
+        where = f"token file {str(self.path)!r}, key {key!r}"
+        if not isinstance(entry, Mapping):
+            raise TokenStoreError(
+                f"{where}: the entry is a JSON {type(entry).__name__}, not an object with "
+                "access_token and expires_at; fix or delete this entry",
+                path=self.path,
+                key=key,
+            )
+        missing = [name for name in _REQUIRED if entry.get(name) in (None, "")]
+        if missing:
+            raise TokenStoreError(
+                f"{where}: the entry has no {' and no '.join(missing)}; save complete tokens "
+                "under this key (or delete it and authorise again)",
+                path=self.path,
+                key=key,
+            )
+        try:
+            return TokenSet.from_dict(entry)
+        except (ValueError, TypeError) as exc:
+            raise TokenStoreError(
+                f"{where}: the entry is not a valid token set ({redact(str(exc))})",
+                path=self.path,
+                key=key,
+            ) from None
 
     def _write(self, data: Mapping[str, Any]) -> None:
         directory = self.path.parent
@@ -150,22 +231,23 @@ class FileTokenStore:
 
     def get(self, key: str) -> TokenSet | None:
         key = _check_key(key)
-        with self._lock:
-            entry = self._read().get(key)
-        return TokenSet.from_dict(entry) if isinstance(entry, Mapping) else None
+        data = self._read()  # the file is replaced whole: no lock needed to read it
+        if key not in data:
+            return None
+        return self._entry(key, data[key])
 
     def save(self, key: str, tokens: TokenSet) -> None:
         key = _check_key(key)
         if not isinstance(tokens, TokenSet):
             raise TypeError(f"expected a TokenSet, got {type(tokens).__name__}")
-        with self._lock:
+        with self._locked():
             data = self._read()
             data[key] = tokens.to_dict()
             self._write(data)
 
     def delete(self, key: str) -> None:
         key = _check_key(key)
-        with self._lock:
+        with self._locked():
             data = self._read()
             if key in data:
                 del data[key]
