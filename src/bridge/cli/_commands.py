@@ -19,7 +19,7 @@ from bridge._progress import Progress
 from bridge.cli._engine import Connect, EngineFactory, EngineParts, RunReport
 from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, Out
 from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, Config, ConfigError, load_config
-from bridge.state import SQLiteStateStore, StateStoreError
+from bridge.state import SQLiteStateStore, StateStore, StateStoreError, open_store
 
 __all__ = [
     "SERVE_NEEDS",
@@ -70,7 +70,14 @@ def report_exit_code(report: RunReport) -> ExitCode:
 # sync and plan
 
 
-def _open_store(config: Config, *, create: bool = True) -> SQLiteStateStore:
+def _open_store(
+    config: Config, environ: Mapping[str, str], command: str, *, create: bool = True
+) -> StateStore:
+    """The state store of ``[state]``: PostgreSQL for a ``url`` (password from
+    ``GHL_NINOX_STATE_PASSWORD`` in ``environ``), else the SQLite file ``path``."""
+    if config.state.url is not None:
+        check_extras(command, {"psycopg": "postgres"})
+        return open_store(config.state.url, environ=environ)
     path = config.state.path
     if not create and not path.exists():
         # A plan before the first sync: an empty in-memory state, so no file is created.
@@ -80,13 +87,18 @@ def _open_store(config: Config, *, create: bool = True) -> SQLiteStateStore:
             f"the directory of the state store does not exist: {path.parent} "
             "(create it, or change [state] path)"
         )
-    return SQLiteStateStore(path)
+    return open_store(path)
+
+
+def _store_location(store: StateStore) -> str:
+    """Where a store keeps its state, for messages (never a password)."""
+    return str(getattr(store, "location", None) or getattr(store, "path", "the state store"))
 
 
 class _Lock:
     """The state store's ``sync`` lock for the duration of a run."""
 
-    def __init__(self, store: SQLiteStateStore, ttl: float = 3600.0) -> None:
+    def __init__(self, store: StateStore, ttl: float = 3600.0) -> None:
         self.store = store
         self.owner = f"ghl-ninox-cli-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.ttl = ttl
@@ -94,8 +106,8 @@ class _Lock:
     def __enter__(self) -> _Lock:
         if not self.store.acquire_lock(self.owner, ttl=self.ttl):
             raise LockHeldError(
-                f"another run holds the sync lock of {self.store.path}; wait for it to finish "
-                f"(the lock of a crashed run expires after {int(self.ttl)} s)"
+                f"another run holds the sync lock of {_store_location(self.store)}; wait for it "
+                f"to finish (the lock of a crashed run expires after {int(self.ttl)} s)"
             )
         return self
 
@@ -110,7 +122,7 @@ def run_engine(ctx: Context) -> int:
     conns = ctx.connect(config)
     progress = ctx.progress()
     try:
-        store = _open_store(config, create=command == "sync")
+        store = _open_store(config, ctx.environ, command, create=command == "sync")
         try:
             parts = EngineParts(
                 config=config, ghl=conns.ghl, ninox=conns.db, store=store, progress=progress
@@ -177,13 +189,21 @@ def serve(ctx: Context) -> int:
             "the webhook server is not available in this version (bridge.asgi is missing)"
         ) from None
     config = ctx.load()
+    if config.state.url is not None:
+        # bridge.asgi.create_app takes a SQLiteStateStore only, for now.
+        raise ConfigError(
+            "`ghl-ninox serve` does not take a PostgreSQL state yet; use [state] path for "
+            "serve, or run `ghl-ninox sync` on a schedule against the PostgreSQL state",
+            path=config.source,
+            key="state.url",
+        )
     keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
     host = ctx.args.host or config.server.host
     port = ctx.args.port or config.server.port
     url = f"http://{host}:{port}{config.server.path}"
     conns = ctx.connect(config)
     try:
-        store = _open_store(config)
+        store = _open_store(config, ctx.environ, "serve")
         try:
             engine = ctx.engine_factory(
                 EngineParts(

@@ -24,7 +24,14 @@ from bridge.cli._output import (
 )
 from bridge.config import Config, ConfigError, Secrets
 from bridge.mapping import MappingSet, SchemaMismatchError, validate
-from bridge.state import SQLiteStateStore, StateStoreError
+from bridge.state import (
+    STATE_PASSWORD_ENV,
+    PostgresStateStore,
+    SQLiteStateStore,
+    StateStore,
+    StateStoreError,
+    open_store,
+)
 
 __all__ = ["Check", "Doctor", "doctor"]
 
@@ -280,6 +287,9 @@ class Doctor:
         self.ok("ninox layout", "every table and field of the mapping is there")
 
     def state(self, config: Config) -> None:
+        if config.state.url is not None:
+            self.postgres_state(config.state.url)
+            return
         path = config.state.path
         if not path.exists():
             if path.parent.is_dir() and os.access(path.parent, os.W_OK):
@@ -297,6 +307,33 @@ class Doctor:
         except StateStoreError as exc:
             self.fail("state store", str(exc), "restore a backup or move it away", ExitCode.STATE)
             return
+        self.state_contents(store, str(path), "integrity ok")
+
+    def postgres_state(self, url: str) -> None:
+        """PostgreSQL: the extra, the connection (never showing the password), the schema."""
+        try:
+            check_extras("doctor", {"psycopg": "postgres"})
+        except MissingExtraError as exc:
+            self.fail("state store", f"[state] url: {exc}", exc.install, ExitCode.STATE)
+            return
+        try:
+            store = open_store(url, environ=self.ctx.environ)
+        except StateStoreError as exc:
+            self.fail(
+                "state store",
+                str(exc),
+                f"start the server or fix [state] url; the password comes from "
+                f"{STATE_PASSWORD_ENV} (or PGPASSWORD / ~/.pgpass)",
+                ExitCode.STATE,
+            )
+            return
+        assert isinstance(store, PostgresStateStore)
+        self.state_contents(
+            store, store.location, f"connected, schema version {store.schema_version}"
+        )
+
+    def state_contents(self, store: StateStore, where: str, health: str) -> None:
+        """What an open store holds: links, reviews, the last runs and the lock."""
         try:
             links = len(store.links())
             reviews = len(store.open_reviews())
@@ -306,14 +343,14 @@ class Doctor:
             if free:
                 store.release_lock(owner)
         except Exception as exc:
-            self.fail_from("state store", f"{path} cannot be read", exc)
+            self.fail_from("state store", f"{where} cannot be read", exc)
             return
         finally:
             store.close()
         history = "; ".join(f"{r.kind} {r.status} at {r.started_at:%Y-%m-%d %H:%M}Z" for r in runs)
         self.ok(
             "state store",
-            f"{path}: integrity ok, {links} link(s), {reviews} open review(s); "
+            f"{where}: {health}, {links} link(s), {reviews} open review(s); "
             + (f"last runs: {history}" if runs else "no runs yet"),
         )
         if reviews:

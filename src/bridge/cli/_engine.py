@@ -18,7 +18,7 @@ import httpx
 from bridge.cli._output import CredentialsError
 from bridge.config import Config, ConfigError
 from bridge.mapping import validate
-from bridge.state import SQLiteStateStore
+from bridge.state import StateStore
 
 __all__ = [
     "Connect",
@@ -69,7 +69,7 @@ class EngineParts:
     config: Config
     ghl: Any  # ghlsdk.GHLClient
     ninox: Any  # ninoxsdk.DatabaseHandle
-    store: SQLiteStateStore
+    store: StateStore
     progress: Progressor | None
 
 

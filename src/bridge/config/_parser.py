@@ -20,6 +20,7 @@ from bridge.config._settings import (
     StateSettings,
     SyncSettings,
 )
+from bridge.state.postgres import STATE_PASSWORD_ENV, has_password, is_postgres_url
 
 __all__ = ["KEYS", "Parser"]
 
@@ -45,7 +46,7 @@ _SECTIONS: Final = ("ghl", "ninox", "state", "sync", "server")
 KEYS: Final = {
     "ghl": ("location_id", "base_url", "token_store"),
     "ninox": ("team_id", "database_id", "base_url", "private_cloud", "on_premise"),
-    "state": ("path",),
+    "state": ("path", "url"),
     "sync": (
         "policies",
         "default_policy",
@@ -175,7 +176,36 @@ class Parser(PolicyChecks):
 
     def state(self, section: Mapping[str, Any]) -> StateSettings:
         path = self.attempt(lambda: self.text(section, "state", "path"), None)
-        return StateSettings(path=self.file_path(path or "ghl-ninox-state.sqlite3"))
+        url = self.attempt(lambda: self.state_url(section), None)
+        if path is not None and is_postgres_url(path):
+            self.report(
+                "state.path",
+                'is a PostgreSQL URL: write it as url = "postgresql://..." under [state] '
+                "(path is the SQLite file)",
+            )
+            path = None
+        elif path is not None and url is not None:
+            self.report("state.url", "set only one of path (a SQLite file) and url (PostgreSQL)")
+        return StateSettings(path=self.file_path(path or "ghl-ninox-state.sqlite3"), url=url)
+
+    def state_url(self, section: Mapping[str, Any]) -> str | None:
+        value = self.text(section, "state", "url")
+        if value is None:
+            return None
+        if not is_postgres_url(value):
+            raise self.error(
+                "state.url",
+                "must be a PostgreSQL URL, postgresql://user@host:5432/dbname "
+                "(for a SQLite file use path)",
+            )
+        if has_password(value):
+            raise self.error(
+                "state.url",
+                "holds a password: secrets must not be stored in the configuration file; "
+                "remove it from the URL and set the environment variable "
+                f"{STATE_PASSWORD_ENV} instead",
+            )
+        return value
 
     def sync(self, section: Mapping[str, Any]) -> SyncSettings:
         deletes = section.get("deletes", "soft")

@@ -81,9 +81,21 @@ class NinoxSettings:
 
 @attrs.frozen(kw_only=True)
 class StateSettings:
-    """``[state]``: where the SQLite sync state lives."""
+    """``[state]``: where the sync state lives. ``url`` (``postgresql://user@host/db``) chooses
+    PostgreSQL; without it, the SQLite file ``path``. The URL never holds the password: it
+    comes from ``GHL_NINOX_STATE_PASSWORD`` (or libpq's ``PGPASSWORD``/``~/.pgpass``)."""
 
     path: Path
+    url: str | None = None
+
+    @property
+    def backend(self) -> Literal["sqlite", "postgres"]:
+        return "sqlite" if self.url is None else "postgres"
+
+    @property
+    def where(self) -> str:
+        """The URL or the file, for messages."""
+        return str(self.path) if self.url is None else self.url
 
 
 @attrs.frozen(kw_only=True)
@@ -208,7 +220,7 @@ class Config:
                 "database_id": self.ninox.database_id,
                 "host": self.ninox.host,
             },
-            "state": {"path": str(self.state.path)},
+            "state": {"path": str(self.state.path), "url": self.state.url},
             "sync": {
                 "policies": dict(self.sync.policies),
                 "default_policy": self.sync.default_policy,

@@ -23,7 +23,11 @@ from bridge.state.models import (
     Side,
     StateStoreError,
 )
-from bridge.state.postgres import POSTGRES_SCHEMA_VERSION, PostgresStateStore
+from bridge.state.postgres import (
+    POSTGRES_SCHEMA_VERSION,
+    STATE_PASSWORD_ENV,
+    PostgresStateStore,
+)
 from bridge.state.protocol import StateStore
 from bridge.state.sqlite import SCHEMA_VERSION, SQLiteStateStore
 
@@ -31,6 +35,7 @@ __all__ = [
     "OPEN_OP_STATES",
     "POSTGRES_SCHEMA_VERSION",
     "SCHEMA_VERSION",
+    "STATE_PASSWORD_ENV",
     "Cursor",
     "Event",
     "Link",

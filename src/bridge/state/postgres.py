@@ -46,10 +46,21 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg.rows import DictRow
 
-__all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresStateStore", "is_postgres_url", "redact_url"]
+__all__ = [
+    "POSTGRES_SCHEMA_VERSION",
+    "STATE_PASSWORD_ENV",
+    "PostgresStateStore",
+    "has_password",
+    "is_postgres_url",
+    "redact_url",
+]
 
 #: The newest PostgreSQL schema version this code writes (``schema_version`` table).
 POSTGRES_SCHEMA_VERSION = SCHEMA_VERSION
+
+#: The environment variable the PostgreSQL password is read from (libpq's own ``PGPASSWORD``
+#: and ``~/.pgpass`` work too).
+STATE_PASSWORD_ENV = "GHL_NINOX_STATE_PASSWORD"  # noqa: S105 - a variable's name
 
 _SCHEMES = ("postgresql://", "postgres://")
 _INSTALL = (
@@ -72,6 +83,15 @@ def _parts(url: str) -> dict[str, str]:
     except Exception as exc:  # psycopg.ProgrammingError: the message may quote the URL
         raise StateStoreError(f"not a valid PostgreSQL URL: {redact_url(url)}") from exc
     return {k: str(v) for k, v in parsed.items() if v is not None}
+
+
+def has_password(url: str) -> bool:
+    """True when the URL carries a password (``user:secret@`` or ``?password=``)."""
+    parts = urlsplit(url.strip())
+    userinfo, at, _hosts = parts.netloc.rpartition("@")
+    return bool(at and ":" in userinfo) or any(
+        p.lower().startswith("password=") for p in parts.query.split("&")
+    )
 
 
 def redact_url(url: str) -> str:
@@ -164,7 +184,7 @@ class PostgresStateStore:
             reason = self._scrub(str(exc).strip()).replace("\n", " ")
             raise StateStoreError(
                 f"cannot connect to the sync state, the {self.location}: {reason}. Check that "
-                "the server runs and accepts this user (password from GHL_NINOX_STATE_PASSWORD "
+                f"the server runs and accepts this user (password from {STATE_PASSWORD_ENV} "
                 "or PGPASSWORD), or change [state] url"
             ) from None
         conn.execute("SET TIME ZONE 'UTC'")
