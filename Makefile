@@ -27,10 +27,12 @@ test: lint typecheck
 	$(BIN)/pytest
 
 # The sync engine's failure tests at full size: every fault at every request with both
-# engines, and the large hypothesis profile (300 runs of up to 40 steps). Tens of minutes.
+# engines, the large hypothesis profile (300 runs of up to 40 steps) and ten seeds of the
+# 200-contact scenario. Tens of minutes.
 soak: $(STAMP)
 	GHL_NINOX_SOAK=1 $(BIN)/pytest -p no:cacheprovider -q tests/bridge/test_sync_crash.py \
-		tests/bridge/test_sync_stateful.py tests/bridge/test_sync_regressions.py
+		tests/bridge/test_sync_stateful.py tests/bridge/test_sync_scenarios.py \
+		tests/bridge/test_sync_regressions.py
 
 demo: $(STAMP)
 	$(BIN)/python -m bridge demo

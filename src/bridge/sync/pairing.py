@@ -29,6 +29,8 @@ class Parents:
     """Contact links of the parents of one entity's records, both ways."""
 
     def __init__(self, links: Iterable[Link]) -> None:
+        #: Contact links deleted in GHL (GHL deletes a contact's children with it).
+        self.gone: set[int] = set()
         self.by_ghl: dict[str, int] = {}
         self.by_ninox: dict[int, str] = {}
         self.by_link: dict[int, str] = {}
@@ -37,6 +39,12 @@ class Parents:
             self.add(link)
 
     def add(self, link: Link) -> None:
+        if link.state in ("tombstone_ghl", "tombstone_both"):
+            if link.link_id is not None:
+                self.gone.add(link.link_id)
+            return
+        if link.state != "active":
+            return
         if link.ghl_id is not None and link.ninox_id is not None:
             self.by_ghl[link.ghl_id] = link.ninox_id
             self.by_ninox[link.ninox_id] = link.ghl_id
@@ -46,16 +54,19 @@ class Parents:
 
 
 def load_parents(ctx: PassContext) -> Program[Parents]:
-    """Every active contact link (children need their parent's ids on both sides)."""
-    links = yield from state(lambda s: [lk for lk in s.links("contact") if lk.state == "active"])
+    """Every contact link (children need their parent's ids on both sides, and the deleted
+    ones)."""
+    links = yield from state(lambda s: s.links("contact"))
     return Parents(links)
 
 
 def missing_children(
     entity: str, whole: set[str], found: Mapping[str, Any], parents: Parents
 ) -> Program[dict[str, Gone]]:
-    """Linked children of contacts whose whole list was read, but not in it: deleted in GHL."""
+    """Linked children deleted in GHL: missing from their contact's whole list, or under a
+    contact deleted in GHL this pass (GHL deletes them with it)."""
     link_ids = [parents.link_ids[c] for c in whole if c in parents.link_ids]
+    link_ids.extend(parents.gone)
     if not link_ids:
         return {}
     links = yield from state(lambda s: s.links_by_parent(entity, link_ids))
