@@ -275,3 +275,48 @@ def test_a_hard_delete_of_a_ghl_note_with_an_unknown_outcome_is_rechecked(
     assert note["fields"]["GHL Id"] not in world.ghl.notes
     assert len(world.ghl.notes) == 1
     assert_converged(world, path)
+
+
+def test_two_ninox_contacts_with_one_email_make_one_ghl_contact_and_a_review_item(
+    tmp_path: Path,
+) -> None:
+    world = FakeWorld()
+    add_ninox(world, "Contacts", {"First Name": "Ada", "Email": "ada@example.com"})
+    add_ninox(world, "Contacts", {"First Name": "Ada L.", "Email": "ada@example.com"})
+    path = tmp_path / "state.sqlite3"
+    report = engine(world, path, Faults())("sync")  # GHL's upsert matches the first one
+    assert len(world.ghl.contacts) == 1
+    assert any("already linked" in e.message for e in report.errors)
+    store = SQLiteStateStore(path)
+    assert [r.kind for r in store.open_reviews()] == ["ambiguous_match"]
+    assert len(store.links("contact")) == 1
+    assert store.open_ops() == []
+    store.close()
+    again = engine(world, path, Faults())("sync")
+    assert again.ok
+    assert len(world.ghl.contacts) == 1
+
+
+def test_a_child_of_a_deleted_contact_is_skipped_and_does_not_hold_the_cursors(
+    tmp_path: Path,
+) -> None:
+    world, path, gid, rid = one_contact(tmp_path)
+    world.ghl.add_contact(firstName="Bo", email="bo@example.com")  # the table must not empty
+    until_quiet(engine(world, path, Faults()))
+    world.ninox.delete_record(world.team_id, world.database_id, world.table_ids["Contacts"], rid)
+    until_quiet(engine(world, path, Faults()), kind="scan")  # soft: the GHL contact is tagged
+    assert "deleted in ninox" in world.ghl.contacts[gid]["tags"]
+    world.ghl.add_task(gid, title="After the delete", dueDate="2026-08-01T10:00:00Z")
+    store = SQLiteStateStore(path)
+    before = store.get_cursor("ghl", f"{world.ghl.location_id}:contact")
+    store.close()
+    report = engine(world, path, Faults())("sync")
+    assert report.ok
+    assert report.counts["task"].get("skipped") == 1
+    assert world.ninox_records("Tasks") == []
+    store = SQLiteStateStore(path)
+    after = store.get_cursor("ghl", f"{world.ghl.location_id}:contact")
+    store.close()
+    assert before is not None
+    assert after is not None
+    assert after.updated_at != before.updated_at  # the cursor moved on

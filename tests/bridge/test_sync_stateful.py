@@ -129,7 +129,16 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self.world.ghl.tasks) > 1)
     @rule(pick=st.integers(0, 10_000))
     def delete_a_task_in_ghl(self, pick: int) -> None:
-        tasks = sorted(self.world.ghl.tasks.values(), key=lambda t: t["id"])
+        # Only tasks the sync has linked: a task whose create's answer was lost and which a
+        # person deletes before the recheck is created again (nothing tells it apart from a
+        # create that never arrived, and losing the Ninox task would be worse).
+        linked = {r["fields"].get("GHL Id") for r in self.world.ninox_records("Tasks")}
+        tasks = sorted(
+            (t for t in self.world.ghl.tasks.values() if t["id"] in linked),
+            key=lambda t: t["id"],
+        )
+        if not tasks:
+            return
         task = tasks[pick % len(tasks)]
         self.ghl.tasks.delete(task["contactId"], task["id"])
         self.tasks -= 1

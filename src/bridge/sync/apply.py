@@ -90,7 +90,10 @@ def _create_in_ninox(
     gid = mapper.ghl_id(pair.ghl)
     parent = str(pair.ghl.get("contactId") or "") if entity != "contact" else None
     if parent is not None and parent not in parents.by_ghl and parent not in ctx.planned_ghl:
-        ctx.hold_cursors(entity)
+        if parent in parents.deleted_ghl:
+            ctx.report.count(entity, "skipped")  # its contact was deleted: not synced
+            return
+        ctx.hold_cursors(entity)  # its contact is on its way (or failing): read it again
         yield from ctx.park(entity, gid, "ninox", "plan", "its contact is not in Ninox yet")
         return
     ctx.report.changes.append(
@@ -137,6 +140,9 @@ def _create_in_ghl(
     needed, parent = _parent_of_ninox(mapper, record, parents)
     if needed and parent is None:
         ref = record.fields.get(mapper.parent_field or "")
+        if ref in parents.deleted_ninox:
+            ctx.report.count(entity, "skipped")  # its contact was deleted: not synced
+            return
         if not (ctx.dry_run and ref in ctx.planned_ninox):
             ctx.hold_cursors(entity)
             yield from ctx.park(
@@ -171,6 +177,12 @@ def _create_in_ghl(
         yield from _failed(ctx, pair, op, exc)
         return
     gid = mapper.ghl_id(created)
+    taken = yield from state(lambda s: s.link_by_ghl(entity, gid))
+    if taken is not None:
+        # GHL's duplicate rules matched a contact another Ninox record is linked to (two
+        # Ninox contacts with one email): nothing new was created. A person decides.
+        yield from _duplicate(ctx, op, pair, taken, gid)
+        return
     pair.ghl = created
     cg = jsonable_values(mapper.ghl_canonical(created))
     link = Link(
@@ -190,6 +202,30 @@ def _create_in_ghl(
     )
     pair.link = yield from state(lambda s: _confirm(s, op, link, gid))
     _queue_key(ctx, mapper, pair, gid, batch)
+
+
+def _duplicate(ctx: PassContext, op: Op, pair: Pair, taken: Link, gid: str) -> Program[None]:
+    record = pair.ninox
+    assert isinstance(record, Record)
+    item = ReviewItem(
+        kind="ambiguous_match",
+        link_id=taken.link_id,
+        source_ref=f"ninox:{record.id}",
+        ninox_values={"ninox_id": record.id, "linked_ninox_id": taken.ninox_id},
+        ghl_values={"ghl_id": gid},
+    )
+
+    def write(s: StateStore) -> None:
+        with s.transaction():
+            s.set_op_state(op.op_key, "done", result_id=gid)
+            s.add_review(item)
+
+    yield from state(write)
+    message = (
+        f"GHL matched it to contact {gid}, which is already linked to ninox:{taken.ninox_id} "
+        "(the same email or phone); not linked, see the review queue"
+    )
+    yield from ctx.park(pair.entity, pair.label, "ghl", "plan", message)
 
 
 def _confirm(

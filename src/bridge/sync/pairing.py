@@ -31,6 +31,9 @@ class Parents:
     def __init__(self, links: Iterable[Link]) -> None:
         #: Contact links deleted in GHL (GHL deletes a contact's children with it).
         self.gone: set[int] = set()
+        #: GHL ids and Ninox record ids of contacts whose link is a tombstone (either side).
+        self.deleted_ghl: set[str] = set()
+        self.deleted_ninox: set[int] = set()
         self.by_ghl: dict[str, int] = {}
         self.by_ninox: dict[int, str] = {}
         self.by_link: dict[int, str] = {}
@@ -39,6 +42,11 @@ class Parents:
             self.add(link)
 
     def add(self, link: Link) -> None:
+        if link.state.startswith("tombstone"):
+            if link.ghl_id is not None:
+                self.deleted_ghl.add(link.ghl_id)
+            if link.ninox_id is not None:
+                self.deleted_ninox.add(link.ninox_id)
         if link.state in ("tombstone_ghl", "tombstone_both"):
             if link.link_id is not None:
                 self.gone.add(link.link_id)
