@@ -28,6 +28,13 @@ class SyncConfig:
       ``mass_delete_fraction``: more deletions than both in one pass aborts the delete phase
       and opens a review item instead.
     - ``chunk_size``: Ninox batch size (default: the client's).
+    - ``children_of``: whose tasks, notes and appointments a pass reads. ``"every_contact_read"``
+      (default): every contact the GHL feed returns, including re-reads in the overlap window,
+      so a child added or edited in GHL is seen by polling alone. ``"changed_contacts"``: only
+      contacts that are new, unsettled, or whose ``dateUpdated`` or values changed since they
+      last agreed — far fewer calls, but whether GHL moves a contact's ``dateUpdated`` when
+      one of its children changes is UNCONFIRMED, so this relies on the Task*/Note*/
+      Appointment* webhooks (``ghl-ninox serve``) for those changes.
     """
 
     policies: Mapping[str, Mapping[str, Policy]] = attrs.field(factory=dict)
@@ -41,6 +48,7 @@ class SyncConfig:
     mass_delete_fraction: float = 0.2
     chunk_size: int | None = None
     initial_winner: Literal["ghl", "ninox"] = "ghl"
+    children_of: Literal["every_contact_read", "changed_contacts"] = "every_contact_read"
 
     def policy_for(self, entity: str) -> tuple[Mapping[str, Policy], Policy]:
         return self.policies.get(entity, {}), self.default_policy.get(entity, self.fallback_policy)

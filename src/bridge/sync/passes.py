@@ -7,15 +7,16 @@ what `SyncEngine.plan` runs (the same stages, writing nothing).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from bridge.mapping import MappingError
-from bridge.state import Side
+from bridge.mapping import MappingError, SyncMapper
+from bridge.state import Link, Side
 from bridge.sync.apply import apply_decisions
 from bridge.sync.context import GONE, Gone, Pair, PassContext
 from bridge.sync.decide import Decision, decide
 from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
-from bridge.sync.effects import GhlGet, Program, perform
+from bridge.sync.effects import GhlGet, Program, perform, state
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
@@ -32,12 +33,13 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
     if not ctx.dry_run:
         yield from recheck_open_ops(ctx)
     contacts = yield from ghl_contacts(ctx)
+    parents_of = yield from _children_of(ctx, contacts)
     highs: dict[str, int] = {}
     for entity in ctx.mappers:
         parents = yield from load_parents(ctx)
         ghl_items: dict[str, dict[str, Any] | Gone] = dict(contacts)
         if entity != "contact":
-            children, whole = yield from ghl_children(ctx, entity, list(contacts))
+            children, whole = yield from ghl_children(ctx, entity, parents_of)
             ghl_items = {**children}
             ghl_items.update((yield from missing_children(entity, whole, children, parents)))
         ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
@@ -48,6 +50,28 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
             yield from _settle(ctx, entity, gone, parents)
     yield from move_cursors(ctx, highs)
     return ctx.report
+
+
+def _children_of(ctx: PassContext, contacts: Mapping[str, dict[str, Any]]) -> Program[list[str]]:
+    """The contacts whose children this pass reads (see ``SyncConfig.children_of``)."""
+    if ctx.config.children_of == "every_contact_read" or "contact" not in ctx.mappers:
+        return list(contacts)
+    ids = list(contacts)
+    links = yield from state(lambda s: s.links_by_ghl("contact", ids))
+    mapper = ctx.mapper("contact")
+    return [gid for gid, wire in contacts.items() if _changed(mapper, links.get(gid), wire)]
+
+
+def _changed(mapper: SyncMapper, link: Link | None, wire: Mapping[str, Any]) -> bool:
+    """New, unsettled, or changed in GHL since the contact last agreed with Ninox."""
+    if link is None or link.error_count or link.state != "active":
+        return True
+    if wire.get("dateUpdated") != link.ghl_updated_raw:
+        return True
+    try:
+        return mapper.digest(mapper.ghl_canonical(wire)) != link.ghl_digest
+    except MappingError:
+        return True
 
 
 def event_pass(

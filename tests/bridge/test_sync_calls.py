@@ -1,0 +1,55 @@
+"""What a pass costs in API calls (counted on the fakes, never timed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bridge.state import SQLiteStateStore
+from bridge.sync import SyncConfig, SyncEngine
+from bridge.testing import FakeWorld
+
+ONE_RECORD = re.compile(r"^/contacts/[^/]+(/(tasks|notes)/[^/]+)?$")
+
+
+def passes(contacts: int, config: SyncConfig, count: int = 3) -> tuple[FakeWorld, list[list[str]]]:
+    world = FakeWorld()
+    world.seed_ghl(contacts, tasks=1, notes=1, appointments=1)
+    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore(), config=config)
+    calls: list[list[str]] = []
+    for _ in range(count):
+        world.ghl.reset_counters()
+        engine.sync()
+        calls.append([f"{r.method} {r.path}" for r in world.ghl.requests])
+    return world, calls
+
+
+def test_our_own_writes_coming_back_cost_no_read_of_the_other_side() -> None:
+    _world, calls = passes(20, SyncConfig())
+    for later in calls[1:]:
+        reads = [c for c in later if c.startswith("GET ") and ONE_RECORD.match(c[4:])]
+        assert reads == []  # no GET of one contact, task or note: digests recognise our writes
+
+
+@pytest.mark.parametrize("contacts", [20, 80])
+def test_children_of_changed_contacts_only_costs_the_same_at_any_size(contacts: int) -> None:
+    _world, calls = passes(contacts, SyncConfig(children_of="changed_contacts"))
+    assert len(calls[0]) >= 3 * contacts  # the first pass reads every contact's children
+    assert len(calls[1]) <= 2  # then only the contact feed: nothing changed
+    assert len(calls[2]) <= 2
+
+
+def test_a_changed_contact_has_its_children_read() -> None:
+    world = FakeWorld()
+    (cid, _other) = world.seed_ghl(2, tasks=1, notes=0, appointments=0)
+    config = SyncConfig(children_of="changed_contacts")
+    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore(), config=config)
+    engine.sync()
+    world.ghl.edit_contact(cid, firstName="Changed")
+    world.ghl.add_task(cid, title="Seen with its contact", dueDate="2026-09-01T10:00:00Z")
+    world.ghl.reset_counters()
+    report = engine.sync()
+    lists = [r.path for r in world.ghl.requests if r.method == "GET" and r.path.endswith("/tasks")]
+    assert lists == [f"/contacts/{cid}/tasks"]
+    assert report.counts["task"]["create_ninox"] == 1
