@@ -15,7 +15,7 @@ import pytest
 
 from bridge.cli import ExitCode, connect_clients, main
 from bridge.config import ConfigError, parse_config
-from bridge.state import PostgresStateStore
+from bridge.state import POSTGRES_SCHEMA_VERSION, PostgresStateStore
 from bridge.testing import FakeWorld
 from tests.conftest import PG_PASSWORD, PG_PASSWORD_ROLE
 
@@ -133,7 +133,7 @@ def test_sync_and_doctor_use_the_postgres_state(
     assert code == 0, out + err
     [line] = [line for line in out.splitlines() if "state store" in line]
     assert "PostgreSQL database 'postgres' on 127.0.0.1" in line
-    assert "connected, schema version 1, " in line
+    assert f"connected, schema version {POSTGRES_SCHEMA_VERSION}, " in line
     assert PG_PASSWORD not in out + err
 
 

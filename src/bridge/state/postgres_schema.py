@@ -127,8 +127,25 @@ CREATE TABLE locks (
 );
 """
 
+#: Version 2: fleet partitions (a GHL location and a Ninox database each), leased by workers.
+_V2: Final = """
+CREATE TABLE partitions (
+    partition_key TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    database_id TEXT NOT NULL,
+    paused BOOLEAN NOT NULL DEFAULT false,
+    owner TEXT,
+    lease_expires TIMESTAMPTZ,
+    last_synced_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX partitions_due ON partitions(last_synced_at NULLS FIRST, partition_key)
+    WHERE NOT paused;
+"""
+
 #: Each migration takes the schema from version N-1 to N (version 1 matches SQLite's 2).
-MIGRATIONS: Final[Mapping[int, str]] = {1: _V1}
+MIGRATIONS: Final[Mapping[int, str]] = {1: _V1, 2: _V2}
 
 #: The newest schema version this code writes.
 SCHEMA_VERSION: Final = max(MIGRATIONS)

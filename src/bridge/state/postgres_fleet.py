@@ -1,0 +1,118 @@
+"""Fleet partitions on a PostgreSQL state: which worker process syncs which (GHL location,
+Ninox database) pair right now.
+
+A partition is a row of ``partitions``. A worker *claims* partitions with a lease: one
+statement picks the due ones (never synced or synced longest ago, not paused, not leased by a
+live worker) with ``FOR UPDATE SKIP LOCKED``, so concurrent workers never wait on each other
+and never get the same partition. A lease the worker does not renew expires on the server's
+clock, and another worker takes the partition over: a dead worker's partitions are not lost.
+This is the first part of the fleet of issue 13; the workers that use it are not built yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+from bridge.state.postgres import PostgresStateStore
+
+__all__ = ["Partition", "PartitionLeases"]
+
+
+@attrs.frozen(kw_only=True)
+class Partition:
+    """One (GHL location, Ninox database) pair of the fleet, and who holds it."""
+
+    key: str
+    location_id: str
+    team_id: str
+    database_id: str
+    paused: bool = False
+    owner: str | None = None
+    lease_expires: datetime | None = None
+    last_synced_at: datetime | None = None
+
+
+class PartitionLeases:
+    """Register, pause, claim, renew and release partitions of one PostgreSQL state."""
+
+    def __init__(self, store: PostgresStateStore) -> None:
+        self.store = store
+
+    def register(self, key: str, *, location_id: str, team_id: str, database_id: str) -> None:
+        """Add a partition, or update its ids (its lease and pause state stay)."""
+        self.store._execute(
+            "INSERT INTO partitions (partition_key, location_id, team_id, database_id)"
+            " VALUES (%s,%s,%s,%s) ON CONFLICT (partition_key) DO UPDATE SET"
+            " location_id=excluded.location_id, team_id=excluded.team_id,"
+            " database_id=excluded.database_id",
+            (key, location_id, team_id, database_id),
+        )
+
+    def set_paused(self, key: str, paused: bool) -> None:
+        """Pause (no worker claims it; a running pass finishes) or resume a partition."""
+        cur = self.store._execute(
+            "UPDATE partitions SET paused=%s WHERE partition_key=%s", (paused, key)
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"no partition {key!r}")
+
+    def claim(self, worker: str, *, limit: int = 1, ttl: float = 300.0) -> list[Partition]:
+        """Lease up to ``limit`` due partitions to ``worker`` for ``ttl`` seconds: free or
+        expired ones, or its own, least recently synced first. Concurrent callers get disjoint
+        sets and never wait on each other's rows."""
+        rows = self.store._query(
+            "UPDATE partitions p SET owner=%s,"
+            " lease_expires=clock_timestamp() + make_interval(secs => %s)"
+            " FROM (SELECT partition_key FROM partitions WHERE NOT paused AND (owner IS NULL"
+            " OR owner=%s OR lease_expires <= clock_timestamp())"
+            " ORDER BY last_synced_at NULLS FIRST, partition_key"
+            " LIMIT %s FOR UPDATE SKIP LOCKED) due"
+            " WHERE p.partition_key = due.partition_key RETURNING p.*",
+            (worker, float(ttl), worker, limit),
+        )
+        return sorted((_partition(r) for r in rows), key=lambda p: p.key)
+
+    def renew(self, worker: str, key: str, *, ttl: float = 300.0) -> bool:
+        """Extend ``worker``'s lease; False when it has lost the partition (expired and
+        taken over): the worker must stop syncing it."""
+        cur = self.store._execute(
+            "UPDATE partitions SET lease_expires=clock_timestamp() + make_interval(secs => %s)"
+            " WHERE partition_key=%s AND owner=%s AND lease_expires > clock_timestamp()",
+            (float(ttl), key, worker),
+        )
+        return cur.rowcount == 1
+
+    def release(self, worker: str, key: str, *, synced: bool = True) -> None:
+        """Give a partition back; ``synced`` records the pass as done now (it becomes the
+        least due)."""
+        self.store._execute(
+            "UPDATE partitions SET owner=NULL, lease_expires=NULL,"
+            " last_synced_at=CASE WHEN %s THEN clock_timestamp() ELSE last_synced_at END"
+            " WHERE partition_key=%s AND owner=%s",
+            (synced, key, worker),
+        )
+
+    def partitions(self) -> list[Partition]:
+        """Every partition, by key."""
+        rows = self.store._query("SELECT * FROM partitions ORDER BY partition_key")
+        return [_partition(r) for r in rows]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(timezone.utc)
+
+
+def _partition(row: Any) -> Partition:
+    return Partition(
+        key=row["partition_key"],
+        location_id=row["location_id"],
+        team_id=row["team_id"],
+        database_id=row["database_id"],
+        paused=row["paused"],
+        owner=row["owner"],
+        lease_expires=_utc(row["lease_expires"]),
+        last_synced_at=_utc(row["last_synced_at"]),
+    )
