@@ -719,7 +719,7 @@ async def test_websocket_connections_are_closed(keys: WebhookKeys) -> None:
         ({"max_queue": 1.5}, ValueError, "max_queue must be a positive integer"),
         ({"shutdown_timeout": -1}, ValueError, "shutdown_timeout"),
         ({"handler_timeout": 0}, ValueError, "handler_timeout"),
-        ({"store": ":memory:"}, TypeError, "store must be a SQLiteStateStore"),
+        ({"store": ":memory:"}, TypeError, "store must be a StateStore"),
     ],
 )
 def test_bad_settings_fail_at_creation(

@@ -166,11 +166,26 @@ def test_a_lock_held_by_another_process_stops_a_sync(
         assert conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
-def test_serve_refuses_a_postgres_state_before_contacting_anything(
+def test_serve_takes_a_postgres_state_and_says_when_it_cannot_reach_it(
     tmp_path: Path, world: FakeWorld
 ) -> None:
     pytest.importorskip("uvicorn")
     pytest.importorskip("cryptography")
     code, _out, err = run(tmp_path, world, "postgresql://nobody@127.0.0.1:1/none", "serve")
-    assert code == ExitCode.USAGE
-    assert "does not take a PostgreSQL state yet" in err
+    assert code == ExitCode.STATE
+    assert "127.0.0.1" in err
+
+
+@pytest.mark.postgres
+def test_the_webhook_app_keeps_its_inbox_in_postgres(postgres_schema_url: str) -> None:
+    from bridge.asgi import create_app
+    from bridge.state import Event
+
+    with PostgresStateStore(postgres_schema_url) as store:
+        app = create_app(handler=lambda event: None, store=store)
+        assert app is not None
+        event = Event(
+            event_key="k1", entity="contact", ghl_id="c1", type="ContactUpdate", raw_body="{}"
+        )
+        assert store.add_event(event) is True
+        assert store.add_event(event) is False

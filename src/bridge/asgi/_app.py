@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
 from bridge.asgi._receiver import Handler, Receiver
-from bridge.state import SQLiteStateStore
+from bridge.state import StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
     DEFAULT_TOLERANCE,
@@ -53,7 +53,7 @@ class WebhookApp(Receiver):
         self,
         *,
         handler: Handler,
-        store: SQLiteStateStore | None,
+        store: StateStore | None,
         public_keys: WebhookKeys | None,
         verify_signatures: bool,
         tolerance: float | None,
@@ -240,7 +240,7 @@ async def _respond(
 def create_app(
     *,
     handler: Handler,
-    store: SQLiteStateStore | None = None,
+    store: StateStore | None = None,
     public_keys: WebhookKeys | None = None,
     verify_signatures: bool = True,
     tolerance: float | None = DEFAULT_TOLERANCE,
@@ -280,8 +280,8 @@ def create_app(
     """
     if not callable(handler):
         raise TypeError(f"handler must be callable, got {type(handler).__name__}")
-    if store is not None and not isinstance(store, SQLiteStateStore):
-        raise TypeError(f"store must be a SQLiteStateStore, got {type(store).__name__}")
+    if store is not None and not isinstance(store, StateStore):
+        raise TypeError(f"store must be a StateStore, got {type(store).__name__}")
     for name, value in (("path", path), ("health_path", health_path)):
         if not isinstance(value, str) or not value.startswith("/"):
             raise ValueError(f"{name} must be a string starting with '/', got {value!r}")

@@ -19,7 +19,7 @@ import anyio
 import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from bridge.state import Event, SQLiteStateStore
+from bridge.state import Event, StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
     AppointmentEvent,
@@ -89,7 +89,7 @@ class Receiver:
         self,
         *,
         handler: Handler,
-        store: SQLiteStateStore | None,
+        store: StateStore | None,
         max_queue: int,
         concurrency: int,
         handler_timeout: float | None,

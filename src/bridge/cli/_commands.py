@@ -189,14 +189,6 @@ def serve(ctx: Context) -> int:
             "the webhook server is not available in this version (bridge.asgi is missing)"
         ) from None
     config = ctx.load()
-    if config.state.url is not None:
-        # bridge.asgi.create_app takes a SQLiteStateStore only, for now.
-        raise ConfigError(
-            "`ghl-ninox serve` does not take a PostgreSQL state yet; use [state] path for "
-            "serve, or run `ghl-ninox sync` on a schedule against the PostgreSQL state",
-            path=config.source,
-            key="state.url",
-        )
     keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
     host = ctx.args.host or config.server.host
     port = ctx.args.port or config.server.port
