@@ -1,15 +1,28 @@
-"""Rows of the SQLite state as models, and the values stored in them."""
+"""Rows of the state as models, and the values stored in them (shared by the SQLite and
+PostgreSQL stores: a row is any mapping; ``when`` reads a stored time)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
-from bridge.state.models import Link, Op, ReviewItem
+from bridge.state.models import Cursor, Event, Link, Op, RecordError, ReviewItem, Run
 
-__all__ = ["dt", "dumps", "link_of", "now", "op_of", "review_of", "ts"]
+__all__ = [
+    "Row",
+    "cursor_of",
+    "dt",
+    "dumps",
+    "error_of",
+    "event_of",
+    "link_of",
+    "now",
+    "op_of",
+    "review_of",
+    "run_of",
+    "ts",
+]
 
 
 def now() -> datetime:
@@ -20,15 +33,26 @@ def ts(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(timezone.utc).isoformat()
 
 
-def dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+def dt(value: Any) -> datetime | None:
+    """A stored time: an ISO string (SQLite) or a datetime (PostgreSQL), in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc)
+    return datetime.fromisoformat(value)
+
+
+class Row(Protocol):
+    """A result row of either backend (``sqlite3.Row``, a psycopg dict row)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def link_of(row: sqlite3.Row) -> Link:
+def link_of(row: Row) -> Link:
     return Link(
         link_id=row["link_id"],
         entity=row["entity"],
@@ -50,7 +74,7 @@ def link_of(row: sqlite3.Row) -> Link:
     )
 
 
-def op_of(row: sqlite3.Row) -> Op:
+def op_of(row: Row) -> Op:
     return Op(
         op_key=row["op_key"],
         link_id=row["link_id"],
@@ -72,7 +96,7 @@ def op_of(row: sqlite3.Row) -> Op:
     )
 
 
-def review_of(row: sqlite3.Row) -> ReviewItem:
+def review_of(row: Row) -> ReviewItem:
     return ReviewItem(
         review_id=row["review_id"],
         kind=row["kind"],
@@ -86,4 +110,53 @@ def review_of(row: sqlite3.Row) -> ReviewItem:
         resolution=row["resolution"],
         detected_at=dt(row["detected_at"]),
         resolved_at=dt(row["resolved_at"]),
+    )
+
+
+def cursor_of(row: Row) -> Cursor:
+    return Cursor(
+        source=row["source"],
+        scope=row["scope"],
+        value=row["value"],
+        mode=row["mode"],
+        updated_at=dt(row["updated_at"]),
+    )
+
+
+def event_of(row: Row) -> Event:
+    return Event(
+        event_key=row["event_key"],
+        entity=row["entity"],
+        ghl_id=row["ghl_id"],
+        type=row["type"],
+        raw_body=row["raw_body"],
+        state=row["state"],
+        attempts=row["attempts"],
+        received_at=dt(row["received_at"]),
+    )
+
+
+def run_of(row: Row) -> Run:
+    started = dt(row["started_at"])
+    assert started is not None  # NOT NULL in both schemas
+    return Run(
+        run_id=row["run_id"],
+        kind=row["kind"],
+        status=row["status"],
+        started_at=started,
+        finished_at=dt(row["finished_at"]),
+        cursors_before=json.loads(row["cursors_before"]),
+        cursors_after=json.loads(row["cursors_after"]),
+        counts=json.loads(row["counts"]),
+    )
+
+
+def error_of(row: Row) -> RecordError:
+    return RecordError(
+        run_id=row["run_id"],
+        side=row["side"],
+        record_id=row["record_id"],
+        stage=row["stage"],
+        error=row["error"],
+        message=row["message"],
     )

@@ -16,17 +16,24 @@ psycopg is imported when a store is opened, so this module imports without the e
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 import attrs
 
-from bridge.state._rows import dumps, now
+from bridge.state._rows import (
+    cursor_of,
+    dumps,
+    error_of,
+    event_of,
+    link_of,
+    now,
+    op_of,
+    review_of,
+    run_of,
+)
 from bridge.state.models import (
     OPEN_OP_STATES,
     Cursor,
@@ -41,6 +48,14 @@ from bridge.state.models import (
     StateStoreError,
 )
 from bridge.state.postgres_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION
+from bridge.state.postgres_url import (
+    STATE_PASSWORD_ENV,
+    _parts,
+    _psycopg,
+    has_password,
+    is_postgres_url,
+    redact_url,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -57,63 +72,6 @@ __all__ = [
 
 #: The newest PostgreSQL schema version this code writes (``schema_version`` table).
 POSTGRES_SCHEMA_VERSION = SCHEMA_VERSION
-
-#: The environment variable the PostgreSQL password is read from (libpq's own ``PGPASSWORD``
-#: and ``~/.pgpass`` work too).
-STATE_PASSWORD_ENV = "GHL_NINOX_STATE_PASSWORD"  # noqa: S105 - a variable's name
-
-_SCHEMES = ("postgresql://", "postgres://")
-_INSTALL = (
-    "the PostgreSQL state store needs psycopg, the 'postgres' extra: pip install -e "
-    "'.[postgres]' from a clone, or the wheel with [postgres]"
-)
-
-
-def is_postgres_url(value: object) -> bool:
-    """True for a ``postgresql://`` or ``postgres://`` URL (any case)."""
-    return isinstance(value, str) and value.strip().lower().startswith(_SCHEMES)
-
-
-def _parts(url: str) -> dict[str, str]:
-    """The URL's connection parameters (libpq's parser; no network)."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        parsed = conninfo_to_dict(url)
-    except Exception as exc:  # psycopg.ProgrammingError: the message may quote the URL
-        raise StateStoreError(f"not a valid PostgreSQL URL: {redact_url(url)}") from exc
-    return {k: str(v) for k, v in parsed.items() if v is not None}
-
-
-def has_password(url: str) -> bool:
-    """True when the URL carries a password (``user:secret@`` or ``?password=``)."""
-    parts = urlsplit(url.strip())
-    userinfo, at, _hosts = parts.netloc.rpartition("@")
-    return bool(at and ":" in userinfo) or any(
-        p.lower().startswith("password=") for p in parts.query.split("&")
-    )
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (for messages and reprs): ``postgresql://user@host:port/db``
-    and the query parameters but ``password``."""
-    parts = urlsplit(url.strip())
-    netloc = parts.netloc
-    userinfo, at, hosts = netloc.rpartition("@")
-    if at:
-        netloc = userinfo.partition(":")[0] + "@" + hosts
-    query = "&".join(
-        p for p in parts.query.split("&") if p and not p.lower().startswith("password=")
-    )
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
-
-
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise StateStoreError(_INSTALL) from exc
-    return psycopg
 
 
 class PostgresStateStore:
@@ -353,24 +311,24 @@ class PostgresStateStore:
 
     def link(self, link_id: int) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE link_id=%s", (link_id,))
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def link_by_ghl(self, entity: str, ghl_id: str) -> Link | None:
         rows = self._query("SELECT * FROM links WHERE entity=%s AND ghl_id=%s", (entity, ghl_id))
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def link_by_ninox(self, entity: str, table: str, ninox_id: int) -> Link | None:
         rows = self._query(
             "SELECT * FROM links WHERE entity=%s AND ninox_table=%s AND ninox_id=%s",
             (entity, table, ninox_id),
         )
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def links(self, entity: str | None = None) -> list[Link]:
         if entity is None:
-            return [_link(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
+            return [link_of(r) for r in self._query("SELECT * FROM links ORDER BY link_id")]
         rows = self._query("SELECT * FROM links WHERE entity=%s ORDER BY link_id", (entity,))
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     def links_by_ghl(self, entity: str, ghl_ids: Collection[str]) -> dict[str, Link]:
         ids = list(dict.fromkeys(ghl_ids))
@@ -379,7 +337,7 @@ class PostgresStateStore:
         rows = self._query(
             "SELECT * FROM links WHERE entity=%s AND ghl_id = ANY(%s::text[])", (entity, ids)
         )
-        return {r["ghl_id"]: _link(r) for r in rows}
+        return {r["ghl_id"]: link_of(r) for r in rows}
 
     def links_by_ninox(
         self, entity: str, table: str, ninox_ids: Collection[int]
@@ -392,7 +350,7 @@ class PostgresStateStore:
             " AND ninox_id = ANY(%s::bigint[])",
             (entity, table, ids),
         )
-        return {r["ninox_id"]: _link(r) for r in rows}
+        return {r["ninox_id"]: link_of(r) for r in rows}
 
     def links_by_parent(self, entity: str, parent_link_ids: Collection[int]) -> list[Link]:
         ids = sorted(set(parent_link_ids))
@@ -403,7 +361,7 @@ class PostgresStateStore:
             " AND parent_link_id = ANY(%s::bigint[]) ORDER BY link_id",
             (entity, ids),
         )
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     def links_needing_check(self, entity: str) -> list[Link]:
         rows = self._query(
@@ -411,7 +369,7 @@ class PostgresStateStore:
             " ORDER BY link_id",
             (entity,),
         )
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     # -- cursors ----------------------------------------------------------------------------
 
@@ -420,13 +378,7 @@ class PostgresStateStore:
         if not rows:
             return None
         row = rows[0]
-        return Cursor(
-            source=row["source"],
-            scope=row["scope"],
-            value=row["value"],
-            mode=row["mode"],
-            updated_at=_utc(row["updated_at"]),
-        )
+        return cursor_of(row)
 
     def set_cursor(self, cursor: Cursor) -> None:
         self._execute(
@@ -500,7 +452,7 @@ class PostgresStateStore:
 
     def op(self, op_key: str) -> Op | None:
         rows = self._query("SELECT * FROM ops WHERE op_key=%s", (op_key,))
-        return _op(rows[0]) if rows else None
+        return op_of(rows[0]) if rows else None
 
     def open_ops(self, link_id: int | None = None) -> list[Op]:
         """Ops whose outcome is unknown (pending, or sent without a recorded answer)."""
@@ -515,7 +467,7 @@ class PostgresStateStore:
                 " ORDER BY created_at, op_key",
                 (link_id, list(OPEN_OP_STATES)),
             )
-        return [_op(r) for r in rows]
+        return [op_of(r) for r in rows]
 
     def prune_ops(self, *, keep_last: int = 0) -> int:
         """Delete finished ops but the newest ``keep_last``; open ops always stay."""
@@ -552,19 +504,7 @@ class PostgresStateStore:
             "SELECT * FROM events WHERE state='new' ORDER BY received_at, event_key LIMIT %s",
             (limit,),
         )
-        return [
-            Event(
-                event_key=r["event_key"],
-                entity=r["entity"],
-                ghl_id=r["ghl_id"],
-                type=r["type"],
-                raw_body=r["raw_body"],
-                state=r["state"],
-                attempts=r["attempts"],
-                received_at=_utc(r["received_at"]),
-            )
-            for r in rows
-        ]
+        return [event_of(r) for r in rows]
 
     def set_event_state(self, event_key: str, state: str) -> None:
         self._execute(
@@ -599,7 +539,7 @@ class PostgresStateStore:
 
     def open_reviews(self) -> list[ReviewItem]:
         rows = self._query("SELECT * FROM review WHERE status='open' ORDER BY review_id")
-        return [_review(r) for r in rows]
+        return [review_of(r) for r in rows]
 
     def resolve_review(self, review_id: int, resolution: str) -> None:
         cur = self._execute(
@@ -661,19 +601,7 @@ class PostgresStateStore:
     def runs(self, limit: int = 20) -> list[Run]:
         """The most recent runs, newest first."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT %s", (limit,))
-        return [
-            Run(
-                run_id=r["run_id"],
-                kind=r["kind"],
-                status=r["status"],
-                started_at=r["started_at"].astimezone(timezone.utc),
-                finished_at=_utc(r["finished_at"]),
-                cursors_before=json.loads(r["cursors_before"]),
-                cursors_after=json.loads(r["cursors_after"]),
-                counts=json.loads(r["counts"]),
-            )
-            for r in rows
-        ]
+        return [run_of(r) for r in rows]
 
     def add_record_error(self, error: RecordError) -> None:
         self._execute(
@@ -686,17 +614,7 @@ class PostgresStateStore:
         rows = self._query(
             "SELECT * FROM record_errors WHERE run_id=%s ORDER BY error_id", (run_id,)
         )
-        return [
-            RecordError(
-                run_id=r["run_id"],
-                side=r["side"],
-                record_id=r["record_id"],
-                stage=r["stage"],
-                error=r["error"],
-                message=r["message"],
-            )
-            for r in rows
-        ]
+        return [error_of(r) for r in rows]
 
     # -- run lock ---------------------------------------------------------------------------
 
@@ -717,71 +635,3 @@ class PostgresStateStore:
 
     def release_lock(self, owner: str, *, name: str = "sync") -> None:
         self._execute("DELETE FROM locks WHERE name=%s AND owner=%s", (name, owner))
-
-
-# -- rows as models -------------------------------------------------------------------------
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(timezone.utc)
-
-
-def _link(row: Mapping[str, Any]) -> Link:
-    return Link(
-        link_id=row["link_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_table=row["ninox_table"],
-        ninox_id=row["ninox_id"],
-        state=row["state"],
-        ghl_digest=row["ghl_digest"],
-        ninox_digest=row["ninox_digest"],
-        base=json.loads(row["base"]),
-        ghl_updated_raw=row["ghl_updated_raw"],
-        ninox_sq=row["ninox_sq"],
-        last_origin=row["last_origin"],
-        parent_link_id=row["parent_link_id"],
-        version=row["version"],
-        agreed_at=_utc(row["agreed_at"]),
-        error_count=row["error_count"],
-        last_error=row["last_error"],
-    )
-
-
-def _op(row: Mapping[str, Any]) -> Op:
-    return Op(
-        op_key=row["op_key"],
-        link_id=row["link_id"],
-        target=row["target"],
-        kind=row["kind"],
-        patch=json.loads(row["patch"]),
-        intended=json.loads(row["intended"]),
-        state=row["state"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        run_id=row["run_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_id=row["ninox_id"],
-        parent_ghl_id=row["parent_ghl_id"],
-        result_id=row["result_id"],
-        created_at=_utc(row["created_at"]),
-        updated_at=_utc(row["updated_at"]),
-    )
-
-
-def _review(row: Mapping[str, Any]) -> ReviewItem:
-    return ReviewItem(
-        review_id=row["review_id"],
-        kind=row["kind"],
-        link_id=row["link_id"],
-        source_ref=row["source_ref"],
-        fields=tuple(json.loads(row["fields"])),
-        ghl_values=json.loads(row["ghl_values"]),
-        ninox_values=json.loads(row["ninox_values"]),
-        base_values=json.loads(row["base_values"]),
-        status=row["status"],
-        resolution=row["resolution"],
-        detected_at=_utc(row["detected_at"]),
-        resolved_at=_utc(row["resolved_at"]),
-    )

@@ -9,19 +9,28 @@ growing blob). Schema changes are versioned migrations (``PRAGMA user_version``)
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
 
-from bridge.state._rows import dt, dumps, link_of, now, op_of, review_of, ts
+from bridge.state._rows import (
+    cursor_of,
+    dumps,
+    error_of,
+    event_of,
+    link_of,
+    now,
+    op_of,
+    review_of,
+    run_of,
+    ts,
+)
 from bridge.state._schema import MIGRATIONS
 from bridge.state.models import (
     OPEN_OP_STATES,
@@ -239,13 +248,7 @@ class SQLiteStateStore:
         if not rows:
             return None
         row = rows[0]
-        return Cursor(
-            source=row["source"],
-            scope=row["scope"],
-            value=row["value"],
-            mode=row["mode"],
-            updated_at=dt(row["updated_at"]),
-        )
+        return cursor_of(row)
 
     def set_cursor(self, cursor: Cursor) -> None:
         with self.transaction():
@@ -376,19 +379,7 @@ class SQLiteStateStore:
             "SELECT * FROM events WHERE state='new' ORDER BY received_at, event_key LIMIT ?",
             (limit,),
         )
-        return [
-            Event(
-                event_key=r["event_key"],
-                entity=r["entity"],
-                ghl_id=r["ghl_id"],
-                type=r["type"],
-                raw_body=r["raw_body"],
-                state=r["state"],
-                attempts=r["attempts"],
-                received_at=dt(r["received_at"]),
-            )
-            for r in rows
-        ]
+        return [event_of(r) for r in rows]
 
     def set_event_state(self, event_key: str, state: str) -> None:
         with self.transaction():
@@ -494,19 +485,7 @@ class SQLiteStateStore:
     def runs(self, limit: int = 20) -> list[Run]:
         """The most recent runs, newest first."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,))
-        return [
-            Run(
-                run_id=r["run_id"],
-                kind=r["kind"],
-                status=r["status"],
-                started_at=datetime.fromisoformat(r["started_at"]),
-                finished_at=dt(r["finished_at"]),
-                cursors_before=json.loads(r["cursors_before"]),
-                cursors_after=json.loads(r["cursors_after"]),
-                counts=json.loads(r["counts"]),
-            )
-            for r in rows
-        ]
+        return [run_of(r) for r in rows]
 
     def add_record_error(self, error: RecordError) -> None:
         with self.transaction():
@@ -525,17 +504,7 @@ class SQLiteStateStore:
 
     def record_errors(self, run_id: str) -> list[RecordError]:
         rows = self._query("SELECT * FROM record_errors WHERE run_id=? ORDER BY rowid", (run_id,))
-        return [
-            RecordError(
-                run_id=r["run_id"],
-                side=r["side"],
-                record_id=r["record_id"],
-                stage=r["stage"],
-                error=r["error"],
-                message=r["message"],
-            )
-            for r in rows
-        ]
+        return [error_of(r) for r in rows]
 
     # -- run lock ---------------------------------------------------------------------------
 
