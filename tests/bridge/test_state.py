@@ -373,3 +373,49 @@ def test_the_lock_is_per_name_and_release_needs_the_owner(store: StateStore) -> 
     assert not store.acquire_lock("b", ttl=60)
     store.release_lock("a")
     assert store.acquire_lock("b", ttl=60)
+
+
+def test_history_is_found_by_either_id_or_run_and_pruned_by_age(store: StateStore) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bridge.state import HistoryEntry
+
+    link = store.save_link(_link())
+    old = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    store.add_history(
+        [
+            HistoryEntry(
+                entity="contact",
+                action="update",
+                side="ninox",
+                ghl_id="g1",
+                ninox_id=7,
+                link_id=link.link_id,
+                before={"email": "a@example.com"},
+                after={"email": "b@example.com"},
+                run_id="r1",
+                at=old,
+            ),
+            HistoryEntry(
+                entity="contact",
+                action="update",
+                side="ghl",
+                ghl_id=None,
+                ninox_id=None,
+                link_id=link.link_id,
+                after={"name": "Ann"},
+                run_id="r2",
+            ),
+        ]
+    )
+    by_ghl = store.history(ghl_id="g1")
+    assert [e.run_id for e in by_ghl] == ["r2", "r1"]  # newest first, the link's too
+    assert [e.run_id for e in store.history(ninox_id=7)] == ["r2", "r1"]
+    (first,) = store.history(run_id="r1")
+    assert (first.before, first.after, first.side) == (
+        {"email": "a@example.com"},
+        {"email": "b@example.com"},
+        "ninox",
+    )
+    assert store.prune_history(before=old + timedelta(days=1)) == 1
+    assert [e.run_id for e in store.history(ghl_id="g1")] == ["r2"]

@@ -7,7 +7,16 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from bridge.state.models import Cursor, Event, Link, Op, RecordError, ReviewItem, Run
+from bridge.state.models import (
+    Cursor,
+    Event,
+    HistoryEntry,
+    Link,
+    Op,
+    RecordError,
+    ReviewItem,
+    Run,
+)
 
 __all__ = [
     "Row",
@@ -16,6 +25,7 @@ __all__ = [
     "dumps",
     "error_of",
     "event_of",
+    "history_of",
     "link_of",
     "now",
     "op_of",
@@ -159,4 +169,21 @@ def error_of(row: Row) -> RecordError:
         stage=row["stage"],
         error=row["error"],
         message=row["message"],
+    )
+
+
+def history_of(row: Row) -> HistoryEntry:
+    return HistoryEntry(
+        entry_id=row["entry_id"],
+        at=dt(row["at"]),
+        run_id=row["run_id"],
+        entity=row["entity"],
+        action=row["action"],
+        side=row["side"],
+        ghl_id=row["ghl_id"],
+        ninox_id=row["ninox_id"],
+        link_id=row["link_id"],
+        before=json.loads(row["before"]),
+        after=json.loads(row["after"]),
+        op_key=row["op_key"],
     )

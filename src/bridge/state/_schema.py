@@ -120,4 +120,25 @@ CREATE INDEX IF NOT EXISTS ops_state ON ops(state);
 CREATE INDEX IF NOT EXISTS links_check ON links(entity) WHERE error_count > 0;
 CREATE INDEX IF NOT EXISTS links_parent ON links(parent_link_id);
 """,
+    3: """
+CREATE TABLE IF NOT EXISTS history (
+    entry_id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    run_id TEXT,
+    entity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    side TEXT NOT NULL,
+    ghl_id TEXT,
+    ninox_id INTEGER,
+    link_id INTEGER,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL,
+    op_key TEXT
+);
+CREATE INDEX IF NOT EXISTS history_ghl ON history(ghl_id);
+CREATE INDEX IF NOT EXISTS history_ninox ON history(entity, ninox_id);
+CREATE INDEX IF NOT EXISTS history_link ON history(link_id);
+CREATE INDEX IF NOT EXISTS history_run ON history(run_id);
+CREATE INDEX IF NOT EXISTS history_at ON history(at);
+""",
 }

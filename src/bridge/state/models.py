@@ -13,6 +13,8 @@ __all__ = [
     "OPEN_OP_STATES",
     "Cursor",
     "Event",
+    "HistoryAction",
+    "HistoryEntry",
     "Link",
     "LinkState",
     "Op",
@@ -183,3 +185,27 @@ class Run:
     cursors_before: Mapping[str, str] = attrs.field(factory=dict)
     cursors_after: Mapping[str, str] = attrs.field(factory=dict)
     counts: Mapping[str, int] = attrs.field(factory=dict)
+
+
+HistoryAction = Literal[
+    "create", "update", "delete", "soft_delete", "set_external_id", "conflict", "review"
+]
+
+
+@attrs.frozen(kw_only=True)
+class HistoryEntry:
+    """One confirmed write on one record (or a decision taken about it): the run, the side
+    written, and the canonical values of the fields before and after."""
+
+    entity: str
+    action: HistoryAction
+    side: Side
+    ghl_id: str | None
+    ninox_id: int | None
+    link_id: int | None = None
+    before: Mapping[str, Any] = attrs.field(factory=dict)
+    after: Mapping[str, Any] = attrs.field(factory=dict)
+    run_id: str | None = None
+    op_key: str | None = None
+    at: datetime | None = None
+    entry_id: int | None = None

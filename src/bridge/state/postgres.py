@@ -19,6 +19,7 @@ import contextlib
 import threading
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -28,6 +29,7 @@ from bridge.state._rows import (
     dumps,
     error_of,
     event_of,
+    history_of,
     link_of,
     now,
     op_of,
@@ -38,6 +40,7 @@ from bridge.state.models import (
     OPEN_OP_STATES,
     Cursor,
     Event,
+    HistoryEntry,
     Link,
     Op,
     OpState,
@@ -602,6 +605,60 @@ class PostgresStateStore:
         """The most recent runs, newest first."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT %s", (limit,))
         return [run_of(r) for r in rows]
+
+    # -- per-record history -------------------------------------------------------------------
+
+    def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        rows = [
+            (
+                e.at or now(),
+                e.run_id,
+                e.entity,
+                e.action,
+                e.side,
+                e.ghl_id,
+                e.ninox_id,
+                e.link_id,
+                dumps(dict(e.before)),
+                dumps(dict(e.after)),
+                e.op_key,
+            )
+            for e in entries
+        ]
+        if not rows:
+            return
+        with self.transaction():
+            for row in rows:
+                self._execute(
+                    "INSERT INTO history (at, run_id, entity, action, side, ghl_id, ninox_id,"
+                    " link_id, before, after, op_key) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    row,
+                )
+
+    def history(
+        self,
+        *,
+        ghl_id: str | None = None,
+        ninox_id: int | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+    ) -> list[HistoryEntry]:
+        if run_id is not None:
+            rows = self._query(
+                "SELECT * FROM history WHERE run_id=%s ORDER BY entry_id DESC LIMIT %s",
+                (run_id, limit),
+            )
+            return [history_of(r) for r in rows]
+        rows = self._query(
+            "SELECT * FROM history WHERE ghl_id=%s OR ninox_id=%s OR link_id IN"
+            " (SELECT link_id FROM links WHERE ghl_id=%s OR ninox_id=%s)"
+            " ORDER BY entry_id DESC LIMIT %s",
+            (ghl_id, ninox_id, ghl_id, ninox_id, limit),
+        )
+        return [history_of(r) for r in rows]
+
+    def prune_history(self, *, before: datetime) -> int:
+        return self._execute("DELETE FROM history WHERE at < %s", (before,)).rowcount
 
     def add_record_error(self, error: RecordError) -> None:
         self._execute(

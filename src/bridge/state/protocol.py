@@ -11,12 +11,14 @@ worker thread, never on its event loop.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from bridge.state.models import (
     Cursor,
     Event,
+    HistoryEntry,
     Link,
     Op,
     OpState,
@@ -94,6 +96,24 @@ class StateStore(Protocol):
     def prune_ops(self, *, keep_last: int = 0) -> int:
         """Delete finished ops (done, failed, lost, superseded, dead) but the newest
         ``keep_last``; returns how many went."""
+
+    # -- per-record history -----------------------------------------------------------------
+    def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        """Record confirmed writes and decisions (in the caller's transaction, if any)."""
+
+    def history(
+        self,
+        *,
+        ghl_id: str | None = None,
+        ninox_id: int | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+    ) -> list[HistoryEntry]:
+        """Entries of one record (by either id, following its link) or of one run, newest
+        first."""
+
+    def prune_history(self, *, before: datetime) -> int:
+        """Delete entries older than ``before``; returns how many went."""
 
     # -- webhook inbox ---------------------------------------------------------------------
     def add_event(self, event: Event) -> bool:

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -24,6 +25,7 @@ from bridge.state._rows import (
     dumps,
     error_of,
     event_of,
+    history_of,
     link_of,
     now,
     op_of,
@@ -36,6 +38,7 @@ from bridge.state.models import (
     OPEN_OP_STATES,
     Cursor,
     Event,
+    HistoryEntry,
     Link,
     Op,
     OpState,
@@ -48,7 +51,7 @@ from bridge.state.models import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStateStore"]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 
 class SQLiteStateStore:
@@ -486,6 +489,64 @@ class SQLiteStateStore:
         """The most recent runs, newest first."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,))
         return [run_of(r) for r in rows]
+
+    # -- per-record history -------------------------------------------------------------------
+
+    def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        rows = [
+            (
+                ts(e.at or now()),
+                e.run_id,
+                e.entity,
+                e.action,
+                e.side,
+                e.ghl_id,
+                e.ninox_id,
+                e.link_id,
+                dumps(dict(e.before)),
+                dumps(dict(e.after)),
+                e.op_key,
+            )
+            for e in entries
+        ]
+        if not rows:
+            return
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO history (at, run_id, entity, action, side, ghl_id, ninox_id,"
+                " link_id, before, after, op_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+
+    def history(
+        self,
+        *,
+        ghl_id: str | None = None,
+        ninox_id: int | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+    ) -> list[HistoryEntry]:
+        if run_id is not None:
+            rows = self._query(
+                "SELECT * FROM history WHERE run_id=? ORDER BY entry_id DESC LIMIT ?",
+                (run_id, limit),
+            )
+            return [history_of(r) for r in rows]
+        links = self._query(
+            "SELECT link_id FROM links WHERE ghl_id=? OR ninox_id=?", (ghl_id, ninox_id)
+        )
+        ids = [r["link_id"] for r in links] or [-1]
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            f"SELECT * FROM history WHERE ghl_id=? OR ninox_id=? OR link_id IN ({marks})"  # noqa: S608
+            " ORDER BY entry_id DESC LIMIT ?",
+            (ghl_id, ninox_id, *ids, limit),
+        )
+        return [history_of(r) for r in rows]
+
+    def prune_history(self, *, before: datetime) -> int:
+        with self.transaction():
+            return self._db.execute("DELETE FROM history WHERE at < ?", (ts(before),)).rowcount
 
     def add_record_error(self, error: RecordError) -> None:
         with self.transaction():

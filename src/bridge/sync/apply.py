@@ -10,12 +10,13 @@ field's base moves only with the confirmation of the write that establishes it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from bridge.mapping import MappingError, SyncMapper
-from bridge.state import Link, Op, ReviewItem, StateStore
+from bridge.state import Link, Op, StateStore
 from bridge.sync.context import Pair, PassContext
 from bridge.sync.decide import Decision
 from bridge.sync.effects import GhlCreate, GhlUpdate, NinoxSave, Program, perform, state
@@ -26,9 +27,11 @@ from bridge.sync.outbox import (
     outcome_of,
     transient,
     unsettle,
+    written,
 )
 from bridge.sync.pairing import Parents
-from bridge.sync.report import Change, ConflictInfo, jsonable
+from bridge.sync.report import Change
+from bridge.sync.reporting import duplicate_match, record_conflicts, report_update
 from ninoxsdk import APIError, Record, RecordWrite
 
 __all__ = ["apply_decisions"]
@@ -181,7 +184,7 @@ def _create_in_ghl(
     if taken is not None:
         # GHL's duplicate rules matched a contact another Ninox record is linked to (two
         # Ninox contacts with one email): nothing new was created. A person decides.
-        yield from _duplicate(ctx, op, pair, taken, gid)
+        yield from duplicate_match(ctx, op, pair, taken, gid)
         return
     pair.ghl = created
     cg = jsonable_values(mapper.ghl_canonical(created))
@@ -204,36 +207,20 @@ def _create_in_ghl(
     _queue_key(ctx, mapper, pair, gid, batch)
 
 
-def _duplicate(ctx: PassContext, op: Op, pair: Pair, taken: Link, gid: str) -> Program[None]:
-    record = pair.ninox
-    assert isinstance(record, Record)
-    item = ReviewItem(
-        kind="ambiguous_match",
-        link_id=taken.link_id,
-        source_ref=f"ninox:{record.id}",
-        ninox_values={"ninox_id": record.id, "linked_ninox_id": taken.ninox_id},
-        ghl_values={"ghl_id": gid},
-    )
-
-    def write(s: StateStore) -> None:
-        with s.transaction():
-            s.set_op_state(op.op_key, "done", result_id=gid)
-            s.add_review(item)
-
-    yield from state(write)
-    message = (
-        f"GHL matched it to contact {gid}, which is already linked to ninox:{taken.ninox_id} "
-        "(the same email or phone); not linked, see the review queue"
-    )
-    yield from ctx.park(pair.entity, pair.label, "ghl", "plan", message)
-
-
 def _confirm(
-    store: StateStore, op: Op, link: Link | None, result_id: str | None = None
+    store: StateStore,
+    op: Op,
+    link: Link | None,
+    result_id: str | None = None,
+    *,
+    before: Mapping[str, Any] | None = None,
 ) -> Link | None:
+    """Op done, link saved and the write in the record's history: one transaction."""
     with store.transaction():
         store.set_op_state(op.op_key, "done", result_id=result_id)
-        return store.save_link(link) if link is not None else None
+        saved = store.save_link(link) if link is not None else None
+        store.add_history([written(op, before=before, link=saved)])
+        return saved
 
 
 def _queue_key(
@@ -267,9 +254,9 @@ def _update(
     assert isinstance(g, dict)
     assert isinstance(n, Record)
     gid = mapper.ghl_id(g)
-    yield from _record_conflicts(ctx, d, gid)
+    yield from record_conflicts(ctx, d, gid)
     writes = bool(d.to_ghl or d.to_ninox or d.key_write)
-    _report_update(ctx, d, gid)
+    report_update(ctx, d, gid)
     if ctx.dry_run:
         return
     if pair.link is None:
@@ -345,50 +332,6 @@ def _parent_link(d: Decision, parents: Parents) -> int | None:
     return parents.link_ids.get(str(g["contactId"]))
 
 
-def _report_update(ctx: PassContext, d: Decision, gid: str) -> None:
-    entity = d.pair.entity
-    if d.to_ghl:
-        fields = {k: (jsonable(d.ghl.get(k)), v) for k, v in d.to_ghl.items()}
-        ctx.report.changes.append(Change(entity, "update", "ghl", gid, fields))
-        ctx.report.count(entity, "update_ghl")
-    if d.to_ninox:
-        fields = {k: (jsonable(d.ninox.get(k)), v) for k, v in d.to_ninox.items()}
-        ctx.report.changes.append(Change(entity, "update", "ninox", gid, fields))
-        ctx.report.count(entity, "update_ninox")
-    elif d.key_write:
-        ctx.report.changes.append(Change(entity, "update", "ninox", gid, {"(link)": (None, gid)}))
-        ctx.report.count(entity, "update_ninox")
-    if not (d.to_ghl or d.to_ninox or d.key_write or d.review):
-        ctx.report.count(entity, "unchanged")
-
-
-def _record_conflicts(ctx: PassContext, d: Decision, gid: str) -> Program[None]:
-    entity = d.pair.entity
-    for field, winner in d.settled.items():
-        info = ConflictInfo(entity, gid, field, d.ghl.get(field), d.ninox.get(field), winner)
-        ctx.report.conflicts.append(info)
-        ctx.report.count(entity, "conflict")
-    items: list[ReviewItem] = []
-    for field, conflict in d.review.items():
-        ctx.report.conflicts.append(
-            ConflictInfo(entity, gid, field, conflict.ghl, conflict.ninox, "manual")
-        )
-        ctx.report.count(entity, "review")
-        items.append(
-            ReviewItem(
-                kind="field_conflict",
-                link_id=d.pair.link.link_id if d.pair.link else None,
-                source_ref=gid,
-                fields=(field,),
-                ghl_values={field: jsonable(conflict.ghl)},
-                ninox_values={field: jsonable(conflict.ninox)},
-                base_values={field: jsonable(conflict.base)},
-            )
-        )
-    if items and not ctx.dry_run:
-        yield from state(lambda s: [s.add_review(i) for i in items])
-
-
 def _update_ghl(
     ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents
 ) -> Program[bool]:
@@ -437,7 +380,8 @@ def _update_ghl(
     )
     if pending:  # the Ninox half is still to come: stay unsettled until it lands
         after = unsettle(after, "the Ninox half of an update is outstanding")
-    pair.link = yield from state(lambda s: _confirm(s, op, after))
+    before = {f: d.ghl.get(f) for f in d.to_ghl}
+    pair.link = yield from state(lambda s: _confirm(s, op, after, before=before))
     return True
 
 
@@ -482,15 +426,18 @@ def _flush(
         (w, outcome.saved.get(i), outcome.errors.get(i)) for i, w in enumerate(batch)
     ]
     settled = [_settle(ctx, mapper, w, rec, parents) for w, rec, err in results if err is None]
+    confirmed = [w for w, _rec, err in results if err is None]
     failures = [(w, err) for w, _rec, err in results if err is not None]
 
     def write(s: StateStore) -> list[Link | None]:
         with s.transaction():  # every outcome of the batch, recorded at once
             out: list[Link | None] = []
-            for op, link in settled:
+            for (op, link), w in zip(settled, confirmed, strict=True):
                 rid = str(link.ninox_id) if link is not None and link.ninox_id is not None else None
                 s.set_op_state(op.op_key, "done", result_id=rid)
-                out.append(s.save_link(link) if link is not None else None)
+                saved = s.save_link(link) if link is not None else None
+                out.append(saved)
+                s.add_history([written(op, before=_ninox_before(w), link=saved)])
             for w, err in failures:
                 if outcome_of(err) == "failed":
                     s.set_op_state(w.op.op_key, "failed", error=str(err)[:500])
@@ -503,6 +450,14 @@ def _flush(
         if transient(err) or outcome_of(err) == "unknown":
             ctx.hold_cursors(w.pair.entity)
         yield from ctx.park(w.pair.entity, w.pair.label, "ninox", "write", err)
+
+
+def _ninox_before(w: _Write) -> dict[str, Any]:
+    """The Ninox values an update replaced (nothing for a create or a GHL id)."""
+    d = w.decision
+    if d is None or d.action != "update":
+        return {}
+    return {f: d.ninox.get(f) for f in d.to_ninox}
 
 
 def _settle(

@@ -31,7 +31,7 @@ from bridge.sync.effects import (
     perform,
     state,
 )
-from bridge.sync.outbox import new_op_key, outcome_of, transient, unsettle
+from bridge.sync.outbox import new_op_key, outcome_of, transient, unsettle, written
 from bridge.sync.pairing import Parents
 from bridge.sync.report import Change, ErrorInfo
 from ninoxsdk import APIError, NotFoundError, RecordWrite
@@ -148,6 +148,7 @@ def _done(store: StateStore, op: Op, link: Link) -> None:
     with store.transaction():
         store.set_op_state(op.op_key, "done")
         store.save_link(link)
+        store.add_history([written(op, before=link.base, after={}, link=link)])
 
 
 def _effect(

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import attrs
 
 from bridge.mapping import SyncMapper
-from bridge.state import Link, Op, StateStore
+from bridge.state import HistoryAction, HistoryEntry, Link, Op, Side, StateStore
 from bridge.sync.report import jsonable
 from ninoxsdk import APIConnectionError, APIError, APIStatusError, BatchWriteError
 
@@ -30,6 +30,7 @@ __all__ = [
     "outcome_of",
     "transient",
     "unsettle",
+    "written",
 ]
 
 
@@ -104,3 +105,28 @@ def confirm(
     with store.transaction():
         store.set_op_state(op.op_key, "done", result_id=result_id)
         return store.save_link(link) if link is not None else None
+
+
+def written(
+    op: Op,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    link: Link | None = None,
+    action: HistoryAction | None = None,
+    side: Side | None = None,
+) -> HistoryEntry:
+    """The history entry of a confirmed op: the fields it wrote, before and after."""
+    kind: HistoryAction = action or op.kind
+    return HistoryEntry(
+        entity=op.entity,
+        action=kind,
+        side=side or op.target,
+        ghl_id=(link.ghl_id if link else None) or op.ghl_id,
+        ninox_id=(link.ninox_id if link else None) or op.ninox_id,
+        link_id=(link.link_id if link else None) or op.link_id,
+        before=jsonable_values(before or {}),
+        after=jsonable_values(after if after is not None else op.intended),
+        run_id=op.run_id,
+        op_key=op.op_key,
+    )
