@@ -394,7 +394,18 @@ def _classify(
 
 
 def _raise(error: errors.APIError, cause: BaseException | None) -> None:
-    raise error from cause
+    # Neither the error's request nor the httpx exception it is chained to may carry the raw
+    # Authorization header (or a token form) into a traceback or an exc_info log.
+    errors.scrub_error(error)
+    raise error from errors.safe_cause(cause)
+
+
+def _parse(call: Call[T], response: httpx.Response) -> T:
+    try:
+        return call.parse(response)
+    except errors.APIError as exc:  # e.g. APIResponseValidationError: keeps the response
+        errors.scrub_error(exc)
+        raise
 
 
 class SyncHTTP:
@@ -469,7 +480,7 @@ class SyncHTTP:
             _raise(step.error, outcome if isinstance(outcome, Exception) else None)
 
     def execute(self, call: Call[T]) -> T:
-        return call.parse(self.send(call.spec))
+        return _parse(call, self.send(call.spec))
 
     def execute_raw(self, call: Call[T]) -> RawResponse[T]:
         return RawResponse(self.send(call.spec), call.parse)
@@ -577,7 +588,7 @@ class AsyncHTTP:
             _raise(step.error, outcome if isinstance(outcome, Exception) else None)
 
     async def execute(self, call: Call[T]) -> T:
-        return call.parse(await self.send(call.spec))
+        return _parse(call, await self.send(call.spec))
 
     async def execute_raw(self, call: Call[T]) -> RawResponse[T]:
         return RawResponse(await self.send(call.spec), call.parse)

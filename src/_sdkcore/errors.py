@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from _sdkcore.logging import redact
+from _sdkcore.logging import REDACTED, redact, redact_data
 
 __all__ = [
     "APIConnectionError",
@@ -30,6 +30,9 @@ __all__ = [
     "UnprocessableEntityError",
     "error_for_response",
     "parse_error_body",
+    "safe_cause",
+    "scrub_error",
+    "scrub_request",
 ]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-trace-id", "traceid", "x-amzn-trace-id", "cf-ray")
@@ -114,8 +117,8 @@ class APIStatusError(APIError):
     ) -> None:
         self.response = response
         self.status_code = response.status_code
-        self.headers = response.headers
-        self.body = body
+        self.headers = _redact_headers(response.headers)
+        self.body = redact_data(body)
         self.messages = tuple(redact(m) for m in messages)
         self.request_id = request_id
         super().__init__(message, request=response.request)
@@ -284,3 +287,119 @@ def error_for_response(
         message = f"{message}. {note}"
     cls = status_error_class(response.status_code)
     return cls(message, response=response, body=body, messages=messages, request_id=request_id)
+
+
+# -- keeping credentials out of errors, their causes and their tracebacks -------------------
+
+#: Request headers whose values are credentials whatever they look like.
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"}
+)
+_MAX_CAUSE_DEPTH = 8
+
+
+class RedactedError(Exception):
+    """Stands in, in an error's ``__cause__`` chain, for an exception whose text held a
+    credential: its type's name and its redacted text."""
+
+
+def _redact_headers(headers: httpx.Headers) -> httpx.Headers:
+    # Response headers rarely hold credentials; a server echoing one must not leak it.
+    raw = list(headers.multi_items())
+    cleaned = [(name, redact(value)) for name, value in raw]
+    return headers if cleaned == raw else httpx.Headers(cleaned)
+
+
+def scrub_request(request: httpx.Request) -> httpx.Request:
+    """A copy of ``request`` safe to keep on an error: credential headers say ``[REDACTED]``,
+    and secret fields and known secrets in the URL and a text body are redacted."""
+    headers = [
+        (name, REDACTED if name.lower() in _CREDENTIAL_HEADERS else redact(value))
+        for name, value in request.headers.items()
+    ]
+    try:
+        content = request.content
+    except httpx.RequestNotRead:
+        content = b""
+    if content:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # binary (an upload): nothing a credential would look like
+        else:
+            cleaned = redact(text)
+            if cleaned != text:
+                content = cleaned.encode("utf-8")
+    url = str(request.url)
+    clean_url = redact(url)
+    copy = httpx.Request(
+        request.method,
+        httpx.URL(clean_url) if clean_url != url else request.url,
+        content=content,
+        extensions=request.extensions,
+    )
+    copy.headers = httpx.Headers(headers)
+    return copy
+
+
+def scrub_error(error: BaseException) -> None:
+    """Replace the request an [`APIError`][ghlsdk.errors.APIError] (and its response) keeps
+    with a [`scrub_request`][_sdkcore.errors.scrub_request] copy, so
+    ``err.request.headers`` never shows the raw ``Authorization`` header."""
+    if not isinstance(error, APIError) or getattr(error, "_scrubbed", False):
+        return
+    response = getattr(error, "response", None)
+    response_request = _request_of(response) if isinstance(response, httpx.Response) else None
+    request = error.request
+    clean = scrub_request(request) if request is not None else None
+    if clean is not None:
+        error.request = clean
+    if response_request is not None:
+        assert isinstance(response, httpx.Response)
+        same = response_request is request and clean is not None
+        response.request = clean if same and clean else scrub_request(response_request)
+    error._scrubbed = True  # type: ignore[attr-defined]
+
+
+def _request_of(source: httpx.Response | httpx.HTTPError) -> httpx.Request | None:
+    try:
+        return source.request
+    except RuntimeError:  # httpx raises when no request is attached
+        return None
+
+
+def safe_cause(exc: BaseException | None, _depth: int = 0) -> BaseException | None:
+    """An exception chain fit to be an error's ``__cause__``: none of its texts, nor the
+    requests httpx exceptions keep, holds a credential.
+
+    An httpx exception becomes a copy of the same type with its text redacted and a scrubbed
+    request; another exception is kept when its text is clean, else replaced by a
+    [`RedactedError`][_sdkcore.errors.RedactedError]. Tracebacks (frames and source lines)
+    are kept; the chain below is cleaned the same way.
+    """
+    if exc is None or _depth > _MAX_CAUSE_DEPTH:
+        return None
+    text = str(exc)
+    clean_text = redact(text)
+    clean: BaseException
+    if isinstance(exc, httpx.HTTPError):
+        try:
+            clean = type(exc)(clean_text)
+        except TypeError:  # e.g. HTTPStatusError needs request/response
+            clean = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {clean_text}")
+        else:
+            request = _request_of(exc)
+            if request is not None:
+                assert isinstance(clean, httpx.HTTPError)
+                clean.request = scrub_request(request)
+    elif clean_text == text and all(not isinstance(a, str) or redact(a) == a for a in exc.args):
+        clean = exc
+    else:
+        clean = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {clean_text}")
+    clean.__traceback__ = exc.__traceback__
+    cause, context = exc.__cause__, exc.__context__
+    suppress = exc.__suppress_context__
+    clean.__cause__ = safe_cause(cause, _depth + 1)
+    clean.__context__ = safe_cause(context, _depth + 1) if context is not exc else None
+    clean.__suppress_context__ = suppress
+    return clean

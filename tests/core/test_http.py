@@ -418,20 +418,6 @@ def test_config_is_validated_before_any_request() -> None:
         SyncHTTP(HTTPConfig(base_url="http://api.example.com"))
 
 
-def test_secret_registry_is_bounded_and_keeps_the_newest() -> None:
-    from _sdkcore import logging as sdklog
-
-    first = "first-secret-value-0001"
-    register_secret(first)
-    assert "[REDACTED]" in sdklog.redact(f"x {first} y")
-    for i in range(sdklog.MAX_SECRETS):
-        register_secret(f"rotated-token-{i:06d}")
-    newest = f"rotated-token-{sdklog.MAX_SECRETS - 1:06d}"
-    assert len(sdklog._secrets) == sdklog.MAX_SECRETS
-    assert newest not in sdklog.redact(f"a {newest} b")
-    assert first not in sdklog._secrets  # the oldest expired from the set
-
-
 async def test_async_copies_share_the_concurrency_cap(async_sleeps: AsyncSleeps) -> None:
     in_flight = 0
     peak = 0

@@ -126,7 +126,7 @@ class _OAuthBase:
     ) -> None:
         self.client_id = _require_text(client_id, "client_id")
         self._client_secret = _require_text(client_secret, "client_secret")
-        register_secret(self._client_secret)
+        register_secret(self._client_secret, owner=self)
         if redirect_uri is not None:
             _require_text(redirect_uri, "redirect_uri")
         self.redirect_uri = redirect_uri
@@ -192,7 +192,6 @@ class _OAuthBase:
     ) -> Call[TokenSet]:
         """The request that trades an authorization ``code`` for tokens."""
         _require_text(code, "code")
-        register_secret(code)
         form = self._form(
             grant_type="authorization_code",
             code=code,
@@ -200,7 +199,9 @@ class _OAuthBase:
             redirect_uri=self.redirect_uri,
         )
         spec = RequestSpec(method="POST", path=TOKEN_PATH, data=form, auth=False)
-        return Call(spec, _token_parser(self.clock, user_type=user_type))
+        call = Call(spec, _token_parser(self.clock, user_type=user_type))
+        register_secret(code, owner=call)  # redacted while the request that carries it lives
+        return call
 
     def refresh_call(
         self, refresh_token: str, *, user_type: str | UserType | None = None
@@ -216,7 +217,9 @@ class _OAuthBase:
             user_type=_user_type_value(user_type),
         )
         spec = RequestSpec(method="POST", path=TOKEN_PATH, data=form, auth=False)
-        return Call(spec, _token_parser(self.clock, user_type=user_type))
+        call = Call(spec, _token_parser(self.clock, user_type=user_type))
+        register_secret(refresh_token, owner=call)  # an echo in an error body is redacted
+        return call
 
     def location_token_call(
         self,
@@ -251,7 +254,9 @@ class _OAuthBase:
             location_id=location_id,
             company_id=company_id,
         )
-        return Call(spec, parse)
+        call = Call(spec, parse)
+        register_secret(token, owner=call)
+        return call
 
 
 class OAuth2(_OAuthBase):

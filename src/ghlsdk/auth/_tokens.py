@@ -68,7 +68,8 @@ class TokenSet:
     (``now + expires_in``). ``refresh_token`` is ``None`` for tokens that cannot be refreshed
     (e.g. a location token minted from an agency token). ``scopes`` is the set of granted
     scopes. Other response fields (``approvedLocations``, ``planId``, ...) are kept in
-    ``extra``. Token values never appear in ``repr`` and are registered for log redaction.
+    ``extra``. Token values never appear in ``repr`` and are registered for log redaction
+    for as long as the token set is alive.
     """
 
     access_token: str = attrs.field(repr=describe_secret)
@@ -85,8 +86,9 @@ class TokenSet:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.access_token, str) or not self.access_token:
             raise ValueError("access_token must be a non-empty string")
-        register_secret(self.access_token)
-        register_secret(self.refresh_token)
+        # Redacted while this token set (or another holding the same value) is alive.
+        register_secret(self.access_token, owner=self)
+        register_secret(self.refresh_token, owner=self)
 
     def __str__(self) -> str:
         return repr(self)
