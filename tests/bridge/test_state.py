@@ -419,3 +419,29 @@ def test_history_is_found_by_either_id_or_run_and_pruned_by_age(store: StateStor
     )
     assert store.prune_history(before=old + timedelta(days=1)) == 1
     assert [e.run_id for e in store.history(ghl_id="g1")] == ["r2"]
+
+
+def test_review_items_move_from_open_to_resolved_to_applied(store: StateStore) -> None:
+    from bridge.state import ReviewItem
+
+    item = store.add_review(ReviewItem(kind="field_conflict", source_ref="g1", fields=("email",)))
+    assert item.review_id is not None
+    store.resolve_review(item.review_id, '{"keep": "ghl"}')
+    resolved = store.review(item.review_id)
+    assert resolved is not None
+    assert (resolved.status, resolved.resolution) == ("resolved", '{"keep": "ghl"}')
+    assert [r.review_id for r in store.reviews("resolved")] == [item.review_id]
+    store.set_review_status(item.review_id, "applied")
+    assert store.reviews("resolved") == []
+    assert [r.status for r in store.reviews()] == ["applied"]
+    with pytest.raises(KeyError):
+        store.resolve_review(item.review_id, "again")
+
+
+def test_flags_are_set_read_and_removed(store: StateStore) -> None:
+    assert store.get_flag("paused") is None
+    store.set_flag("paused", "3 authentication failures")
+    store.set_flag("paused", "4 authentication failures")
+    assert store.get_flag("paused") == "4 authentication failures"
+    store.set_flag("paused", None)
+    assert store.get_flag("paused") is None

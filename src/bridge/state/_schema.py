@@ -140,5 +140,10 @@ CREATE INDEX IF NOT EXISTS history_ninox ON history(entity, ninox_id);
 CREATE INDEX IF NOT EXISTS history_link ON history(link_id);
 CREATE INDEX IF NOT EXISTS history_run ON history(run_id);
 CREATE INDEX IF NOT EXISTS history_at ON history(at);
+CREATE TABLE IF NOT EXISTS flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """,
 }

@@ -145,7 +145,10 @@ class Event:
 
 @attrs.frozen(kw_only=True)
 class ReviewItem:
-    """Something a person has to decide: a conflict, an ambiguous match, a mass delete."""
+    """Something a person has to decide: a conflict, an ambiguous match, a mass delete.
+
+    ``open`` until a person resolves it (``resolution`` says how); ``resolved`` items are
+    carried out by the next pass, which marks them ``applied``."""
 
     kind: Literal["field_conflict", "ambiguous_match", "resurrection", "mass_delete", "flapping"]
     link_id: int | None = None
@@ -154,7 +157,7 @@ class ReviewItem:
     ghl_values: Mapping[str, Any] = attrs.field(factory=dict)
     ninox_values: Mapping[str, Any] = attrs.field(factory=dict)
     base_values: Mapping[str, Any] = attrs.field(factory=dict)
-    status: Literal["open", "resolved"] = "open"
+    status: Literal["open", "resolved", "applied"] = "open"
     resolution: str | None = None
     detected_at: datetime | None = None
     resolved_at: datetime | None = None

@@ -553,6 +553,41 @@ class PostgresStateStore:
         if cur.rowcount != 1:
             raise KeyError(f"no open review item {review_id}")
 
+    def review(self, review_id: int) -> ReviewItem | None:
+        rows = self._query("SELECT * FROM review WHERE review_id=%s", (review_id,))
+        return review_of(rows[0]) if rows else None
+
+    def reviews(self, status: str | None = None, limit: int = 100) -> list[ReviewItem]:
+        if status is None:
+            rows = self._query("SELECT * FROM review ORDER BY review_id DESC LIMIT %s", (limit,))
+        else:
+            rows = self._query(
+                "SELECT * FROM review WHERE status=%s ORDER BY review_id DESC LIMIT %s",
+                (status, limit),
+            )
+        return [review_of(r) for r in rows]
+
+    def set_review_status(self, review_id: int, status: str) -> None:
+        cur = self._execute("UPDATE review SET status=%s WHERE review_id=%s", (status, review_id))
+        if cur.rowcount != 1:
+            raise KeyError(f"no review item {review_id}")
+
+    # -- flags ------------------------------------------------------------------------------
+
+    def get_flag(self, name: str) -> str | None:
+        rows = self._query("SELECT value FROM flags WHERE name=%s", (name,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_flag(self, name: str, value: str | None) -> None:
+        if value is None:
+            self._execute("DELETE FROM flags WHERE name=%s", (name,))
+            return
+        self._execute(
+            "INSERT INTO flags (name, value, updated_at) VALUES (%s,%s,%s) ON CONFLICT (name)"
+            " DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+            (name, value, now()),
+        )
+
     # -- runs -------------------------------------------------------------------------------
 
     def start_run(self, kind: str, cursors_before: Mapping[str, str]) -> Run:

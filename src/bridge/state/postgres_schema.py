@@ -165,6 +165,11 @@ CREATE INDEX history_ninox ON history(entity, ninox_id);
 CREATE INDEX history_link ON history(link_id);
 CREATE INDEX history_run ON history(run_id);
 CREATE INDEX history_at ON history(at);
+CREATE TABLE flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
 """
 
 #: Each migration takes the schema from version N-1 to N (version 1 matches SQLite's 2).

@@ -125,7 +125,23 @@ class StateStore(Protocol):
     # -- review queue ----------------------------------------------------------------------
     def add_review(self, item: ReviewItem) -> ReviewItem: ...
     def open_reviews(self) -> list[ReviewItem]: ...
-    def resolve_review(self, review_id: int, resolution: str) -> None: ...
+    def resolve_review(self, review_id: int, resolution: str) -> None:
+        """Record how a person resolved an open item (``KeyError`` if none is open)."""
+
+    def review(self, review_id: int) -> ReviewItem | None: ...
+
+    def reviews(self, status: str | None = None, limit: int = 100) -> list[ReviewItem]:
+        """Items of any (or one) status, newest first."""
+
+    def set_review_status(self, review_id: int, status: str) -> None:
+        """Move an item along ``resolved → applied`` (the engine, once carried out)."""
+
+    # -- flags -----------------------------------------------------------------------------
+    def get_flag(self, name: str) -> str | None:
+        """A small named value kept with the state (e.g. a pause and its reason)."""
+
+    def set_flag(self, name: str, value: str | None) -> None:
+        """Set a flag, or remove it with ``None``."""
 
     # -- runs and errors -------------------------------------------------------------------
     def start_run(self, kind: str, cursors_before: Mapping[str, str]) -> Run: ...

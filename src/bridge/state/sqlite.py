@@ -430,6 +430,45 @@ class SQLiteStateStore:
             if cur.rowcount != 1:
                 raise KeyError(f"no open review item {review_id}")
 
+    def review(self, review_id: int) -> ReviewItem | None:
+        rows = self._query("SELECT * FROM review WHERE review_id=?", (review_id,))
+        return review_of(rows[0]) if rows else None
+
+    def reviews(self, status: str | None = None, limit: int = 100) -> list[ReviewItem]:
+        if status is None:
+            rows = self._query("SELECT * FROM review ORDER BY review_id DESC LIMIT ?", (limit,))
+        else:
+            rows = self._query(
+                "SELECT * FROM review WHERE status=? ORDER BY review_id DESC LIMIT ?",
+                (status, limit),
+            )
+        return [review_of(r) for r in rows]
+
+    def set_review_status(self, review_id: int, status: str) -> None:
+        with self.transaction():
+            cur = self._db.execute(
+                "UPDATE review SET status=? WHERE review_id=?", (status, review_id)
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no review item {review_id}")
+
+    # -- flags ------------------------------------------------------------------------------
+
+    def get_flag(self, name: str) -> str | None:
+        rows = self._query("SELECT value FROM flags WHERE name=?", (name,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_flag(self, name: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self._db.execute("DELETE FROM flags WHERE name=?", (name,))
+                return
+            self._db.execute(
+                "INSERT INTO flags (name, value, updated_at) VALUES (?,?,?) ON CONFLICT(name)"
+                " DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+                (name, value, ts(now())),
+            )
+
     # -- runs -------------------------------------------------------------------------------
 
     def start_run(self, kind: str, cursors_before: Mapping[str, str]) -> Run:
