@@ -521,6 +521,11 @@ class EntityMapping:
         written.pop(self.key.ninox, None)
         return written
 
+    def ninox_values(self, canonical: Mapping[str, Any]) -> dict[str, Any]:
+        """The Ninox field values of these canonical values (e.g. a value a person chose in
+        the review queue), named fields only."""
+        return {self.field(n).ninox: self.field(n).encode_ninox(v) for n, v in canonical.items()}
+
     def ghl_write(
         self,
         ninox: Mapping[str, Any],

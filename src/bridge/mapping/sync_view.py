@@ -96,6 +96,9 @@ class SyncMapper(Protocol):
         """GHL request body carrying the named canonical fields from Ninox ``fields``
         (``None``: all). ``current`` is the GHL object now (``None`` for a create)."""
 
+    def ninox_values(self, canonical: Mapping[str, Any]) -> dict[str, Any]:
+        """The Ninox field values of canonical values (named fields only)."""
+
 
 def as_sync_mapper(mapper: Mapper) -> SyncMapper:
     """The sync engine's view of ``mapper``.
@@ -278,6 +281,10 @@ class _AdaptedMapper:
         elif names is not None:
             self._names(names)
         return self.mapper.to_ghl(merged, current=current)
+
+    def ninox_values(self, canonical: Mapping[str, Any]) -> dict[str, Any]:
+        # The canonical fields are Ninox fields, their values Ninox values (normalised).
+        return {name: canonical[name] for name in self._names(canonical)}
 
 
 def _item_id(value: Any) -> str | None:

@@ -32,6 +32,7 @@ from bridge.sync.config import SyncConfig
 from bridge.sync.decide import Decision
 from bridge.sync.engine import AsyncSyncEngine, SyncEngine
 from bridge.sync.report import Change, ConflictInfo, ErrorInfo, RunReport
+from bridge.sync.review import resolve as resolve_review
 
 __all__ = [
     "AsyncSyncEngine",
@@ -42,4 +43,5 @@ __all__ = [
     "RunReport",
     "SyncConfig",
     "SyncEngine",
+    "resolve_review",
 ]

@@ -302,7 +302,11 @@ def _update(
         if not ok:
             return  # the Ninox half waits: the link is unsettled and compared next pass
     if d.to_ninox or d.key_write:
-        fields = mapper.ninox_write(g, list(d.to_ninox), refs=parents.by_ghl) if d.to_ninox else {}
+        # From GHL as it is now (after the GHL half), which holds every value to_ninox names.
+        now = pair.ghl if isinstance(pair.ghl, dict) else g
+        from_ghl = [f for f in d.to_ninox if f not in d.chosen]
+        fields = mapper.ninox_write(now, from_ghl, refs=parents.by_ghl) if from_ghl else {}
+        fields.update(mapper.ninox_values({f: d.chosen[f] for f in d.to_ninox if f in d.chosen}))
         if d.key_write:
             fields[mapper.ninox_key] = gid
         assert pair.link is not None
@@ -344,7 +348,9 @@ def _update_ghl(
     parent = parents.by_link.get(link.parent_link_id or -1) if entity != "contact" else None
     if parent is None and entity != "contact":
         parent = str(g.get("contactId") or "") or None
-    body = mapper.ghl_write(n.fields, list(d.to_ghl), current=g)
+    # A value a person chose is written as chosen; the others come from the Ninox record.
+    source = {**n.fields, **mapper.ninox_values(d.chosen)} if d.chosen else n.fields
+    body = mapper.ghl_write(source, list(d.to_ghl), current=g)
     op = Op(
         op_key=new_op_key(),
         link_id=link.link_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -19,6 +19,8 @@ from ninoxsdk import Record
 __all__ = ["GONE", "Gone", "Pair", "PassContext", "Progress", "ghl_label"]
 
 Progress = Callable[[int, int, str], None]
+#: How a resolved review item sets a field: keep one side's value, or set this value.
+Override = tuple[Literal["ghl", "ninox", "set"], Any]
 
 
 class Gone:
@@ -94,6 +96,11 @@ class PassContext:
     #: plan(): GHL contacts / Ninox contact records that the plan would link by creating.
     planned_ghl: set[str] = attrs.field(factory=set)
     planned_ninox: set[int] = attrs.field(factory=set)
+    #: Resolved review items carried out this pass: link id -> {field: override}, the items
+    #: per link, and the links whose decision carried them out.
+    overrides: dict[int, dict[str, Override]] = attrs.field(factory=dict)
+    resolving: dict[int, list[int]] = attrs.field(factory=dict)
+    carried_out: set[int] = attrs.field(factory=set)
     #: Entities whose Ninox cursor must stay (a transient failure); "ghl" for the GHL cursor.
     hold: set[str] = attrs.field(factory=set)
 

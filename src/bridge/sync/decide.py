@@ -16,7 +16,7 @@ import attrs
 from bridge.conflicts import FieldConflict, Policy, PreferNonEmpty, Winner, reconcile
 from bridge.mapping import SyncMapper
 from bridge.sync.config import SyncConfig
-from bridge.sync.context import GONE, Pair
+from bridge.sync.context import GONE, Override, Pair
 from bridge.sync.feeds import stamp
 from bridge.sync.outbox import jsonable_values
 from ninoxsdk import Record
@@ -49,6 +49,8 @@ class Decision:
     settled: Mapping[str, Winner] = attrs.field(factory=dict)
     review: Mapping[str, FieldConflict] = attrs.field(factory=dict)
     gone: Literal["ghl", "ninox", "both"] | None = None
+    #: Values a person set in the review queue (canonical): written as they are.
+    chosen: Mapping[str, Any] = attrs.field(factory=dict)
     reason: str = ""
 
     @property
@@ -58,9 +60,15 @@ class Decision:
         return {k: v for k, v in self.base.items() if k not in pending}
 
 
-def decide(mapper: SyncMapper, pair: Pair, config: SyncConfig) -> Decision:
-    """The writes ``pair`` needs. Raises [`MappingError`][bridge.mapping.MappingError] when a side
-    cannot be mapped (the caller parks the record)."""
+def decide(
+    mapper: SyncMapper,
+    pair: Pair,
+    config: SyncConfig,
+    overrides: Mapping[str, Override] | None = None,
+) -> Decision:
+    """The writes ``pair`` needs. ``overrides``: fields a person resolved in the review
+    queue, written to both sides as chosen. Raises [`MappingError`][bridge.mapping.MappingError]
+    when a side cannot be mapped (the caller parks the record)."""
     link, g, n = pair.link, pair.ghl, pair.ninox
     if link is not None and link.state != "active":
         return Decision(pair=pair, action="noop", reason="tombstoned")
@@ -79,7 +87,7 @@ def decide(mapper: SyncMapper, pair: Pair, config: SyncConfig) -> Decision:
         return _from_ninox_only(mapper, pair, n)
     if not isinstance(g, dict) or not isinstance(n, Record):
         return Decision(pair=pair, action="noop")
-    return _both(mapper, pair, g, n, config)
+    return _both(mapper, pair, g, n, config, overrides or {})
 
 
 def _from_ninox_only(mapper: SyncMapper, pair: Pair, n: Record) -> Decision:
@@ -100,13 +108,19 @@ def _from_ninox_only(mapper: SyncMapper, pair: Pair, n: Record) -> Decision:
 
 
 def _both(
-    mapper: SyncMapper, pair: Pair, g: dict[str, Any], n: Record, config: SyncConfig
+    mapper: SyncMapper,
+    pair: Pair,
+    g: dict[str, Any],
+    n: Record,
+    config: SyncConfig,
+    overrides: Mapping[str, Override],
 ) -> Decision:
     link = pair.link
     cg, cn = mapper.ghl_canonical(g), mapper.ninox_canonical(n.fields)
     key_write = mapper.ninox_ghl_id(n.fields) != mapper.ghl_id(g)
     if (
         link is not None
+        and not overrides
         and link.error_count == 0
         and not key_write
         and link.ghl_digest == mapper.digest(cg)
@@ -129,7 +143,25 @@ def _both(
         ghl_updated_at=stamp(g.get("dateUpdated")),
         ninox_modified_at=n.modified_at,
     )
-    to_ghl = dict(plan.to_ghl)
+    to_ghl, to_ninox, base = dict(plan.to_ghl), dict(plan.to_ninox), dict(plan.base)
+    review, settled = dict(plan.review), dict(plan.settled)
+    jg, jn = jsonable_values(cg), jsonable_values(cn)
+    chosen_values: dict[str, Any] = {}
+    for field, (side, value) in overrides.items():
+        if field not in directions:
+            continue
+        chosen = jg.get(field) if side == "ghl" else jn.get(field) if side == "ninox" else value
+        review.pop(field, None)
+        settled.pop(field, None)
+        to_ghl.pop(field, None)
+        to_ninox.pop(field, None)
+        if jg.get(field) != chosen and directions[field] != "ghl_to_ninox":
+            to_ghl[field] = chosen
+        if jn.get(field) != chosen and directions[field] != "ninox_to_ghl":
+            to_ninox[field] = chosen
+        base[field] = chosen
+        if side == "set":
+            chosen_values[field] = chosen
     reason = ""
     if to_ghl and pair.entity not in GHL_WRITABLE:
         to_ghl, reason = {}, f"{pair.entity}s are synced GHL -> Ninox only"
@@ -137,13 +169,14 @@ def _both(
         pair=pair,
         action="update",
         to_ghl=to_ghl,
-        to_ninox=plan.to_ninox,
-        base=plan.base,
+        to_ninox=to_ninox,
+        base=base,
         ghl=cg,
         ninox=cn,
         key_write=key_write,
-        settled=plan.settled,
-        review=plan.review,
+        settled=settled,
+        review=review,
+        chosen=chosen_values,
         reason=reason,
     )
 

@@ -253,7 +253,12 @@ def _fill_in(ctx: PassContext, mapper: SyncMapper, pair: Pair, parents: Parents)
     link, entity = pair.link, pair.entity
     if link is not None and link.state != "active":
         return  # tombstoned: decided without reading anything
-    settled = link is not None and link.state == "active" and link.error_count == 0
+    settled = (
+        link is not None
+        and link.state == "active"
+        and link.error_count == 0
+        and link.link_id not in ctx.overrides  # a resolution to carry out: read both sides
+    )
     if pair.ninox is None and link is not None and link.ninox_id is not None:
         if settled and _same_digest(mapper, link, pair.ghl, "ghl"):
             pair.ghl = None  # GHL as last agreed and Ninox not in its feed: nothing to do

@@ -21,6 +21,7 @@ from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_ch
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
 from bridge.sync.report import RunReport
+from bridge.sync.review import load_resolutions, settle_resolutions
 from ninoxsdk import NotFoundError, Record
 
 __all__ = ["CHILDREN", "event_pass", "sync_pass"]
@@ -32,6 +33,7 @@ CHILDREN = ("task", "note", "appointment")
 def sync_pass(ctx: PassContext) -> Program[RunReport]:
     if not ctx.dry_run:
         yield from recheck_open_ops(ctx)
+    yield from load_resolutions(ctx)
     contacts = yield from ghl_contacts(ctx)
     parents_of = yield from _children_of(ctx, contacts)
     highs: dict[str, int] = {}
@@ -48,6 +50,7 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
         if ctx.scan_deletes:
             gone = yield from scan_for_deletes(ctx, entity)
             yield from _settle(ctx, entity, gone, parents)
+    yield from settle_resolutions(ctx)
     yield from move_cursors(ctx, highs)
     return ctx.report
 
@@ -104,8 +107,12 @@ def _settle(ctx: PassContext, entity: str, pairs: list[Pair], parents: Parents) 
     mapper = ctx.mapper(entity)
     decisions: list[Decision] = []
     for pair in pairs:
+        link_id = pair.link.link_id if pair.link else None
+        overrides = ctx.overrides.get(link_id) if link_id is not None else None
         try:
-            decisions.append(decide(mapper, pair, ctx.config))
+            decisions.append(decide(mapper, pair, ctx.config, overrides))
+            if overrides and link_id is not None:
+                ctx.carried_out.add(link_id)
         except (MappingError, TypeError, ValueError) as exc:
             side: Side = "ninox" if isinstance(pair.ninox, Record) else "ghl"
             yield from ctx.park(entity, pair.label, side, "map", exc)
