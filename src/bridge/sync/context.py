@@ -19,8 +19,10 @@ from ninoxsdk import Record
 __all__ = ["GONE", "Gone", "Pair", "PassContext", "Progress", "ghl_label"]
 
 Progress = Callable[[int, int, str], None]
-#: How a resolved review item sets a field: keep one side's value, or set this value.
-Override = tuple[Literal["ghl", "ninox", "set"], Any]
+#: How a person's decision sets a field: keep one side's value, set this value, or (undo) put
+#: back ``(side, before, after)``: the value before a run's write, if that side still holds
+#: what the run wrote.
+Override = tuple[Literal["ghl", "ninox", "set", "undo"], Any]
 
 
 class Gone:
@@ -101,6 +103,8 @@ class PassContext:
     overrides: dict[int, dict[str, Override]] = attrs.field(factory=dict)
     resolving: dict[int, list[int]] = attrs.field(factory=dict)
     carried_out: set[int] = attrs.field(factory=set)
+    #: undo: fields left alone because someone changed them since (link id -> fields).
+    changed_since: dict[int, list[str]] = attrs.field(factory=dict)
     #: Entities whose Ninox cursor must stay (a transient failure); "ghl" for the GHL cursor.
     hold: set[str] = attrs.field(factory=set)
 

@@ -51,6 +51,8 @@ class Decision:
     gone: Literal["ghl", "ninox", "both"] | None = None
     #: Values a person set in the review queue (canonical): written as they are.
     chosen: Mapping[str, Any] = attrs.field(factory=dict)
+    #: undo: fields changed since the run undone, left as they are.
+    untouched: tuple[str, ...] = ()
     reason: str = ""
 
     @property
@@ -147,10 +149,18 @@ def _both(
     review, settled = dict(plan.review), dict(plan.settled)
     jg, jn = jsonable_values(cg), jsonable_values(cn)
     chosen_values: dict[str, Any] = {}
+    untouched: list[str] = []
     for field, (side, value) in overrides.items():
         if field not in directions:
             continue
-        chosen = jg.get(field) if side == "ghl" else jn.get(field) if side == "ninox" else value
+        if side == "undo":
+            written_side, before, after = value
+            if (jg if written_side == "ghl" else jn).get(field) != after:
+                untouched.append(field)  # changed since the run: left alone
+                continue
+            chosen = before
+        else:
+            chosen = jg.get(field) if side == "ghl" else jn.get(field) if side == "ninox" else value
         review.pop(field, None)
         settled.pop(field, None)
         to_ghl.pop(field, None)
@@ -160,7 +170,7 @@ def _both(
         if jn.get(field) != chosen and directions[field] != "ninox_to_ghl":
             to_ninox[field] = chosen
         base[field] = chosen
-        if side == "set":
+        if side in ("set", "undo"):
             chosen_values[field] = chosen
     reason = ""
     if to_ghl and pair.entity not in GHL_WRITABLE:
@@ -177,6 +187,7 @@ def _both(
         settled=settled,
         review=review,
         chosen=chosen_values,
+        untouched=tuple(untouched),
         reason=reason,
     )
 

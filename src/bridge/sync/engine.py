@@ -20,12 +20,12 @@ import anyio.to_thread
 
 from bridge.mapping import MappingSet, SyncMapper, as_sync_mapper
 from bridge.mapping.defaults import default_mappings
-from bridge.state import StateStore
+from bridge.state import HistoryEntry, StateStore
 from bridge.sync.config import SyncConfig
 from bridge.sync.context import PassContext, Progress
 from bridge.sync.effects import AsyncClients, Clients, Program
 from bridge.sync.interpret import arun, run
-from bridge.sync.passes import CHILDREN, event_pass, sync_pass
+from bridge.sync.passes import CHILDREN, event_pass, sync_pass, undo_pass
 from bridge.sync.report import RunReport
 from ghlsdk import AsyncGHLClient, GHLClient
 from ninoxsdk import AsyncDatabaseHandle, DatabaseHandle
@@ -118,6 +118,13 @@ def _finish(
         store.prune_ops(keep_last=KEEP_FINISHED_OPS)
 
 
+def _undo_entries(store: StateStore, run_id: str) -> list[HistoryEntry]:
+    """The history of ``run_id``; a clear error before anything is written when it has none."""
+    if not any(r.run_id == run_id for r in store.runs(limit=10_000)):
+        raise ValueError(f"no run {run_id!r} in the sync state (ghl-ninox status lists runs)")
+    return store.history(run_id=run_id, limit=1_000_000)
+
+
 def _status(exc: BaseException) -> Literal["failed", "interrupted"]:
     return "failed" if isinstance(exc, Exception) else "interrupted"
 
@@ -160,6 +167,12 @@ class SyncEngine(_Engine):
         if args is None:
             return RunReport(kind="event")
         return self._drive(self._context("event"), lambda ctx: event_pass(ctx, *args))
+
+    def undo(self, run_id: str) -> RunReport:
+        """Put back, on both sides, the values run ``run_id`` wrote, where nobody changed them
+        since (the others are listed in the report and left alone); a run of its own."""
+        entries = _undo_entries(self.store, run_id)
+        return self._drive(self._context("undo"), lambda ctx: undo_pass(ctx, entries))
 
     def _drive(self, ctx: PassContext, make: Callable[[PassContext], Program[R]]) -> R:
         with self._turn:
@@ -207,6 +220,12 @@ class AsyncSyncEngine(_Engine):
         if args is None:
             return RunReport(kind="event")
         return await self._drive(self._context("event"), lambda ctx: event_pass(ctx, *args))
+
+    async def undo(self, run_id: str) -> RunReport:
+        """Put back, on both sides, the values run ``run_id`` wrote, where nobody changed them
+        since (the others are listed in the report and left alone); a run of its own."""
+        entries = await anyio.to_thread.run_sync(_undo_entries, self.store, run_id)
+        return await self._drive(self._context("undo"), lambda ctx: undo_pass(ctx, entries))
 
     async def _drive(self, ctx: PassContext, make: Callable[[PassContext], Program[R]]) -> R:
         async with self._turn:

@@ -7,11 +7,11 @@ what `SyncEngine.plan` runs (the same stages, writing nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bridge.mapping import MappingError, SyncMapper
-from bridge.state import Link, Side
+from bridge.state import HistoryEntry, Link, Side
 from bridge.sync.apply import apply_decisions
 from bridge.sync.context import GONE, Gone, Pair, PassContext
 from bridge.sync.decide import Decision, decide
@@ -20,11 +20,11 @@ from bridge.sync.effects import GhlGet, Program, perform, state
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
-from bridge.sync.report import RunReport
+from bridge.sync.report import ErrorInfo, RunReport
 from bridge.sync.review import load_resolutions, settle_resolutions
 from ninoxsdk import NotFoundError, Record
 
-__all__ = ["CHILDREN", "event_pass", "sync_pass"]
+__all__ = ["CHILDREN", "event_pass", "sync_pass", "undo_pass"]
 
 #: The GHL entities the engine reads, parents first.
 CHILDREN = ("task", "note", "appointment")
@@ -102,6 +102,52 @@ def event_pass(
     return ctx.report
 
 
+def undo_pass(ctx: PassContext, entries: Sequence[HistoryEntry]) -> Program[RunReport]:
+    """Put back the values a run wrote, on both sides, where nobody changed them since.
+
+    Each field an update of the run wrote is set back to its value before the run, on both
+    sides, unless the side the run wrote no longer holds what it wrote (someone changed it
+    since: listed, left alone). Creates and deletes are listed and left alone. No cursor
+    moves; the writes are a run of their own, with their own history."""
+    yield from recheck_open_ops(ctx)
+    fields: dict[tuple[int, str], tuple[HistoryEntry, Any, Any]] = {}
+    for entry in reversed(entries):  # oldest first: the first before, the last after
+        if entry.action != "update" or entry.link_id is None:
+            if entry.action in ("create", "delete", "soft_delete"):
+                ctx.report.errors.append(
+                    ErrorInfo(
+                        entry.entity,
+                        entry.ghl_id or f"ninox:{entry.ninox_id}",
+                        entry.side,
+                        f"a {entry.action} is not undone; left as it is",
+                    )
+                )
+            continue
+        for name, after in entry.after.items():
+            first = fields.get((entry.link_id, name))
+            before = first[1] if first else entry.before.get(name)
+            fields[(entry.link_id, name)] = (entry, before, after)
+    for (link_id, name), (entry, before, after) in fields.items():
+        ctx.overrides.setdefault(link_id, {})[name] = ("undo", (entry.side, before, after))
+        if entry.ninox_id is not None:
+            ctx.work_for(entry.entity).ninox.add(entry.ninox_id)
+    for entity in ctx.mappers:
+        if entity in ctx.work:
+            parents = yield from load_parents(ctx)
+            pairs = yield from pair_entity(ctx, entity, {}, {}, parents)
+            yield from _settle(ctx, entity, pairs, parents)
+    for link_id, names in ctx.changed_since.items():
+        ctx.report.errors.append(
+            ErrorInfo(
+                "*",
+                f"link {link_id}",
+                "both",
+                f"{', '.join(sorted(names))} changed since the run; left as they are",
+            )
+        )
+    return ctx.report
+
+
 def _settle(ctx: PassContext, entity: str, pairs: list[Pair], parents: Parents) -> Program[None]:
     """Decide every pair (purely), guard the deletes, apply."""
     mapper = ctx.mapper(entity)
@@ -110,9 +156,12 @@ def _settle(ctx: PassContext, entity: str, pairs: list[Pair], parents: Parents) 
         link_id = pair.link.link_id if pair.link else None
         overrides = ctx.overrides.get(link_id) if link_id is not None else None
         try:
-            decisions.append(decide(mapper, pair, ctx.config, overrides))
+            decision = decide(mapper, pair, ctx.config, overrides)
+            decisions.append(decision)
             if overrides and link_id is not None:
                 ctx.carried_out.add(link_id)
+                if decision.untouched:
+                    ctx.changed_since[link_id] = list(decision.untouched)
         except (MappingError, TypeError, ValueError) as exc:
             side: Side = "ninox" if isinstance(pair.ninox, Record) else "ghl"
             yield from ctx.park(entity, pair.label, side, "map", exc)
