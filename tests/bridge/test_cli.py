@@ -355,6 +355,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
         "LOCKED": 6,
         "UNAVAILABLE": 7,
         "INTERNAL": 8,
+        "PAUSED": 9,
     }
     docs = (Path(__file__).parents[2] / "docs" / "bridge" / "cli.md").read_text(encoding="utf-8")
     for code in ExitCode:

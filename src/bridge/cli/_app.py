@@ -9,11 +9,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bridge.cli._commands import Context, demo, init, run_engine, serve
 from bridge.cli._doctor import doctor
 from bridge.cli._engine import Connect, EngineFactory, connect_clients, default_engine_factory
+from bridge.cli._ops import history, pause, resume, review, status
 from bridge.cli._output import EXIT_CODES, ExitCode, Out, fail
 
 __all__ = ["build_parser", "main", "version"]
@@ -25,6 +26,11 @@ _HANDLERS: dict[str, Callable[[Context], int]] = {
     "serve": serve,
     "demo": demo,
     "init": init,
+    "review": review,
+    "history": history,
+    "status": status,
+    "pause": pause,
+    "resume": resume,
 }
 
 
@@ -105,7 +111,65 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", parents=[output], help="run the whole flow on built-in fakes (no credentials)"
     )
+    _ops_commands(commands, common)
     return parser
+
+
+def _ops_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """review, history, status, pause, resume: they read the state store only."""
+    review_cmd = commands.add_parser(
+        "review", help="the review queue: list, show and resolve items (options after ACTION)"
+    )
+    actions = review_cmd.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[common], help="open items (--all: every item)")
+    listing.add_argument("--all", action="store_true", help="also resolved and applied items")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    show = actions.add_parser("show", parents=[common], help="one item with each side's values")
+    show.add_argument("id", type=int, metavar="ID")
+    resolve = actions.add_parser(
+        "resolve",
+        parents=[common],
+        help="decide an item; the next sync carries the decision out",
+        description="Give exactly one of --keep, --set (repeatable) or --dismiss.",
+    )
+    resolve.add_argument("id", type=int, metavar="ID")
+    resolve.add_argument(
+        "--keep", choices=("ghl", "ninox"), help="keep this side's values on both sides"
+    )
+    resolve.add_argument(
+        "--set",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="write VALUE (text; FIELD:=JSON for a number, true, null …) to both sides",
+    )
+    resolve.add_argument("--dismiss", action="store_true", help="close it, changing nothing")
+    history_cmd = commands.add_parser(
+        "history",
+        parents=[common],
+        help="a record's writes and decisions, newest first (a GHL id or a Ninox record id)",
+    )
+    history_cmd.add_argument("id", metavar="ID", help="a GHL id, or a Ninox record id (a number)")
+    history_cmd.add_argument(
+        "--side", choices=("ghl", "ninox"), help="whose id ID is (default: a number is Ninox's)"
+    )
+    history_cmd.add_argument(
+        "--entity",
+        choices=("contact", "task", "note", "appointment"),
+        help="only this entity's records (Ninox ids repeat across tables)",
+    )
+    history_cmd.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+    commands.add_parser(
+        "status",
+        parents=[common],
+        help="in sync, failing by reason, in review, paused, freshness; exit 0/1/9",
+    )
+    pause_cmd = commands.add_parser(
+        "pause", parents=[common], help="stop sync and the poller until resume (alerts)"
+    )
+    pause_cmd.add_argument("--reason", help="shown by status and in the alert")
+    commands.add_parser(
+        "resume", parents=[common], help="end a pause (alerts that the location recovered)"
+    )
 
 
 def main(

@@ -4,12 +4,14 @@ module). Each takes the `Context` and returns the exit code."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import inspect
 import os
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -17,7 +19,7 @@ import attrs
 
 from bridge._progress import Progress
 from bridge.cli._engine import Connect, EngineFactory, EngineParts, RunReport
-from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, Out
+from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, Out, PausedError
 from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, Config, ConfigError, load_config
 from bridge.state import SQLiteStateStore, StateStore, StateStoreError, open_store
 
@@ -27,6 +29,7 @@ __all__ = [
     "check_extras",
     "demo",
     "init",
+    "prune_history",
     "report_exit_code",
     "run_engine",
     "serve",
@@ -116,7 +119,10 @@ class _Lock:
 
 
 def run_engine(ctx: Context) -> int:
-    """``sync`` (one pass, under the lock) and ``plan`` (the dry run, no lock)."""
+    """``sync`` (one pass, under the lock; refused while the location is paused; afterwards
+    the pause guard and the history retention) and ``plan`` (the dry run, no lock)."""
+    from bridge.ops import Guard, current_pause
+
     command: Literal["sync", "plan"] = ctx.args.command
     config = ctx.load()
     conns = ctx.connect(config)
@@ -127,13 +133,33 @@ def run_engine(ctx: Context) -> int:
             parts = EngineParts(
                 config=config, ghl=conns.ghl, ninox=conns.db, store=store, progress=progress
             )
-            engine = ctx.engine_factory(parts)
             scan = ctx.args.scan_deletes or config.sync.scan_deletes
             if command == "sync":
+                guard = Guard.from_config(store, config)
+                pause = guard.blocked()
+                if pause is not None:
+                    raise PausedError(
+                        f"location {config.ghl.location_id} is paused since "
+                        f"{pause.since:%Y-%m-%d %H:%M}Z: {pause.reason}"
+                    )
+                try:
+                    engine = ctx.engine_factory(parts)  # checks the Ninox layout
+                except Exception as exc:
+                    _tell_guard(ctx, guard, exc)
+                    raise
                 with _Lock(store):
-                    report = engine.sync(scan_deletes=scan)
+                    try:
+                        report = engine.sync(scan_deletes=scan)
+                    except Exception as exc:
+                        _tell_guard(ctx, guard, exc)
+                        raise
+                    _paused_now(ctx, guard.passed(report))
+                    prune_history(store, config)
             else:
-                report = engine.plan(scan_deletes=scan)
+                pause = current_pause(store)
+                if pause is not None:
+                    ctx.status(f"ghl-ninox plan: note: the location is paused ({pause.reason})")
+                report = ctx.engine_factory(parts).plan(scan_deletes=scan)
         finally:
             store.close()
     finally:
@@ -154,6 +180,28 @@ def run_engine(ctx: Context) -> int:
                 f"conflict(s) waiting for review (exit code {int(code)})"
             )
     return int(code)
+
+
+def _tell_guard(ctx: Context, guard: Any, exc: BaseException) -> None:
+    """Count a failed pass for the pause guard; a broken state store only loses the count."""
+    with contextlib.suppress(StateStoreError):
+        _paused_now(ctx, guard.failed(exc))
+
+
+def _paused_now(ctx: Context, pause: Any) -> None:
+    if pause is not None:
+        ctx.out.err(
+            f"ghl-ninox {ctx.args.command}: the location is now PAUSED: {pause.reason} "
+            "(`ghl-ninox resume` resumes it)"
+        )
+
+
+def prune_history(store: StateStore, config: Config) -> int:
+    """Drop per-record history older than ``[history] keep_days`` (0: keep it all)."""
+    days = config.history.keep_days
+    if days <= 0:
+        return 0
+    return store.prune_history(before=datetime.now(timezone.utc) - timedelta(days=days))
 
 
 # ---------------------------------------------------------------------------------------------

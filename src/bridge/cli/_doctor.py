@@ -24,6 +24,7 @@ from bridge.cli._output import (
 )
 from bridge.config import Config, ConfigError, Secrets
 from bridge.mapping import MappingSet, SchemaMismatchError, validate
+from bridge.ops import current_pause
 from bridge.state import (
     STATE_PASSWORD_ENV,
     PostgresStateStore,
@@ -337,6 +338,7 @@ class Doctor:
         try:
             links = len(store.links())
             reviews = len(store.open_reviews())
+            paused = current_pause(store)
             runs = store.runs(limit=3)
             owner = f"ghl-ninox-doctor-{os.getpid()}"
             free = store.acquire_lock(owner, ttl=1.0)
@@ -356,6 +358,13 @@ class Doctor:
         if reviews:
             self.warn(
                 "reviews", f"{reviews} conflict(s) wait for review", "resolve them (see the docs)"
+            )
+        if paused is not None:
+            self.warn(
+                "paused",
+                f"the location is paused since {paused.since:%Y-%m-%d %H:%M}Z ({paused.kind}): "
+                f"{paused.reason}",
+                "fix the cause, then `ghl-ninox resume` (sync exits 9 until then)",
             )
         if not free:
             self.warn("lock", "a sync run holds the lock right now", "wait for it to finish")

@@ -36,6 +36,7 @@ __all__ = [
     "LockHeldError",
     "MissingExtraError",
     "Out",
+    "PausedError",
     "classify",
     "fail",
 ]
@@ -62,6 +63,9 @@ class ExitCode(enum.IntEnum):
     UNAVAILABLE = 7
     #: An unexpected error (a bug): rerun with ``--debug`` for the traceback and report it.
     INTERNAL = 8
+    #: The location is paused (repeated authentication failures, too many errors, or by
+    #: hand): ``ghl-ninox status`` says why, ``ghl-ninox resume`` resumes it.
+    PAUSED = 9
 
 
 #: One line per exit code, for ``--help`` and the docs.
@@ -75,6 +79,7 @@ EXIT_CODES: Final[Mapping[int, str]] = {
     ExitCode.LOCKED: "another run holds the lock",
     ExitCode.UNAVAILABLE: "a service could not be reached or kept failing",
     ExitCode.INTERNAL: "unexpected internal error (rerun with --debug and report it)",
+    ExitCode.PAUSED: "the location is paused (see `ghl-ninox status`; `ghl-ninox resume`)",
 }
 
 #: Where a hint sends a user for the configuration: both ship with the package.
@@ -91,6 +96,10 @@ class CredentialsError(Exception):
 
 class LockHeldError(Exception):
     """Another run holds the state store's lock."""
+
+
+class PausedError(Exception):
+    """The location is paused: ``sync`` does not run until it resumes."""
 
 
 class MissingExtraError(Exception):
@@ -165,6 +174,11 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.SCHEMA, (
             "add the missing tables/fields in Ninox (or adjust the mapping); "
             "`ghl-ninox doctor` lists every problem"
+        )
+    if isinstance(exc, PausedError):
+        return ExitCode.PAUSED, (
+            "fix the cause named above, then run `ghl-ninox resume` "
+            "(`ghl-ninox status` shows the failing records)"
         )
     if isinstance(exc, LockHeldError):
         return ExitCode.LOCKED, "wait for the other run to finish (a crashed run's lock expires)"

@@ -4,6 +4,7 @@ section, collecting every problem on the way."""
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -12,8 +13,10 @@ from bridge.config._errors import ConfigError
 from bridge.config._policies import PolicyChecks
 from bridge.config._settings import (
     GHL_DEFAULT_BASE_URL,
+    AlertSettings,
     Config,
     GHLSettings,
+    HistorySettings,
     NinoxSettings,
     Secrets,
     ServerSettings,
@@ -42,7 +45,7 @@ _SECRET_KEYS: Final = {
 }
 
 
-_SECTIONS: Final = ("ghl", "ninox", "state", "sync", "server")
+_SECTIONS: Final = ("ghl", "ninox", "state", "sync", "server", "history", "alerts")
 KEYS: Final = {
     "ghl": ("location_id", "base_url", "token_store"),
     "ninox": ("team_id", "database_id", "base_url", "private_cloud", "on_premise"),
@@ -60,7 +63,16 @@ KEYS: Final = {
         "scan_deletes",
         "chunk_size",
     ),
-    "server": ("host", "port", "path", "poll_interval"),
+    "server": ("host", "port", "path", "poll_interval", "status_token"),
+    "history": ("keep_days",),
+    "alerts": (
+        "auth_failures",
+        "error_rate",
+        "error_runs",
+        "webhook_url",
+        "command",
+        "auto_resume_minutes",
+    ),
 }
 
 
@@ -96,6 +108,8 @@ class Parser(PolicyChecks):
             state=self.state(sections["state"]),
             sync=self.sync(sections["sync"]),
             server=self.server(sections["server"]),
+            history=self.history(sections["history"]),
+            alerts=self.alerts(sections["alerts"]),
             secrets=secrets,
         )
         if self.errors:
@@ -258,4 +272,45 @@ class Parser(PolicyChecks):
             port=int(number("port", 8080, minimum=1, maximum=65535, integer=True)),
             path=path,
             poll_interval=number("poll_interval", 60.0, minimum=0),
+            status_token=self.attempt(lambda: self.text(section, "server", "status_token"), None),
+        )
+
+    def history(self, section: Mapping[str, Any]) -> HistorySettings:
+        keep = self.attempt(
+            lambda: self.number(section, "history", "keep_days", 90, minimum=0, integer=True),
+            90.0,
+        )
+        return HistorySettings(keep_days=int(keep))
+
+    def alerts(self, section: Mapping[str, Any]) -> AlertSettings:
+        def number(key: str, fallback: float, **limits: Any) -> float:
+            return self.attempt(
+                lambda: self.number(section, "alerts", key, fallback, **limits), fallback
+            )
+
+        url = self.attempt(lambda: self.text(section, "alerts", "webhook_url"), None)
+        if url is not None and not url.startswith(("http://", "https://")):
+            self.report("alerts.webhook_url", "must be an http:// or https:// URL")
+            url = None
+        return AlertSettings(
+            auth_failures=int(number("auth_failures", 3, minimum=0, integer=True)),
+            error_rate=number("error_rate", 0.5, minimum=0, maximum=1),
+            error_runs=int(number("error_runs", 5, minimum=0, maximum=1000, integer=True)),
+            webhook_url=url,
+            command=self.attempt(lambda: self.command(section), ()),
+            auto_resume_minutes=number("auto_resume_minutes", 0.0, minimum=0),
+        )
+
+    def command(self, section: Mapping[str, Any]) -> tuple[str, ...]:
+        value = section.get("command")
+        if value is None:
+            return ()
+        if isinstance(value, str) and value.strip():
+            return tuple(shlex.split(value))
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return tuple(value)
+        raise self.error(
+            "alerts.command",
+            'must be a command line, e.g. command = "notify-ops --channel sync" or a list '
+            'of arguments, e.g. command = ["notify-ops", "--channel", "sync"]',
         )

@@ -20,8 +20,11 @@ __all__ = [
     "GHL_DEFAULT_BASE_URL",
     "NINOX_PUBLIC_CLOUD_URL",
     "SECRET_ENV",
+    "STATUS_TOKEN_ENV",
+    "AlertSettings",
     "Config",
     "GHLSettings",
+    "HistorySettings",
     "NinoxSettings",
     "Secrets",
     "ServerSettings",
@@ -41,6 +44,9 @@ SECRET_ENV: Final = {
     "ninox_api_key": "NINOX_API_KEY",
     "ghl_webhook_public_key": "GHL_WEBHOOK_PUBLIC_KEY",
 }
+
+#: The token of the health page (``serve``); wins over ``[server] status_token``.
+STATUS_TOKEN_ENV: Final = "GHL_NINOX_STATUS_TOKEN"  # noqa: S105 - a variable's name
 
 GHL_DEFAULT_BASE_URL: Final = "https://services.leadconnectorhq.com"
 NINOX_PUBLIC_CLOUD_URL: Final = "https://api.ninox.com/v1"
@@ -148,12 +154,46 @@ class SyncSettings:
 @attrs.frozen(kw_only=True)
 class ServerSettings:
     """``[server]``: where ``ghl-ninox serve`` listens, the webhook path, and how often the
-    Ninox poller runs a sync pass (seconds; 0 turns it off)."""
+    Ninox poller runs a sync pass (seconds; 0 turns it off). ``status_token`` protects the
+    health page (``/`` and ``/status.json``); ``GHL_NINOX_STATUS_TOKEN`` wins over it. Without
+    a token the page is open on a loopback address and off on any other."""
 
     host: str = "127.0.0.1"
     port: int = 8080
     path: str = "/webhooks/ghl"
     poll_interval: float = 60.0
+    status_token: str | None = attrs.field(default=None, repr=False)
+
+    def page_token(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The health page's token: ``GHL_NINOX_STATUS_TOKEN``, else ``status_token``."""
+        env = os.environ if environ is None else environ
+        return env.get(STATUS_TOKEN_ENV, "").strip() or self.status_token
+
+
+@attrs.frozen(kw_only=True)
+class HistorySettings:
+    """``[history]``: how many days of per-record history ``sync`` keeps (0: forever)."""
+
+    keep_days: int = 90
+
+
+@attrs.frozen(kw_only=True)
+class AlertSettings:
+    """``[alerts]``: when a location pauses, and who hears about it.
+
+    It pauses after ``auth_failures`` passes in a row failed to authenticate (0: never), or
+    when over the last ``error_runs`` sync passes (0: never) more than ``error_rate`` of the
+    records handled failed (a pass that failed as a whole counts as one failed record). One
+    alert goes to ``webhook_url`` (a JSON POST) and/or ``command`` (the JSON on its stdin)
+    when it pauses, one when it resumes. ``auto_resume_minutes`` > 0 lets a pass try again
+    after that cool-down and resume when it succeeds (0: only ``ghl-ninox resume``)."""
+
+    auth_failures: int = 3
+    error_rate: float = 0.5
+    error_runs: int = 5
+    webhook_url: str | None = attrs.field(default=None, repr=False)
+    command: tuple[str, ...] = ()
+    auto_resume_minutes: float = 0.0
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -204,6 +244,8 @@ class Config:
     state: StateSettings
     sync: SyncSettings = attrs.field(factory=SyncSettings)
     server: ServerSettings = attrs.field(factory=ServerSettings)
+    history: HistorySettings = attrs.field(factory=HistorySettings)
+    alerts: AlertSettings = attrs.field(factory=AlertSettings)
     secrets: Secrets = attrs.field(factory=Secrets)
 
     def public_dict(self) -> dict[str, Any]:
@@ -239,6 +281,16 @@ class Config:
                 "port": self.server.port,
                 "path": self.server.path,
                 "poll_interval": self.server.poll_interval,
+                "status_token": "set" if self.server.status_token else "missing",
+            },
+            "history": {"keep_days": self.history.keep_days},
+            "alerts": {
+                "auth_failures": self.alerts.auth_failures,
+                "error_rate": self.alerts.error_rate,
+                "error_runs": self.alerts.error_runs,
+                "webhook_url": "set" if self.alerts.webhook_url else "missing",
+                "command": list(self.alerts.command),
+                "auto_resume_minutes": self.alerts.auto_resume_minutes,
             },
             "secrets": self.secrets.status(),
         }
