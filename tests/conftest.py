@@ -260,3 +260,60 @@ class _PostgresPlugin:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server of postgres_url")
     config.pluginmanager.register(_PostgresPlugin(), "ghl-ninox-postgres")
+
+
+# ---------------------------------------------------------------------------------------------
+# Headless Chromium for the browser tests (tests/bridge/test_health_page.py).
+#
+# `chromium` finds the distribution's chromium and chromedriver on PATH (Debian: apt-get install
+# chromium chromium-driver; .ci/run installs them when missing). Without them the browser tests
+# are skipped and the terminal summary says so in one line; with GHL_NINOX_REQUIRE_BROWSER=1
+# (set by .ci/run) a missing browser fails them instead.
+
+_browser_status: dict[str, str | None] = {"reason": None, "browser": None}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[str, str]:
+    """``(chromium, chromedriver)`` paths, or the test is skipped (see above)."""
+    from tests.bridge.webdriver import find_browser
+
+    found = find_browser()
+    if found is None:
+        reason = "no chromium/chromedriver on PATH (apt-get install chromium chromium-driver)"
+        _browser_status["reason"] = reason
+        if os.environ.get("GHL_NINOX_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"a browser is required here (GHL_NINOX_REQUIRE_BROWSER=1): {reason}")
+        pytest.skip(reason)
+    _browser_status["browser"] = found[0]
+    return found
+
+
+class _BrowserPlugin:
+    """One line of the terminal summary on the tests that use ``chromium``."""
+
+    def __init__(self) -> None:
+        self.nodeids: set[str] = set()
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.nodeids = {
+            item.nodeid for item in items if "chromium" in getattr(item, "fixturenames", ())
+        }
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.nodeids:
+            return
+        if _browser_status["reason"] is not None:
+            line = f"browser: {len(self.nodeids)} tests not run: {_browser_status['reason']}"
+        elif _browser_status["browser"] is not None:
+            line = (
+                f"browser: {len(self.nodeids)} tests ran in headless {_browser_status['browser']}"
+            )
+        else:
+            return
+        terminalreporter.write_sep("-", line)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.pluginmanager.register(_BrowserPlugin(), "ghl-ninox-browser")

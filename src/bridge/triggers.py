@@ -7,6 +7,10 @@ separately and at once by `bridge.asgi`; the engine makes them take turns with t
 
 A failed pass is reported to ``on_error`` and the poller goes on after ``error_backoff``
 seconds; it never dies on a transient failure.
+
+With a ``guard`` (``bridge.ops.Guard``) the poller skips its passes while the
+location is paused, and tells the guard how each pass went, so repeated authentication
+failures or a high error rate pause the location (and fire one alert).
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.to_thread
 
 from bridge.sync import AsyncSyncEngine, RunReport, SyncEngine
 from ghlsdk import get_redacting_logger
+
+if TYPE_CHECKING:
+    from bridge.ops import Guard
 
 __all__ = ["AsyncPoller", "Poller"]
 
@@ -41,6 +49,7 @@ class _PollerBase:
         on_report: Callable[[RunReport], Any] | None,
         on_error: Callable[[BaseException], Any],
         scan_deletes_every: int | None,
+        guard: Guard | None = None,
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval must be > 0 seconds, got {interval!r}")
@@ -51,7 +60,10 @@ class _PollerBase:
         self.on_report = on_report
         self.on_error = on_error
         self.scan_deletes_every = scan_deletes_every
+        self.guard = guard
         self.passes = 0
+        #: Passes skipped because the location was paused.
+        self.skipped = 0
 
     def _next_scan(self) -> bool:
         """Count a pass; whether it also scans for deletions (every n-th pass)."""
@@ -60,9 +72,26 @@ class _PollerBase:
         return every is not None and every > 0 and self.passes % every == 0
 
     def _done(self, report: RunReport) -> RunReport:
+        if self.guard is not None:
+            self.guard.passed(report)
         if self.on_report is not None:
             self.on_report(report)
         return report
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.guard is not None:
+            try:
+                self.guard.failed(exc)
+            except Exception as guard_exc:  # the state store is broken too: keep polling
+                _log_error(guard_exc)
+        self.on_error(exc)
+
+    def _paused(self) -> bool:
+        """Whether the next pass is skipped (the location is paused)."""
+        if self.guard is None or self.guard.blocked() is None:
+            return False
+        self.skipped += 1
+        return True
 
     def _wait(self, report: RunReport | None) -> float:
         return self.interval if report is not None else self.error_backoff
@@ -81,6 +110,7 @@ class Poller(_PollerBase):
         on_report: Callable[[RunReport], Any] | None = None,
         on_error: Callable[[BaseException], Any] = _log_error,
         scan_deletes_every: int | None = None,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__(
             interval=interval,
@@ -88,18 +118,22 @@ class Poller(_PollerBase):
             on_report=on_report,
             on_error=on_error,
             scan_deletes_every=scan_deletes_every,
+            guard=guard,
         )
         self.engine = engine
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> RunReport | None:
-        """One pass; its report, or ``None`` when it failed (``on_error`` was told)."""
+        """One pass; its report, or ``None`` when it failed (``on_error`` was told) or was
+        skipped (the location is paused)."""
+        if self._paused():
+            return None
         scan = self._next_scan()
         try:
             report = self.engine.sync(scan_deletes=scan)
         except Exception as exc:  # a pass may fail; the poller must not
-            self.on_error(exc)
+            self._failed(exc)
             return None
         return self._done(report)
 
@@ -140,6 +174,7 @@ class AsyncPoller(_PollerBase):
         on_error: Callable[[BaseException], Any] = _log_error,
         scan_deletes_every: int | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__(
             interval=interval,
@@ -147,19 +182,23 @@ class AsyncPoller(_PollerBase):
             on_report=on_report,
             on_error=on_error,
             scan_deletes_every=scan_deletes_every,
+            guard=guard,
         )
         self.engine = engine
         self._sleep = sleep
 
     async def run_once(self) -> RunReport | None:
-        """One pass; its report, or ``None`` when it failed (``on_error`` was told)."""
+        """One pass; its report, or ``None`` when it failed (``on_error`` was told) or was
+        skipped (the location is paused). The guard's state calls run in a worker thread."""
+        if await anyio.to_thread.run_sync(self._paused):
+            return None
         scan = self._next_scan()
         try:
             report = await self.engine.sync(scan_deletes=scan)
         except Exception as exc:
-            self.on_error(exc)
+            await anyio.to_thread.run_sync(self._failed, exc)
             return None
-        return self._done(report)
+        return await anyio.to_thread.run_sync(self._done, report)
 
     async def run(self, *, max_passes: int | None = None) -> None:
         """Poll until cancelled (or ``max_passes``)."""

@@ -471,3 +471,34 @@ def test_a_broken_alert_channel_never_stops_the_pause(tmp_path: Path) -> None:
     assert guard.pause("manual", "test") is not None
     assert guard.pause_state() is not None
     assert "webhook" not in repr(notifier) or "127.0.0.1" not in repr(notifier)
+
+
+def test_the_poller_pauses_after_auth_failures_and_skips_its_passes(tmp_path: Path) -> None:
+    from bridge.sync import SyncEngine
+    from bridge.triggers import Poller
+
+    world = FakeWorld()
+    store = SQLiteStateStore(tmp_path / "state.sqlite3")
+    sent: list[str] = []
+
+    class Recorder(Notifier):
+        def send(self, alert: Any) -> list[str]:
+            sent.append(alert.event)
+            return []
+
+    guard = Guard(store, notifier=Recorder(), auth_failures=2)
+    engine = SyncEngine(world.ghl_client(), world.ninox_db(), store)
+    errors: list[BaseException] = []
+    poller = Poller(engine, interval=60, guard=guard, on_error=errors.append)
+    world.ghl.fail_next(401, times=None)
+    assert poller.run_once() is None
+    assert poller.run_once() is None
+    assert sent == ["paused"]
+    assert poller.run_once() is None  # skipped: no request, no error
+    assert (poller.skipped, len(errors)) == (1, 2)
+    world.ghl.clear_faults()
+    guard.resume()
+    assert poller.run_once() is not None
+    assert sent == ["paused", "recovered"]
+    store.close()
+    world.close()

@@ -14,19 +14,24 @@ Pure ASGI, no framework: the app is small and its behaviour is all here.
 """
 
 # The modules, one job each: _receiver (the queue, the inbox and the workers that call the
-# handler), _app (the ASGI app: HTTP, lifespan, verification; create_app), _server (uvicorn).
+# handler), _app (the ASGI app: HTTP, lifespan, verification; create_app), _server (uvicorn),
+# _status (the health page at / and /status.json).
 
 from __future__ import annotations
 
 from bridge.asgi._app import WebhookApp, create_app
 from bridge.asgi._receiver import Handler, event_key
 from bridge.asgi._server import build_server, serve
+from bridge.asgi._status import StatusPage, is_loopback, render_page
 
 __all__ = [
     "Handler",
+    "StatusPage",
     "WebhookApp",
     "build_server",
     "create_app",
     "event_key",
+    "is_loopback",
+    "render_page",
     "serve",
 ]

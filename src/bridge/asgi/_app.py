@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
 from bridge.asgi._receiver import Handler, Receiver
+from bridge.asgi._status import StatusPage
 from bridge.state import StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
@@ -69,6 +70,7 @@ class WebhookApp(Receiver):
         shutdown_timeout: float,
         replay_pending: bool,
         deduplicator: WebhookDeduplicator | None,
+        status_page: StatusPage | None = None,
     ) -> None:
         super().__init__(
             handler=handler,
@@ -89,6 +91,7 @@ class WebhookApp(Receiver):
         self._require_timestamp = require_timestamp
         self._rsa_fallback = rsa_fallback
         self._app_id = app_id
+        self.status_page = status_page
 
     def __repr__(self) -> str:
         return (
@@ -143,6 +146,9 @@ class WebhookApp(Receiver):
                 {"status": health, **self.stats()},
                 head=method == "HEAD",
             )
+            return
+        if self.status_page is not None and path != self.path and self.status_page.handles(path):
+            await self.status_page(scope, receive, send)
             return
         if path != self.path:
             await _respond(send, 404, {"status": "not_found"})
@@ -256,6 +262,7 @@ def create_app(
     shutdown_timeout: float = 10.0,
     replay_pending: bool = True,
     deduplicator: WebhookDeduplicator | None = None,
+    status_page: StatusPage | None = None,
 ) -> WebhookApp:
     """An ASGI app that receives GHL webhooks and hands each event to ``handler`` once.
 
@@ -276,7 +283,8 @@ def create_app(
     ``handler_timeout`` bounds one call. On shutdown the queue is drained for up to
     ``shutdown_timeout`` seconds. With ``replay_pending``, inbox rows left ``new`` by a previous
     process are handled at startup. ``verify_signatures=False`` skips every check (local
-    testing only; never expose it).
+    testing only; never expose it). ``status_page`` adds the health page (``GET /`` and
+    ``/status.json``, see `bridge.asgi.StatusPage`).
     """
     if not callable(handler):
         raise TypeError(f"handler must be callable, got {type(handler).__name__}")
@@ -322,4 +330,5 @@ def create_app(
         shutdown_timeout=shutdown_timeout,
         replay_pending=replay_pending,
         deduplicator=deduplicator,
+        status_page=status_page,
     )

@@ -251,10 +251,11 @@ def serve(ctx: Context) -> int:
                 )
             )
             handler = engine.handle_ghl_event  # type: ignore[attr-defined]
-            options = {"public_keys": keys, "path": config.server.path}
+            page = _status_page(asgi, store, config, host, conns.ghl, ctx)
+            options = {"public_keys": keys, "path": config.server.path, "status_page": page}
             app = _call_with_known(asgi.create_app, {"handler": handler, "store": store}, options)
             ctx.status(f"ghl-ninox serve: listening on {url}")
-            poller = _start_poller(engine, config.server.poll_interval, ctx)
+            poller = _start_poller(engine, config.server.poll_interval, ctx, store, config)
             try:
                 asgi.serve(app, host, port)
             except ImportError as exc:  # uvicorn vanished since the check: say what to install
@@ -271,14 +272,46 @@ def serve(ctx: Context) -> int:
     return int(ExitCode.OK)
 
 
-def _start_poller(engine: Any, interval: float, ctx: Context) -> Any:
-    """Ninox has no webhooks: a background poller runs a sync pass every ``interval`` s."""
+def _status_page(
+    asgi: Any, store: StateStore, config: Config, host: str, ghl: Any, ctx: Context
+) -> Any:
+    """The health page at ``/``: open on loopback without a token, else only with one."""
+    page_class = getattr(asgi, "StatusPage", None)
+    if page_class is None:
+        return None
+    token = config.server.page_token(ctx.environ)
+    page = page_class(
+        store,
+        location=config.ghl.location_id,
+        token=token,
+        open_without_token=asgi.is_loopback(host) if hasattr(asgi, "is_loopback") else False,
+        rate_limit=lambda: getattr(ghl, "rate_limit", None),
+    )
+    if page.is_open or token is not None:
+        ctx.status(
+            "ghl-ninox serve: health page at / and /status.json"
+            + (" (token required)" if token is not None else "")
+        )
+    else:
+        ctx.status(
+            "ghl-ninox serve: the health page is off: listening beyond loopback without "
+            "GHL_NINOX_STATUS_TOKEN or [server] status_token"
+        )
+    return page
+
+
+def _start_poller(
+    engine: Any, interval: float, ctx: Context, store: StateStore, config: Config
+) -> Any:
+    """Ninox has no webhooks: a background poller runs a sync pass every ``interval`` s,
+    skipping passes while the location is paused."""
+    from bridge.ops import Guard
     from bridge.sync import SyncEngine
     from bridge.triggers import Poller
 
     if interval <= 0 or not isinstance(engine, SyncEngine):
         return None
-    poller = Poller(engine, interval=interval)
+    poller = Poller(engine, interval=interval, guard=Guard.from_config(store, config))
     poller.start()
     ctx.status(f"ghl-ninox serve: syncing every {interval:g} s (Ninox changes -> GHL)")
     return poller

@@ -4,9 +4,8 @@ the state store only, so they work without credentials."""
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from bridge.ops import (
     review_dict,
 )
 from bridge.state import HistoryEntry, ReviewItem, StateStore
+from bridge.sync.review import resolve
 
 __all__ = [
     "history",
@@ -193,12 +193,6 @@ def _usage(ctx: Context, command: str, message: str) -> int:
     return int(code)
 
 
-def _resolver() -> Callable[..., ReviewItem]:
-    module = importlib.import_module("bridge.sync.review")
-    resolve: Callable[..., ReviewItem] = module.resolve
-    return resolve
-
-
 def _review_resolve(ctx: Context, store: StateStore, review_id: int) -> int:
     args = ctx.args
     try:
@@ -207,7 +201,7 @@ def _review_resolve(ctx: Context, store: StateStore, review_id: int) -> int:
         if chosen != 1:
             raise _UsageError("give exactly one of --keep ghl|ninox, --set FIELD=VALUE, --dismiss")
         _get_item(store, review_id)
-        item = _resolver()(
+        item = resolve(
             store,
             review_id,
             keep=args.keep,
