@@ -15,12 +15,10 @@ psycopg is imported when a store is opened, so this module imports without the e
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -48,21 +46,18 @@ from bridge.state.models import (
     ReviewItem,
     Run,
     Side,
-    StateStoreError,
 )
-from bridge.state.postgres_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION
+from bridge.state.postgres_conn import PostgresConnection
+from bridge.state.postgres_schema import SCHEMA_VERSION
 from bridge.state.postgres_url import (
     STATE_PASSWORD_ENV,
-    _parts,
-    _psycopg,
     has_password,
     is_postgres_url,
     redact_url,
 )
 
 if TYPE_CHECKING:
-    import psycopg
-    from psycopg.rows import DictRow
+    pass
 
 __all__ = [
     "POSTGRES_SCHEMA_VERSION",
@@ -77,7 +72,7 @@ __all__ = [
 POSTGRES_SCHEMA_VERSION = SCHEMA_VERSION
 
 
-class PostgresStateStore:
+class PostgresStateStore(PostgresConnection):
     """`StateStore` on PostgreSQL. Thread-safe; one connection per store.
 
     ``url`` is a libpq URL (``postgresql://user@host:5432/dbname?sslmode=require``). The
@@ -87,186 +82,14 @@ class PostgresStateStore:
     newer version, or one that cannot be reached (the message names host and database).
     """
 
-    def __init__(
-        self, url: str, *, password: str | None = None, connect_timeout: float = 10.0
-    ) -> None:
-        if not is_postgres_url(url):
-            raise StateStoreError(
-                f"not a PostgreSQL URL: {redact_url(url)} (postgresql://user@host/db)"
-            )
-        self._pg = _psycopg()
-        self._secrets = [s for s in (password, _parts(url).get("password")) if s]
-        self.url = redact_url(url)
-        parts = _parts(url)
-        self.database = parts.get("dbname") or parts.get("user") or "?"
-        host = parts.get("host") or "localhost"
-        self.host = host + (f":{parts['port']}" if parts.get("port") else "")
-        self._connect_args: dict[str, Any] = {
-            "autocommit": True,
-            "connect_timeout": max(1, round(connect_timeout)),
-            "application_name": "ghl-ninox",
-        }
-        if password is not None:
-            self._connect_args["password"] = password
-        self._conninfo = url
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._closed = False
-        self._conn: psycopg.Connection[DictRow] = self._connect()
-        try:
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    @property
-    def location(self) -> str:
-        """Where the state lives, for messages: database and host, never the password."""
-        return f"PostgreSQL database {self.database!r} on {self.host}"
-
     def __repr__(self) -> str:
         return f"PostgresStateStore({self.url!r})"
-
-    # -- connection and errors --------------------------------------------------------------
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _connect(self) -> psycopg.Connection[DictRow]:
-        from psycopg.rows import dict_row
-
-        try:
-            conn: psycopg.Connection[DictRow] = self._pg.connect(
-                self._conninfo, row_factory=dict_row, **self._connect_args
-            )
-        except self._pg.Error as exc:
-            reason = self._scrub(str(exc).strip()).replace("\n", " ")
-            raise StateStoreError(
-                f"cannot connect to the sync state, the {self.location}: {reason}. Check that "
-                f"the server runs and accepts this user (password from {STATE_PASSWORD_ENV} "
-                "or PGPASSWORD), or change [state] url"
-            ) from None
-        conn.execute("SET TIME ZONE 'UTC'")
-        return conn
-
-    def _ensure(self) -> None:
-        """Reconnect a connection the server dropped, between transactions only."""
-        if self._closed:
-            raise StateStoreError(f"the state store ({self.location}) is closed")
-        if self._depth == 0 and (self._conn.closed or self._conn.broken):
-            self._conn = self._connect()
-
-    def _lost(self, exc: Exception) -> StateStoreError:
-        reason = self._scrub(str(exc).strip()).replace("\n", " ")
-        return StateStoreError(f"the sync state ({self.location}) failed: {reason}")
-
-    def _execute(self, sql: str, args: Sequence[Any] | None = None) -> psycopg.Cursor[DictRow]:
-        with self._lock:
-            self._ensure()
-            try:
-                return self._conn.execute(sql, args)
-            except self._pg.OperationalError as exc:
-                raise self._lost(exc) from None
-
-    def _query(self, sql: str, args: Sequence[Any] | None = None) -> list[DictRow]:
-        with self._lock:
-            return self._execute(sql, args).fetchall()
-
-    # -- schema -----------------------------------------------------------------------------
-
-    def _version(self) -> int:
-        row = self._execute("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").fetchone()
-        return 0 if row is None else int(row["v"])
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            self._execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            self._execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
-                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
-            version = self._version()
-        if version > SCHEMA_VERSION:
-            raise StateStoreError(
-                f"the sync state in the {self.location} has schema version {version}, newer "
-                f"than this ghl-ninox understands ({SCHEMA_VERSION}); upgrade ghl-ninox"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            # One transaction per step, under the lock: another process opening at the same
-            # moment waits and finds the step done; a crash leaves the previous version.
-            with self.transaction():
-                self._execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-                if self._version() >= target:
-                    continue
-                self._execute(MIGRATIONS[target])
-                self._execute("INSERT INTO schema_version (version) VALUES (%s)", (target,))
-
-    @property
-    def schema_version(self) -> int:
-        """The schema version of the database."""
-        return self._version()
-
-    # -- transactions and lifecycle ---------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._conn.close()
 
     def __enter__(self) -> PostgresStateStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group writes atomically; nests (inner blocks join the outer transaction)."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._execute("BEGIN")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._depth = 0
-                with contextlib.suppress(self._pg.Error):
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            status = self._execute("COMMIT").statusmessage
-            if status != "COMMIT":  # PostgreSQL answers ROLLBACK to COMMIT after an error
-                raise StateStoreError(
-                    f"the sync state ({self.location}) rolled back a transaction: a statement "
-                    "in it had failed"
-                )
-
-    @contextlib.contextmanager
-    def _statement(self) -> Iterator[None]:
-        """One method's writes, atomic; inside a caller's transaction under a savepoint, so a
-        refused statement (a duplicate link, say) leaves that transaction usable."""
-        with self._lock:
-            if self._depth == 0:
-                with self.transaction():
-                    yield
-                return
-            self._execute("SAVEPOINT ghl_ninox_statement")
-            try:
-                yield
-            except BaseException:
-                with contextlib.suppress(self._pg.Error):
-                    self._conn.execute("ROLLBACK TO SAVEPOINT ghl_ninox_statement")
-                    self._conn.execute("RELEASE SAVEPOINT ghl_ninox_statement")
-                raise
-            self._execute("RELEASE SAVEPOINT ghl_ninox_statement")
 
     # -- links ------------------------------------------------------------------------------
 
