@@ -2,7 +2,8 @@
 
 Seeds a FakeGHL with contacts (each with a task, a note and an appointment), syncs them into an
 empty FakeNinox database, edits records on both sides (including one real conflict and one
-delete delivered as a GHL webhook), syncs again, and shows that a third run changes nothing.
+delete delivered as a GHL webhook), syncs again, resolves a conflict left for review (emails
+are ``manual``), and shows that a last run changes nothing.
 
 The narration is text on ``out``; with ``json=True`` it is replaced by one JSON document (the
 runs' summaries and the checks), like every other ``ghl-ninox --json`` command.
@@ -19,8 +20,10 @@ from typing import Any, TextIO
 
 import attrs
 
+from bridge.conflicts import MANUAL
 from bridge.state import SQLiteStateStore
-from bridge.sync import RunReport, SyncEngine
+from bridge.sync import RunReport, SyncConfig, SyncEngine
+from bridge.sync.review import resolve
 from bridge.testing import FakeWorld
 from ghlsdk.webhooks import parse_event
 
@@ -112,7 +115,9 @@ def _run(
     say("   FakeNinox has the default tables (Contacts, Tasks, Notes, Appointments), empty.")
     ghl = world.ghl_client(rate_limiting=False)
     db = world.ninox_db()
-    engine = SyncEngine(ghl, db, store, progress=progress)
+    # Emails are MANUAL: a conflicting email waits for a person (the review queue).
+    config = SyncConfig(policies={"contact": {"email": MANUAL}})
+    engine = SyncEngine(ghl, db, store, config=config, progress=progress)
 
     started = time.perf_counter()
     first = engine.sync()
@@ -155,10 +160,11 @@ def _run(
         and (link := store.link_by_ghl("contact", deleted)) is not None
         and link.state.startswith("tombstone"),
     }
+    checks.update(_review_step(world, store, engine, contacts, ids[4], say))
     third = engine.sync()
-    say("\n5. Third sync (nothing changed since):")
+    say("\n6. Last sync (nothing changed since):")
     say(_indent(third))
-    checks["third run writes nothing"] = third.writes == 0
+    checks["last run writes nothing"] = third.writes == 0
     result = DemoResult(
         contacts=n, first=first, webhook=handled, second=second, third=third, checks=checks
     )
@@ -169,6 +175,42 @@ def _run(
         "\nDemo " + ("finished: both sides agree." if result.ok else "found a problem (see above).")
     )
     return result
+
+
+def _review_step(
+    world: FakeWorld, store: SQLiteStateStore, engine: SyncEngine, contacts: Any, gid: str, say: Say
+) -> dict[str, bool]:
+    """An email changed on both sides goes to review; a person keeps Ninox's; a pass carries
+    it out."""
+    from bridge.cli._ops import render_review
+
+    record = next(r for r in contacts.iter() if r.fields["GHL Id"] == gid)
+    world.ghl.edit_contact(gid, email="grace@ghl.example.com")
+    contacts.update(record.id, {"Email": "grace@ninox.example.com"})
+    waiting = engine.sync()
+    say("\n5. Both sides change one email; emails are `manual`, so a person decides:")
+    say(_indent(waiting))
+    items = [i for i in store.open_reviews() if i.source_ref == gid]
+    if not items:
+        return {"conflicting email waits for review": False}
+    item = items[0]
+    say("   $ ghl-ninox review show " + str(item.review_id))
+    say("\n".join("   " + line for line in render_review(item)[:-1]))
+    assert item.review_id is not None
+    resolve(store, item.review_id, keep="ninox")
+    say(f"   $ ghl-ninox review resolve {item.review_id} --keep ninox")
+    applied = engine.sync()
+    say("   The next sync carries it out:")
+    say(_indent(applied))
+    done = store.review(item.review_id)
+    ninox_email = next(r for r in contacts.iter() if r.fields["GHL Id"] == gid).fields["Email"]
+    return {
+        "conflicting email waits for review": True,
+        "resolved review applied on both sides": done is not None
+        and done.status == "applied"
+        and world.ghl.contacts[gid]["email"] == "grace@ninox.example.com"
+        and ninox_email == "grace@ninox.example.com",
+    }
 
 
 def _indent(report: RunReport, prefix: str = "   ") -> str:

@@ -502,3 +502,16 @@ def test_the_poller_pauses_after_auth_failures_and_skips_its_passes(tmp_path: Pa
     assert sent == ["paused", "recovered"]
     store.close()
     world.close()
+
+
+def test_the_demo_resolves_a_review_item(tmp_path: Path) -> None:
+    from bridge.demo import demo
+
+    lines: list[str] = []
+    result = demo(lines.append, contacts=12, state_dir=str(tmp_path))
+    assert result.checks["conflicting email waits for review"]
+    assert result.checks["resolved review applied on both sides"]
+    assert result.ok, result.checks
+    text = "\n".join(lines)
+    assert "$ ghl-ninox review resolve 1 --keep ninox" in text
+    assert "review: applied 1" in text
