@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, Final, TypeVar
@@ -21,6 +21,7 @@ from cattrs.gen import make_dict_structure_fn, override
 __all__ = [
     "EXTRA_FIELD",
     "UNSET",
+    "Extra",
     "OpenEnum",
     "Unset",
     "camel",
@@ -28,6 +29,8 @@ __all__ = [
     "omit_unset",
     "parse_date",
     "parse_datetime",
+    "present_keys",
+    "replace",
     "wire_name",
 ]
 
@@ -55,6 +58,63 @@ UNSET: Final = Unset.UNSET
 #: Name of the attrs field that keeps keys a model does not declare, so nothing is lost when a
 #: record is read and written back.
 EXTRA_FIELD: Final = "extra"
+
+
+class Extra(dict[str, Any]):
+    """The ``extra`` mapping of a model read from the wire: the keys the model does not
+    declare, plus ``present``, every key the record had (declared or not).
+
+    It compares, prints and serialises as the plain dict of unknown keys. Because ``extra`` is
+    an attrs field, ``attrs.evolve`` hands the same object to the new instance, so what was
+    present on read is still known after a change (see `present_keys`).
+    """
+
+    __slots__ = ("present",)
+
+    #: The record as read (its keys are what counts: no set is built on the hot path), or
+    #: the set of keys `replace` computed.
+    present: Collection[str]
+
+
+_NO_KEYS: Final[frozenset[str]] = frozenset()
+
+
+def present_keys(model: Any) -> frozenset[str]:
+    """The wire keys ``model`` had when it was read (or was given by `replace`); empty for a
+    model built in Python."""
+    extra = getattr(model, EXTRA_FIELD, None)
+    present = getattr(extra, "present", None)
+    if present is None:
+        return _NO_KEYS
+    return present if isinstance(present, frozenset) else frozenset(present)
+
+
+def replace(model: T, **changes: Any) -> T:
+    """A copy of ``model`` with ``changes``, each of which is written by ``to_wire`` even when
+    it is ``None`` (sent as ``null``) or the field's default.
+
+    ``attrs.evolve`` works too, and keeps what was present on read, but it cannot tell a
+    ``None`` you set from a field the record never had: use ``replace`` to clear a field the
+    server did not send. The model needs an ``extra`` field.
+    """
+    fields = attrs.fields_dict(type(model))  # type: ignore[arg-type]
+    if EXTRA_FIELD not in fields:
+        raise TypeError(f"{type(model).__name__} has no {EXTRA_FIELD!r} field to track changes")
+    unknown = sorted(set(changes) - set(fields))
+    if unknown:
+        raise TypeError(f"{type(model).__name__} has no field {unknown[0]!r}")
+    if EXTRA_FIELD in changes:
+        raise TypeError(f"replace() does not change {EXTRA_FIELD!r}; use attrs.evolve for that")
+    old = getattr(model, EXTRA_FIELD)
+    extra = Extra(old)
+    extra.present = present_keys(model) | {wire_name(fields[name]) for name in changes}
+    return attrs.evolve(model, **changes, **{EXTRA_FIELD: extra})  # type: ignore[misc]
+
+
+def _with_present(unknown: Mapping[str, Any], present: Collection[str]) -> Extra:
+    extra = Extra(unknown)
+    extra.present = present
+    return extra
 
 
 def omit_unset(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,27 +269,60 @@ def _structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any]
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
         instance = base(data, cls)
         unknown = {k: v for k, v in data.items() if k not in known}
-        if unknown:
-            object.__setattr__(instance, EXTRA_FIELD, unknown)
+        object.__setattr__(instance, EXTRA_FIELD, _with_present(unknown, frozenset(data)))
         return instance
 
     return structure
 
 
 def _unstructure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any], Any]:
-    fields = [(f.name, wire_name(f), f.type) for f in attrs.fields(cls) if f.name != EXTRA_FIELD]
+    """Write the fields that are set: a model with ``extra`` writes a field when the record had
+    its key (`present_keys`) or its value is not the default (``None`` set on a field that was
+    present is sent as ``null``; a field never present and never set is left out); a model
+    without ``extra`` writes every field. [`UNSET`][ghlsdk.UNSET] is never written."""
+    fields = [
+        (f.name, wire_name(f), _default_test(f)) for f in attrs.fields(cls) if f.name != EXTRA_FIELD
+    ]
     has_extra = len(fields) != len(attrs.fields(cls))
 
     def unstructure(instance: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        present: Collection[str] | None = None
         if has_extra:
-            out.update(getattr(instance, EXTRA_FIELD))
-        for name, key, _type in fields:
+            extra = getattr(instance, EXTRA_FIELD)
+            out.update(extra)
+            present = getattr(extra, "present", _NO_KEYS)
+        for name, key, is_default in fields:
             value = getattr(instance, name)
             if value is UNSET:
+                continue
+            if present is not None and key not in present and is_default(value):
                 continue
             # str-based enums would otherwise dispatch to str's identity hook.
             out[key] = value.value if isinstance(value, enum.Enum) else conv.unstructure(value)
         return out
 
     return unstructure
+
+
+def _never(_value: Any) -> bool:
+    return False
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def _default_test(field: attrs.Attribute[Any]) -> Callable[[Any], bool]:
+    """``value -> True`` when ``value`` is the field's default (a required field has none)."""
+    default = field.default
+    if default is None:
+        return _is_none
+    if default is attrs.NOTHING:
+        return _never
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            return _never
+        factory = default.factory
+        return lambda value: bool(value == factory())
+    return lambda value: bool(value == default)

@@ -1,6 +1,9 @@
 """Typed models for the GHL API: frozen attrs classes, snake_case in Python, camelCase on the
-wire. Unknown keys are kept in ``extra`` so a record read and written back loses nothing."""
+wire. Unknown keys are kept in ``extra`` so a record read and written back loses nothing, and
+[`to_wire`][ghlsdk.models.to_wire] writes the keys the record had plus what was set since
+(change fields with [`replace`][ghlsdk.models.replace] or ``attrs.evolve``)."""
 
+from _sdkcore.serde import present_keys, replace
 from ghlsdk.models._converter import converter, to_wire
 from ghlsdk.models.common import (
     AttributionSource,
@@ -29,5 +32,7 @@ __all__ = [
     "Task",
     "UpsertResult",
     "converter",
+    "present_keys",
+    "replace",
     "to_wire",
 ]

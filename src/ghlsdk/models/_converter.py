@@ -18,7 +18,14 @@ from typing import Any, get_args, get_origin
 import attrs
 import cattrs
 
-from _sdkcore.serde import EXTRA_FIELD, OpenEnum, make_converter, parse_datetime, wire_name
+from _sdkcore.serde import (
+    EXTRA_FIELD,
+    Extra,
+    OpenEnum,
+    make_converter,
+    parse_datetime,
+    wire_name,
+)
 
 __all__ = ["converter", "to_wire"]
 
@@ -120,7 +127,7 @@ def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, 
         check = f"if type({var}) is not t{i}:\n    {fix}"
     else:
         ns[f"h{i}"], ns[f"t{i}"] = conv.get_structure_hook(base), base
-        check = f"{var} = h{i}({var}, t{i})"
+        check = _inline_check(conv, ns, i, base) or f"{var} = h{i}({var}, t{i})"
         if isinstance(base, type) and issubclass(base, OpenEnum):
             # Known values straight from a table; anything else (or a falsy member) through
             # the hook, which returns the same member.
@@ -151,6 +158,69 @@ def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, 
     return "\n".join(lines)
 
 
+def _inline_check(conv: cattrs.Converter, ns: dict[str, Any], i: int, base: Any) -> str | None:
+    """Inline code for the common nested shapes (a call and a loop fewer per value): an ISO
+    datetime string, a list of strings, a list of models, an object of models. Any other
+    input goes through the hook ``h{i}``, which accepts or rejects it as before."""
+    var, slow = f"v{i}", f"v{i} = h{i}(v{i}, t{i})"
+    if base is datetime:
+        # Strings like "2021-07-02T05:18:26.704Z" parse directly; epoch numbers, digit
+        # strings and odd shapes go through the lenient hook.
+        ns["_iso"], ns["_UTC"], ns["_to_utc"] = _fromisoformat, _UTC, _to_utc
+        return "\n".join(
+            [
+                f"if type({var}) is str and {var}[4:5] == '-':",
+                "    try:",
+                f"        {var} = _iso({var})",
+                "    except ValueError:",
+                f"        {slow}",
+                "    else:",
+                f"        if {var}.tzinfo is not _UTC:",
+                f"            {var} = _to_utc({var})",
+                "else:",
+                f"    {slow}",
+            ]
+        )
+    origin, args = _origin(base), get_args(base)
+    if origin is list and args == (str,):
+        ns["_strs"] = frozenset({str})
+        return "\n".join(
+            [
+                f"if type({var}) is list and _strs.issuperset(map(type, {var})):",
+                f"    {var} = list({var})",
+                "else:",
+                f"    {slow}",
+            ]
+        )
+    if origin is list and len(args) == 1 and attrs.has(args[0]):
+        ns[f"i{i}"], ns[f"it{i}"] = conv.get_structure_hook(args[0]), args[0]
+        return "\n".join(
+            [
+                f"if type({var}) is list:",
+                "    _l = []",
+                f"    for _x in {var}:",
+                f"        _l.append(i{i}(_x, it{i}))",
+                f"    {var} = _l",
+                "else:",
+                f"    {slow}",
+            ]
+        )
+    if origin is dict and args[:1] == (str,) and len(args) == 2 and attrs.has(args[1]):
+        ns[f"i{i}"], ns[f"it{i}"] = conv.get_structure_hook(args[1]), args[1]
+        return "\n".join(
+            [
+                f"if type({var}) is dict:",
+                "    _d = {}",
+                f"    for _k, _x in {var}.items():",
+                f"        _d[_k if type(_k) is str else str(_k)] = i{i}(_x, it{i})",
+                f"    {var} = _d",
+                "else:",
+                f"    {slow}",
+            ]
+        )
+    return None
+
+
 def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
     """Generate one straight-line structure function for ``cls`` (compiled once)."""
     hints = typing.get_type_hints(cls)
@@ -163,6 +233,8 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
         "_model": cls.__name__,
         "_new": object.__new__,
         "_set": object.__setattr__,
+        "_Extra": Extra,
+        "_dnew": dict.__new__,
     }
     body: list[str] = []
     values: list[tuple[str, str]] = []
@@ -183,11 +255,16 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
         *body,
     ]
     if has_extra:
-        lines.append(
-            # frozenset.issuperset is cheaper than comparing a keys view
-            "extra = {} if _known.issuperset(o) else "
-            "{k: v for k, v in o.items() if k not in _known}"
-        )
+        # ``extra`` keeps the unknown keys and remembers every key the record had, so
+        # ``to_wire`` writes back exactly those (plus what was set since).
+        # (the record itself stands for its keys: free here, a set is made only if asked)
+        lines += [
+            "if _known.issuperset(o):",
+            "    extra = _dnew(_Extra)",
+            "else:",
+            "    extra = _Extra({k: v for k, v in o.items() if k not in _known})",
+            "extra.present = o",
+        ]
         values.append((EXTRA_FIELD, "extra"))
     plain = (
         "__slots__" not in cls.__dict__
@@ -209,6 +286,11 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
 
 _UTC = timezone.utc
 _fromisoformat = datetime.fromisoformat
+
+
+def _to_utc(parsed: datetime) -> datetime:
+    zone = parsed.tzinfo
+    return parsed.replace(tzinfo=_UTC) if zone is None else parsed.astimezone(_UTC)
 
 
 def _datetime_hook(value: Any, _type: Any) -> datetime:
@@ -262,7 +344,15 @@ converter: cattrs.Converter = _build()
 
 
 def to_wire(model: Any) -> dict[str, Any]:
-    """A model as the JSON object the API uses (camelCase keys, unknown fields kept)."""
+    """A model as the JSON object the API uses (camelCase keys, unknown fields kept).
+
+    Only what is there is written: the keys the record had when it was read (a ``null`` read
+    is written as ``null``), and the fields set since to anything but their default. A field
+    the record never had is left out, so writing a record back never clears what it did not
+    carry. Set ``None`` on such a field with [`replace`][ghlsdk.models.replace] to send
+    ``null``; ``attrs.evolve`` keeps what was present too, but cannot tell that ``None``
+    apart from "never there". A model built in Python writes the fields given a value.
+    """
     data = converter.unstructure(model)
     if not isinstance(data, dict):  # pragma: no cover - every model is an attrs class
         raise TypeError(f"{type(model).__name__} is not a GHL model")
