@@ -448,21 +448,26 @@ class SyncHTTP:
         while True:
             limiter = core.config.limiter
             if limiter is not None:
-                delay = limiter.reserve(spec.rate_key)
+                # A slot is held until the response is back (see _sdkcore.ratelimit).
+                delay = limiter.acquire(spec.rate_key)
                 if delay > 0:
                     self._sleep(delay)
-            auth_headers = self._auth.headers() if (self._auth and spec.auth) else {}
-            request = core.build(self._client, spec, auth_headers)
             outcome: httpx.Response | httpx.TransportError
-            slots = self._slots
             try:
-                if slots is None:  # no cap: skip entering a null context per attempt
-                    outcome = self._client.send(request)
-                else:
-                    with slots:
+                auth_headers = self._auth.headers() if (self._auth and spec.auth) else {}
+                request = core.build(self._client, spec, auth_headers)
+                slots = self._slots
+                try:
+                    if slots is None:  # no cap: skip entering a null context per attempt
                         outcome = self._client.send(request)
-            except httpx.TransportError as exc:
-                outcome = exc
+                    else:
+                        with slots:
+                            outcome = self._client.send(request)
+                except httpx.TransportError as exc:
+                    outcome = exc
+            finally:
+                if limiter is not None:
+                    limiter.release(spec.rate_key)
             step = core.judge(spec, request, outcome, retry=retry, may_refresh=may_refresh)
             if step.response is not None:
                 return step.response
@@ -556,21 +561,26 @@ class AsyncHTTP:
         while True:
             limiter = core.config.limiter
             if limiter is not None:
-                delay = limiter.reserve(spec.rate_key)
+                # A slot is held until the response is back (see _sdkcore.ratelimit).
+                delay = limiter.acquire(spec.rate_key)
                 if delay > 0:
                     await self._sleep(delay)
-            auth_headers = await self._auth.aheaders() if (self._auth and spec.auth) else {}
-            request = core.build(self._client, spec, auth_headers)
             outcome: httpx.Response | httpx.TransportError
-            slots = self._slots.get()
             try:
-                if slots is None:  # no cap: skip entering a null async context per attempt
-                    outcome = await self._client.send(request)
-                else:
-                    async with slots:
+                auth_headers = await self._auth.aheaders() if (self._auth and spec.auth) else {}
+                request = core.build(self._client, spec, auth_headers)
+                slots = self._slots.get()
+                try:
+                    if slots is None:  # no cap: skip entering a null async context per attempt
                         outcome = await self._client.send(request)
-            except httpx.TransportError as exc:
-                outcome = exc
+                    else:
+                        async with slots:
+                            outcome = await self._client.send(request)
+                except httpx.TransportError as exc:
+                    outcome = exc
+            finally:
+                if limiter is not None:
+                    limiter.release(spec.rate_key)
             step = core.judge(spec, request, outcome, retry=retry, may_refresh=may_refresh)
             if step.response is not None:
                 return step.response

@@ -7,10 +7,19 @@ budget per
 slot and returns how long the caller must wait before sending; the caller sleeps outside any
 lock, with ``time.sleep`` or ``anyio.sleep``, so one implementation serves both clients.
 
-Each budget is a token bucket whose refill is scheduled, not continuous: a slot used at time
-``t`` comes back at ``t + period``. That is the strictest reading of "N per period" (a sliding
+Each budget is a token bucket whose refill is scheduled, not continuous: a slot comes back one
+``period`` after it was used. That is the strictest reading of "N per period" (a sliding
 window), so the client never exceeds a server that counts in fixed or sliding windows, where a
 classic continuously-refilling bucket of capacity N can send up to 2N in one window.
+
+*When* a slot was used matters at the window's edges. The server counts a request from when it
+arrives, which is some time after the client decided to send it (a sleep that overshoots, a
+busy connection pool, the network). The HTTP loops therefore take slots with
+[`acquire`][ghlsdk.RateLimiter.acquire] and give them back with
+[`release`][ghlsdk.RateLimiter.release] when the response (or a transport error) returns: a
+slot counts as used from its acquisition until one ``period`` after its response, which covers
+every moment the server may have counted it. ``count_until_response=False`` counts a slot from
+its acquisition only (a plain pace between request starts).
 """
 
 from __future__ import annotations
@@ -35,43 +44,77 @@ class Window:
 
 
 class _Budget:
-    """Times at which used slots return; at most ``limit`` pending."""
+    """Times at which used slots return (sorted), plus the slots in flight (taken, response not
+    back yet: they return one period after it is)."""
 
-    __slots__ = ("limit", "period", "returns")
+    __slots__ = ("expired", "in_flight", "limit", "period", "returns", "starts")
 
     def __init__(self, window: Window) -> None:
         self.limit = window.limit
         self.period = window.period
         self.returns: deque[float] = deque()
+        self.in_flight = 0
+        # When each slot in flight may start (first in, first out): a slot never returns
+        # before one period after its start, even if its caller's clock stood still.
+        self.starts: deque[float] = deque()
+        # Return times that passed within the last period: a server report describes the
+        # moment the request arrived, when these slots were still in use (see learn).
+        self.expired: deque[float] = deque()
+
+    def add(self, when: float) -> None:
+        returns = self.returns
+        if not returns or returns[-1] <= when:
+            returns.append(when)
+        else:  # a slot reserved ahead (reserve) returns later than this one
+            bisect.insort(returns, when)
 
     def expire(self, now: float) -> None:
-        returns = self.returns
+        returns, expired = self.returns, self.expired
         while returns and returns[0] <= now:
-            returns.popleft()
+            expired.append(returns.popleft())
+        horizon = now - self.period
+        while expired and expired[0] <= horizon:
+            expired.popleft()
 
-    def earliest(self, at: float) -> float:
-        """Earliest time at or after ``at`` when fewer than ``limit`` slots are pending."""
+    def used_at(self, at: float) -> int:
+        """Slots of ours that were in use at ``at`` (a moment within the last period)."""
+        returns, expired = self.returns, self.expired
+        live = len(returns) - bisect.bisect_right(returns, at)
+        gone = len(expired) - bisect.bisect_right(expired, at)
+        return self.in_flight + live + gone
+
+    def earliest(self, at: float, now: float) -> float:
+        """Earliest time at or after ``at`` when fewer than ``limit`` slots are pending (a slot
+        in flight returns one period after its response: not before ``now + period``)."""
         returns = self.returns
-        if len(returns) < self.limit:
+        used = len(returns) + self.in_flight
+        if used < self.limit:
             return at
-        return max(at, returns[len(returns) - self.limit])
+        need = used - self.limit
+        return max(at, returns[need] if need < len(returns) else now + self.period)
 
     def take(self, start: float) -> None:
-        self.returns.append(start + self.period)
+        self.add(start + self.period)
 
     def available(self, now: float) -> int:
         self.expire(now)
-        return max(0, self.limit - len(self.returns))
+        return max(0, self.limit - len(self.returns) - self.in_flight)
 
-    def learn(self, now: float, remaining: int, limit: int | None) -> None:
+    def learn(
+        self, now: float, remaining: int, limit: int | None, at: float, free_in: float | None
+    ) -> None:
         if limit is not None and limit >= 1:
             self.limit = limit
-        missing = self.available(now) - max(0, remaining)
+        self.expire(now)
+        # Compare with what we had in use when the server counted (``at``, when the request
+        # was sent: the server saw it later, when no more of ours had returned).
+        missing = max(0, self.limit - self.used_at(at)) - max(0, remaining)
         # The server has counted requests we did not see (other processes, other clients):
-        # treat them as used now, so they return one period from now.
+        # treat them as used now, so they return one period from now. (Our own requests never
+        # look missing: we count each of them at least as long as the server does.)
         if missing <= 0:
             return
-        when = now + self.period
+        when = now + (self.period if free_in is None else min(self.period, free_in))
         returns = self.returns
         if not returns or returns[-1] <= when:
             returns.extend([when] * missing)
@@ -92,10 +135,12 @@ class RateLimiter:
         windows: Sequence[Window],
         *,
         clock: Callable[[], float] = time.monotonic,
+        count_until_response: bool = True,
     ) -> None:
         if not windows:
             raise ValueError("a RateLimiter needs at least one Window")
         self.windows = tuple(windows)
+        self.count_until_response = count_until_response
         self._clock = clock
         self._lock = threading.Lock()
         self._budgets: dict[Hashable, list[_Budget]] = {}
@@ -106,35 +151,88 @@ class RateLimiter:
             budgets = self._budgets[key] = [_Budget(w) for w in self.windows]
         return budgets
 
-    def reserve(self, key: Hashable = None) -> float:
-        """Take one request slot for ``key``; return the seconds to wait before sending."""
+    def acquire(self, key: Hashable = None) -> float:
+        """Take a slot for ``key`` and return the seconds to wait before sending with it.
+
+        The slot counts as used from now until one period after `release` is called for it,
+        when the response (or a transport error) returns. Callers that find every slot in
+        use queue behind each other: each is given the time the slot before it frees (when
+        every slot is in flight, one period from now: none can free sooner).
+        """
         with self._lock:
             now = self._clock()
             budgets = self._for(key)
             for b in budgets:
                 b.expire(now)
-            start = now
-            # A start admitted by one window must also fit the others: iterate to agreement.
-            while True:
-                later = start  # every earliest() is >= start: the max of them, without a genexpr
+            start = self._start(budgets, now)
+            if self.count_until_response:
                 for b in budgets:
-                    at = b.earliest(start)
-                    if at > later:
-                        later = at
-                if later <= start:
-                    break
-                start = later
+                    b.in_flight += 1
+                    b.starts.append(start)
+            else:
+                for b in budgets:
+                    b.take(start)
+            return max(0.0, start - now)
+
+    @staticmethod
+    def _start(budgets: list[_Budget], now: float) -> float:
+        # A start admitted by one window must also fit the others: iterate to agreement.
+        start = now
+        while True:
+            later = start  # every earliest() is >= start: the max of them, without a genexpr
+            for b in budgets:
+                at = b.earliest(start, now)
+                if at > later:
+                    later = at
+            if later <= start:
+                return start
+            start = later
+
+    def release(self, key: Hashable = None) -> None:
+        """The response to a request sent with a slot from `acquire` has returned: the slot
+        comes back one period from now."""
+        if not self.count_until_response:
+            return
+        with self._lock:
+            now = self._clock()
+            for b in self._for(key):
+                if b.in_flight > 0:
+                    b.in_flight -= 1
+                    start = b.starts.popleft() if b.starts else now
+                    b.add(max(now, start) + b.period)
+
+    def reserve(self, key: Hashable = None) -> float:
+        """Take one request slot for ``key``, counted from the moment it may start; return the
+        seconds to wait before sending (a queue of future starts, for callers that cannot
+        tell when their request completes; the HTTP loops use `acquire`/`release`)."""
+        with self._lock:
+            now = self._clock()
+            budgets = self._for(key)
+            for b in budgets:
+                b.expire(now)
+            start = self._start(budgets, now)
             for b in budgets:
                 b.take(start)
             return max(0.0, start - now)
 
     def learn(
-        self, key: Hashable, *, period: float, remaining: int, limit: int | None = None
+        self,
+        key: Hashable,
+        *,
+        period: float,
+        remaining: int,
+        limit: int | None = None,
+        age: float = 0.0,
+        free_in: float | None = None,
     ) -> None:
         """Tell the limiter what the server reported for the window of ``period`` seconds.
 
-        The window with the nearest period is adjusted: if the server has fewer requests left
-        than we think, the difference is counted as used now. A new ``limit`` replaces ours.
+        The window with the nearest period is adjusted: if the server had fewer requests left
+        than we had slots free, the difference is counted as used now. ``age`` is how long ago
+        the request that brought the report was sent (the server counted at some moment since;
+        comparing with our slots of now would mistake our own slots that returned meanwhile
+        for someone else's requests). ``free_in`` is when the server said those requests stop
+        counting (a 429's ``Retry-After``), else one period. A new ``limit`` replaces ours.
         """
         with self._lock:
             budgets = self._for(key)
@@ -142,7 +240,8 @@ class RateLimiter:
             for b in budgets:
                 if abs(b.period - period) < abs(target.period - period):
                     target = b
-            target.learn(self._clock(), remaining, limit)
+            now = self._clock()
+            target.learn(now, remaining, limit, now - max(0.0, age), free_in)
 
     def remaining(self, key: Hashable = None) -> int:
         """Requests that could start right now for ``key`` without waiting."""

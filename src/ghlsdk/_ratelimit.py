@@ -4,10 +4,13 @@ teach the shared [`RateLimiter`][ghlsdk.RateLimiter] what the server reports.
 Documented budget: 100 requests per 10 s and 200,000 per day, per app per location. Each
 response's headers are read into a [`RateLimitInfo`][ghlsdk.RateLimitInfo] (``ghl.rate_limit``) and
 fed to the
-limiter, so requests made by other processes are counted too. On a 429 without
-``Retry-After`` (GHL does not document one) the client waits one burst window; when the daily
-quota is used up it does not retry at all (and the daily count is not fed to the
-limiter, which would otherwise sleep for hours).
+limiter, so requests made by other processes are counted too. After a 429 the retry waits
+for ``Retry-After`` when the server sends one (GHL does not document it), and then for the
+limiter, which knows from the 429's ``X-RateLimit-Remaining: 0`` that the window is full and
+from its own slots' times when the oldest one frees: not a blind full window. Without a
+limiter the fallback is one burst window. When the daily quota is used up it does not retry
+at all (and the daily count is not fed to the limiter, which would otherwise sleep for
+hours).
 """
 
 from __future__ import annotations
@@ -89,6 +92,14 @@ def _rate_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def _age(response: httpx.Response) -> float:
+    """Seconds since ``response``'s request was sent (httpx's ``elapsed``; 0 if unknown)."""
+    try:
+        return response.elapsed.total_seconds()
+    except RuntimeError:  # a response httpx did not time (built by hand, still streaming)
+        return 0.0
+
+
 def _int(raw: str | None) -> int | None:
     if raw is None:
         return None
@@ -118,6 +129,14 @@ class RateLimitTracker:
     def observe(self, spec: RequestSpec, response: httpx.Response) -> None:
         values = _rate_headers(response.headers)
         if not values:
+            if response.status_code == 429 and self.limiter is not None:
+                self.limiter.learn(
+                    spec.rate_key,
+                    period=_DEFAULT_BURST_SECONDS,
+                    remaining=0,
+                    age=_age(response),
+                    free_in=parse_retry_after(response.headers),
+                )
             return
         seen = (values, time.time())
         with self._lock:
@@ -127,6 +146,8 @@ class RateLimitTracker:
         if limiter is None:  # nothing to teach: skip parsing the numbers
             return
         remaining = _int(values.get("remaining"))
+        if remaining is None and response.status_code == 429:
+            remaining = 0  # a 429 says the window is full, headers or not
         if remaining is not None:
             interval_ms = _int(values.get("interval-milliseconds"))
             limiter.learn(
@@ -134,20 +155,30 @@ class RateLimitTracker:
                 period=interval_ms / 1000.0 if interval_ms else _DEFAULT_BURST_SECONDS,
                 remaining=remaining,
                 limit=_int(values.get("max")),
+                age=_age(response),
+                free_in=parse_retry_after(response.headers)
+                if response.status_code == 429
+                else None,
             )
         # The daily count is reported (ghl.rate_limit) but deliberately not taught to the
         # limiter: it would make a call sleep for hours when another process used the day's
         # quota. A 429 with X-RateLimit-Daily-Remaining: 0 is raised at once instead.
 
-    @staticmethod
-    def server_wait(response: httpx.Response) -> float | None:
-        """How long to wait before retrying ``response``; ``inf`` means "do not retry"."""
+    def server_wait(self, response: httpx.Response) -> float | None:
+        """How long to wait before retrying ``response``; ``inf`` means "do not retry".
+
+        After a 429: ``Retry-After`` if sent, else nothing here when there is a limiter (it
+        has learned the window is full, and the next attempt waits in ``acquire`` until its
+        oldest slot frees), else one burst window.
+        """
         if response.status_code == 429:
             if _int(response.headers.get("x-ratelimit-daily-remaining")) == 0:
                 return math.inf  # the daily quota does not come back within a retry budget
             after = parse_retry_after(response.headers)
             if after is not None:
                 return after
+            if self.limiter is not None:
+                return 0.0
             interval_ms = _int(response.headers.get("x-ratelimit-interval-milliseconds"))
             return interval_ms / 1000.0 if interval_ms else _DEFAULT_BURST_SECONDS
         return parse_retry_after(response.headers)
