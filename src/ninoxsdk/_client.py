@@ -155,7 +155,7 @@ class _Shared:
             raise ValueError(f"max_concurrency must be >= 1 or None, got {max_concurrency!r}")
         limiter = rate_limiter
         if limiter is None and min_interval > 0:
-            limiter = RateLimiter([Window(1, min_interval)])
+            limiter = RateLimiter([Window(1, min_interval)], count_until_response=False)
         config = HTTPConfig(
             base_url=base_url,
             headers={"Accept": "application/json", "User-Agent": _USER_AGENT, **(headers or {})},
