@@ -70,6 +70,11 @@ from ghlsdk.models import (
     UpsertResult,
     to_wire,
 )
+from ghlsdk.models.bulk import BulkBusinessResult, BulkTagOutcome, BulkTagsResult
+from ghlsdk.models.calendars import Calendar, CalendarEvent, EventCreator
+from ghlsdk.models.custom_fields import CustomFieldDefinition
+from ghlsdk.models.search import Filter, Sort
+from ghlsdk.resources import UnknownCustomFieldError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -89,15 +94,23 @@ __all__ = [
     "AttributionSource",
     "AuthenticationError",
     "BadRequestError",
+    "BulkBusinessResult",
+    "BulkTagOutcome",
+    "BulkTagsResult",
+    "Calendar",
+    "CalendarEvent",
     "ConflictError",
     "Contact",
     "ContactType",
     "CustomField",
+    "CustomFieldDefinition",
     "CustomFieldInput",
     "DndSetting",
     "DndStatus",
     "DuplicateContactError",
+    "EventCreator",
     "FileTokenStore",
+    "Filter",
     "FollowersUpdate",
     "GHLClient",
     "InboundDndSetting",
@@ -117,10 +130,12 @@ __all__ = [
     "RawResponse",
     "RequestOptions",
     "RetryPolicy",
+    "Sort",
     "SyncPager",
     "Task",
     "TokenSet",
     "TokenStore",
+    "UnknownCustomFieldError",
     "UnprocessableEntityError",
     "Unset",
     "UpsertResult",

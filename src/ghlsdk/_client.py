@@ -38,15 +38,21 @@ from ghlsdk.errors import ghl_error_factory
 from ghlsdk.resources import (
     Appointments,
     AsyncAppointments,
+    AsyncBusinesses,
+    AsyncCalendars,
     AsyncCampaigns,
     AsyncContacts,
+    AsyncCustomFields,
     AsyncFollowers,
     AsyncNotes,
     AsyncTags,
     AsyncTasks,
     AsyncWorkflows,
+    Businesses,
+    Calendars,
     Campaigns,
     Contacts,
+    CustomFields,
     Followers,
     Notes,
     Tags,
@@ -224,6 +230,9 @@ class GHLRawResponses:
         self.followers = SyncRawNamespace[Followers](Followers(run, ctx))
         self.campaigns = SyncRawNamespace[Campaigns](Campaigns(run, ctx))
         self.workflows = SyncRawNamespace[Workflows](Workflows(run, ctx))
+        self.businesses = SyncRawNamespace[Businesses](Businesses(run, ctx))
+        self.calendars = SyncRawNamespace[Calendars](Calendars(run, ctx))
+        self.custom_fields = SyncRawNamespace[CustomFields](CustomFields(run, ctx))
 
 
 class AsyncGHLRawResponses:
@@ -238,6 +247,9 @@ class AsyncGHLRawResponses:
         self.followers = AsyncRawNamespace[AsyncFollowers](AsyncFollowers(run, ctx))
         self.campaigns = AsyncRawNamespace[AsyncCampaigns](AsyncCampaigns(run, ctx))
         self.workflows = AsyncRawNamespace[AsyncWorkflows](AsyncWorkflows(run, ctx))
+        self.businesses = AsyncRawNamespace[AsyncBusinesses](AsyncBusinesses(run, ctx))
+        self.calendars = AsyncRawNamespace[AsyncCalendars](AsyncCalendars(run, ctx))
+        self.custom_fields = AsyncRawNamespace[AsyncCustomFields](AsyncCustomFields(run, ctx))
 
 
 class GHLClient:
@@ -317,6 +329,9 @@ class GHLClient:
         self.followers = Followers(run, ctx)
         self.campaigns = Campaigns(run, ctx)
         self.workflows = Workflows(run, ctx)
+        self.businesses = Businesses(run, ctx)
+        self.calendars = Calendars(run, ctx)
+        self.custom_fields = CustomFields(run, ctx)
         self._raw: GHLRawResponses | None = None
 
     @property
@@ -442,6 +457,9 @@ class AsyncGHLClient:
         self.followers = AsyncFollowers(run, ctx)
         self.campaigns = AsyncCampaigns(run, ctx)
         self.workflows = AsyncWorkflows(run, ctx)
+        self.businesses = AsyncBusinesses(run, ctx)
+        self.calendars = AsyncCalendars(run, ctx)
+        self.custom_fields = AsyncCustomFields(run, ctx)
         self._raw: AsyncGHLRawResponses | None = None
 
     @property

@@ -11,25 +11,43 @@ from ghlsdk.resources.associations import (
     Tags,
     Workflows,
 )
+from ghlsdk.resources.bulk import AsyncBusinesses, Businesses
+from ghlsdk.resources.calendars import AsyncCalendars, Calendars
 from ghlsdk.resources.contacts import AsyncContacts, Contacts
+from ghlsdk.resources.custom_fields import (
+    AsyncCustomFieldRegistry,
+    AsyncCustomFields,
+    CustomFieldRegistry,
+    CustomFields,
+    UnknownCustomFieldError,
+)
 from ghlsdk.resources.notes import AsyncNotes, Notes
 from ghlsdk.resources.tasks import AsyncTasks, Tasks
 
 __all__ = [
     "Appointments",
     "AsyncAppointments",
+    "AsyncBusinesses",
+    "AsyncCalendars",
     "AsyncCampaigns",
     "AsyncContacts",
+    "AsyncCustomFieldRegistry",
+    "AsyncCustomFields",
     "AsyncFollowers",
     "AsyncNotes",
     "AsyncTags",
     "AsyncTasks",
     "AsyncWorkflows",
+    "Businesses",
+    "Calendars",
     "Campaigns",
     "Contacts",
+    "CustomFieldRegistry",
+    "CustomFields",
     "Followers",
     "Notes",
     "Tags",
     "Tasks",
+    "UnknownCustomFieldError",
     "Workflows",
 ]

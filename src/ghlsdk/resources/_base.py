@@ -114,6 +114,12 @@ def _version_headers(version: str) -> Mapping[str, str]:
     return headers
 
 
+def _new_field_cache() -> object:
+    from ghlsdk.resources.custom_fields import FieldCache
+
+    return FieldCache()
+
+
 @attrs.frozen(kw_only=True)
 class Context:
     """Client-wide defaults every operation builder reads: the location, the scopes granted
@@ -124,6 +130,9 @@ class Context:
     scopes: frozenset[str] | None = None
     auth: object = None
     version: str | None = None
+    #: The custom field registry's cache (a ``FieldCache``; copies made by ``with_options``
+    #: keep the same one).
+    field_cache: object = attrs.field(factory=lambda: _new_field_cache(), eq=False, repr=False)
 
     def granted_scopes(self) -> frozenset[str] | None:
         if self.scopes is not None:
@@ -251,6 +260,8 @@ def success(response: httpx.Response) -> None:
 class SyncRunner(Protocol):
     """How a sync resource executes calls (parsed results, or raw responses)."""
 
+    http: SyncHTTP
+
     def execute(self, call: Call[T]) -> T: ...
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> SyncPager[T]: ...
@@ -260,6 +271,8 @@ class SyncRunner(Protocol):
 
 class AsyncRunner(Protocol):
     """How an async resource executes calls."""
+
+    http: AsyncHTTP
 
     def execute(self, call: Call[T]) -> Awaitable[T]: ...
 
@@ -337,6 +350,15 @@ class SyncResource:
         self._run = run
         self._ctx = ctx
 
+    def _with_field_ids(
+        self, fields: dict[str, Any], location_id: str | Unset = UNSET
+    ) -> dict[str, Any]:
+        """Custom fields given by key (a mapping) → by id, through the location's registry;
+        an unknown key raises before any write is sent."""
+        from ghlsdk.resources.custom_fields import custom_fields_by_key
+
+        return custom_fields_by_key(self._run, self._ctx, fields, location_id)
+
 
 class AsyncResource:
     """Base of the async resource classes."""
@@ -344,3 +366,12 @@ class AsyncResource:
     def __init__(self, run: AsyncRunner, ctx: Context) -> None:
         self._run = run
         self._ctx = ctx
+
+    async def _with_field_ids(
+        self, fields: dict[str, Any], location_id: str | Unset = UNSET
+    ) -> dict[str, Any]:
+        """Custom fields given by key (a mapping) → by id, through the location's registry;
+        an unknown key raises before any write is sent."""
+        from ghlsdk.resources.custom_fields import acustom_fields_by_key
+
+        return await acustom_fields_by_key(self._run, self._ctx, fields, location_id)

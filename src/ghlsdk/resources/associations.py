@@ -13,6 +13,7 @@ from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
+from ghlsdk.models.bulk import BulkTagsResult
 from ghlsdk.models.common import FollowersUpdate
 from ghlsdk.resources import _inputs
 from ghlsdk.resources._base import (
@@ -24,6 +25,7 @@ from ghlsdk.resources._base import (
     string_list,
     success,
 )
+from ghlsdk.resources.bulk import bulk_tags
 
 __all__ = [
     "AsyncCampaigns",
@@ -219,6 +221,44 @@ class Tags(SyncResource):
         Scope: ``contacts.write``."""
         return self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
 
+    def bulk_add(
+        self,
+        contact_ids: Sequence[str],
+        tags: Sequence[str],
+        *,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> BulkTagsResult:
+        """Add ``tags`` to many contacts in one request; the result has one outcome per
+        contact (check ``result.failed``). Scope: ``contacts.write`` (UNCONFIRMED: the spec
+        names none)."""
+        return self._run.execute(
+            bulk_tags(self._ctx, "add", contact_ids, tags, location_id=location_id, options=options)
+        )
+
+    def bulk_remove(
+        self,
+        contact_ids: Sequence[str],
+        tags: Sequence[str],
+        *,
+        remove_all_tags: bool = False,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> BulkTagsResult:
+        """Remove ``tags`` (or, with ``remove_all_tags=True``, every tag) from many contacts
+        in one request. Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
+        return self._run.execute(
+            bulk_tags(
+                self._ctx,
+                "remove",
+                contact_ids,
+                tags,
+                remove_all_tags=remove_all_tags,
+                location_id=location_id,
+                options=options,
+            )
+        )
+
 
 class Followers(SyncResource):
     """Followers (users) of a contact (``ghl.followers``)."""
@@ -310,6 +350,44 @@ class AsyncTags(AsyncResource):
         """Remove tags from a contact; returns the server's tag list.
         Scope: ``contacts.write``."""
         return await self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
+
+    async def bulk_add(
+        self,
+        contact_ids: Sequence[str],
+        tags: Sequence[str],
+        *,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> BulkTagsResult:
+        """Add ``tags`` to many contacts in one request; the result has one outcome per
+        contact (check ``result.failed``). Scope: ``contacts.write`` (UNCONFIRMED: the spec
+        names none)."""
+        return await self._run.execute(
+            bulk_tags(self._ctx, "add", contact_ids, tags, location_id=location_id, options=options)
+        )
+
+    async def bulk_remove(
+        self,
+        contact_ids: Sequence[str],
+        tags: Sequence[str],
+        *,
+        remove_all_tags: bool = False,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> BulkTagsResult:
+        """Remove ``tags`` (or, with ``remove_all_tags=True``, every tag) from many contacts
+        in one request. Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
+        return await self._run.execute(
+            bulk_tags(
+                self._ctx,
+                "remove",
+                contact_ids,
+                tags,
+                remove_all_tags=remove_all_tags,
+                location_id=location_id,
+                options=options,
+            )
+        )
 
 
 class AsyncFollowers(AsyncResource):

@@ -490,7 +490,7 @@ class Contacts(SyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         location_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> Contact:
@@ -498,7 +498,7 @@ class Contacts(SyncResource):
         Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
         forbids duplicates and one matches (consider
         [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
-        fields = _fields(locals())
+        fields = self._with_field_ids(_fields(locals()), location_id)
         return self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)
         )
@@ -526,7 +526,7 @@ class Contacts(SyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> Contact:
         """Change the given fields of a contact; arguments left UNSET are not sent, ``None``
@@ -534,6 +534,7 @@ class Contacts(SyncResource):
         Scope: ``contacts.write``."""
         fields = _fields(locals())
         del fields["contact_id"]
+        fields = self._with_field_ids(fields)
         return self._run.execute(update_contact(self._ctx, contact_id, fields, options=options))
 
     def delete(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
@@ -564,14 +565,14 @@ class Contacts(SyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         create_new_if_duplicate_allowed: bool | Unset = UNSET,
         location_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> UpsertResult:
         """Create the contact, or update the one the location's duplicate rules match
         (email/phone). Safe to retry. Scope: ``contacts.write``."""
-        fields = _fields(locals())
+        fields = self._with_field_ids(_fields(locals()), location_id)
         return self._run.execute(
             upsert_contact(self._ctx, fields, location_id=location_id, options=options)
         )
@@ -684,7 +685,7 @@ class AsyncContacts(AsyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         location_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> Contact:
@@ -692,7 +693,7 @@ class AsyncContacts(AsyncResource):
         Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
         forbids duplicates and one matches (consider
         [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
-        fields = _fields(locals())
+        fields = await self._with_field_ids(_fields(locals()), location_id)
         return await self._run.execute(
             create_contact(self._ctx, fields, location_id=location_id, options=options)
         )
@@ -720,7 +721,7 @@ class AsyncContacts(AsyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> Contact:
         """Change the given fields of a contact; arguments left UNSET are not sent, ``None``
@@ -728,6 +729,7 @@ class AsyncContacts(AsyncResource):
         Scope: ``contacts.write``."""
         fields = _fields(locals())
         del fields["contact_id"]
+        fields = await self._with_field_ids(fields)
         return await self._run.execute(
             update_contact(self._ctx, contact_id, fields, options=options)
         )
@@ -760,14 +762,14 @@ class AsyncContacts(AsyncResource):
         dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
         inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
         tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Unset = UNSET,
+        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
         create_new_if_duplicate_allowed: bool | Unset = UNSET,
         location_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> UpsertResult:
         """Create the contact, or update the one the location's duplicate rules match
         (email/phone). Safe to retry. Scope: ``contacts.write``."""
-        fields = _fields(locals())
+        fields = await self._with_field_ids(_fields(locals()), location_id)
         return await self._run.execute(
             upsert_contact(self._ctx, fields, location_id=location_id, options=options)
         )

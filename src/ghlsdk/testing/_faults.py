@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Fault", "RecordedRequest"]
+__all__ = ["Fault", "FaultsMixin", "RecordedRequest"]
 
 
 @dataclass
@@ -101,3 +101,87 @@ def _glob(path: str) -> re.Pattern[str]:
         ".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part) for part in parts
     )
     return re.compile(regex)
+
+
+class FaultsMixin:
+    """``fail_next`` / ``inject`` / ``clear_faults`` of a fake that keeps its faults in
+    ``_faults`` behind ``_lock``."""
+
+    _faults: list[Fault]
+    _lock: Any
+
+    def fail_next(
+        self,
+        status: int | None = 500,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path: str | None = None,
+        operation: str | None = None,
+        exception: type[BaseException] | BaseException | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        after_write: bool = False,
+    ) -> Fault:
+        """Make the next ``times`` matching requests fail (``times=None``: all of them).
+
+        Match on ``method``, ``path`` (exact, or a glob: ``*`` is one segment, ``**`` any)
+        and ``operation`` (operationId). The failure is an ``exception`` raised by the
+        transport (e.g. ``httpx.ReadTimeout``, class or instance), else an HTTP ``status``
+        with ``body`` (default: the API's error envelope) and extra ``headers``. ``delay``
+        adds latency. With ``after_write=True`` the request is carried out first (the
+        contact is created...) and only the answer fails: the "it worked but the client
+        saw an error" case that makes blind POST retries create duplicates.
+        """
+        return self.inject(
+            match_request(method, path, operation),
+            status=status,
+            times=times,
+            exception=exception,
+            body=body,
+            headers=headers,
+            delay=delay,
+            after_write=after_write,
+        )
+
+    def inject(
+        self,
+        predicate: Callable[[RecordedRequest], bool],
+        *,
+        status: int | None = 500,
+        times: int | None = None,
+        exception: type[BaseException] | BaseException | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        after_write: bool = False,
+    ) -> Fault:
+        """Fail requests for which ``predicate(recorded_request)`` is true.
+
+        Same options as [`fail_next`][ghlsdk.testing.FakeGHL.fail_next]; ``times`` defaults to
+        unlimited. Pass
+        ``status=None`` with a ``delay`` for a slow but successful call.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for unlimited)")
+        if delay < 0:
+            raise ValueError("delay must not be negative")
+        fault = Fault(
+            predicate=predicate,
+            status=status,
+            exception=exception,
+            body=body,
+            headers=headers,
+            delay=delay,
+            after_write=after_write,
+            times=times,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        with self._lock:
+            self._faults.clear()

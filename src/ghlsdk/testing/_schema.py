@@ -1,4 +1,5 @@
-"""Request-body rules of the GHL contacts API, hard-coded from ``apps/contacts.json``.
+"""Request-body and query rules of the GHL API, hard-coded from ``apps/contacts.json``,
+``apps/locations.json`` (task search, custom fields) and ``apps/calendars.json``.
 
 The fake rejects what the real API rejects: a property the operation does not declare gets
 422 ``property X should not exist``; a missing required property is refused; a value of the
@@ -95,6 +96,44 @@ SEARCH_BODY_KEYS: dict[str, str] = {
     "sort": LIST,
 }
 
+_APPOINTMENT_EDIT: dict[str, str] = {
+    "title": STR,
+    "meetingLocationType": STR,
+    "meetingLocationId": STR,
+    "overrideLocationConfig": BOOL,
+    "appointmentStatus": STR,
+    "assignedUserId": STR,
+    "description": STR,
+    "address": STR,
+    "ignoreDateRange": BOOL,
+    "toNotify": BOOL,
+    "ignoreFreeSlotValidation": BOOL,
+    "rrule": STR,
+    "calendarId": STR,
+    "startTime": STR,
+    "endTime": STR,
+}
+_APPOINTMENT_CREATE: dict[str, str] = {**_APPOINTMENT_EDIT, "locationId": STR, "contactId": STR}
+_FIELD_UPDATE: dict[str, str] = {
+    "name": STR,
+    "placeholder": STR,
+    "acceptedFormat": STR_LIST,
+    "isMultipleFile": BOOL,
+    "maxNumberOfFiles": NUMBER,
+    "textBoxListOptions": LIST,
+    "position": NUMBER,
+    "model": STR,
+}
+_TASK_SEARCH: dict[str, str] = {
+    "contactId": STR_LIST,
+    "completed": BOOL,
+    "assignedTo": STR_LIST,
+    "query": STR,
+    "limit": NUMBER,
+    "skip": NUMBER,
+    "businessId": STR,
+}
+
 
 class BodyRule:
     """Allowed properties (with their wire type) and required properties of one body."""
@@ -128,6 +167,20 @@ BODY_RULES: dict[str, BodyRule] = {
         {"locationId": STR, "ids": STR_LIST, "businessId": STR_NULL},
         ("locationId", "ids", "businessId"),
     ),
+    "create-association": BodyRule(
+        {"contacts": STR_LIST, "tags": STR_LIST, "locationId": STR, "removeAllTags": BOOL},
+        ("contacts", "tags", "locationId"),
+    ),
+    # apps/locations.json
+    "task-search": BodyRule(_TASK_SEARCH),
+    "create-custom-field": BodyRule({**_FIELD_UPDATE, "dataType": STR}, ("name", "dataType")),
+    "update-custom-field": BodyRule(_FIELD_UPDATE, ("name",)),
+    # apps/calendars.json
+    "create-appointment": BodyRule(
+        _APPOINTMENT_CREATE, ("calendarId", "locationId", "contactId", "startTime")
+    ),
+    "edit-appointment": BodyRule(_APPOINTMENT_EDIT),
+    "delete-event": BodyRule({}),
 }
 
 #: operationId -> (allowed query parameters, required query parameters).
@@ -141,6 +194,12 @@ QUERY_RULES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         ("locationId",),
     ),
     "get-duplicate-contact": (frozenset({"locationId", "number", "email"}), ("locationId",)),
+    "get-custom-fields": (frozenset({"model"}), ()),
+    "get-calendars": (frozenset({"locationId", "groupId", "showDrafted"}), ("locationId",)),
+    "get-calendar-events": (
+        frozenset({"locationId", "userId", "calendarId", "groupId", "startTime", "endTime"}),
+        ("locationId", "startTime", "endTime"),
+    ),
 }
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "DATE_FIELDS",
     "SEARCH_FIELDS",
     "SearchError",
+    "SortKey",
     "compile_filters",
     "compile_sort",
     "field_value",
@@ -259,3 +260,17 @@ def sorted_by(
 
     keyed.sort(key=functools.cmp_to_key(cmp))
     return keyed
+
+
+class SortKey:
+    """A contact's sort values under given directions, ordered as the search orders them (for
+    ``bisect`` over a cached result)."""
+
+    __slots__ = ("desc", "values")
+
+    def __init__(self, values: Sequence[Any], desc: Sequence[bool]) -> None:
+        self.values = values
+        self.desc = desc
+
+    def __lt__(self, other: SortKey) -> bool:
+        return compare_keys(self.values, other.values, self.desc) < 0

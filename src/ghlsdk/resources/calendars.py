@@ -1,0 +1,353 @@
+"""The calendars API (``Version: 2021-04-15``): calendars of a location, the events of a time
+window, and appointment get/create/update/delete. ``ghl.calendars`` lists; the appointment
+writes are on ``ghl.appointments`` beside the contact's appointment list."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import httpx
+
+from _sdkcore._http import Call, RequestOptions
+from _sdkcore.parsing import json_body, structure
+from _sdkcore.serde import UNSET, Unset
+from ghlsdk.errors import APIResponseValidationError
+from ghlsdk.models._converter import converter
+from ghlsdk.models.calendars import Calendar, CalendarEvent
+from ghlsdk.models.records import AppointmentStatus
+from ghlsdk.resources import _inputs
+from ghlsdk.resources._base import (
+    AsyncResource,
+    Context,
+    Operation,
+    SyncResource,
+    envelope,
+    envelope_list,
+    success,
+)
+
+__all__ = ["AsyncCalendars", "Calendars"]
+
+V2021_04_15 = "2021-04-15"
+CALENDARS_READ = "calendars.readonly"
+EVENTS_READ = "calendars/events.readonly"
+EVENTS_WRITE = "calendars/events.write"
+_APPOINTMENTS = "/calendars/events/appointments"
+
+LIST = Operation(
+    "calendars.list", "GET", "/calendars/", CALENDARS_READ, "get-calendars", V2021_04_15
+)
+EVENTS = Operation(
+    "calendars.events", "GET", "/calendars/events", EVENTS_READ, "get-calendar-events", V2021_04_15
+)
+GET_APPOINTMENT = Operation(
+    "appointments.get",
+    "GET",
+    _APPOINTMENTS + "/{event_id}",
+    EVENTS_READ,
+    "get-appointment",
+    V2021_04_15,
+)
+CREATE_APPOINTMENT = Operation(
+    "appointments.create", "POST", _APPOINTMENTS, EVENTS_WRITE, "create-appointment", V2021_04_15
+)
+UPDATE_APPOINTMENT = Operation(
+    "appointments.update",
+    "PUT",
+    _APPOINTMENTS + "/{event_id}",
+    EVENTS_WRITE,
+    "edit-appointment",
+    V2021_04_15,
+)
+DELETE_APPOINTMENT = Operation(
+    "appointments.delete",
+    "DELETE",
+    "/calendars/events/{event_id}",
+    EVENTS_WRITE,
+    "delete-event",
+    V2021_04_15,
+)
+#: Operations of ``apps/calendars.json`` the SDK exposes.
+OPERATIONS = (
+    LIST,
+    EVENTS,
+    GET_APPOINTMENT,
+    CREATE_APPOINTMENT,
+    UPDATE_APPOINTMENT,
+    DELETE_APPOINTMENT,
+)
+
+#: python argument -> wire key of the appointment create/update bodies.
+_APPOINTMENT_FIELDS = {
+    "title": "title",
+    "appointment_status": "appointmentStatus",
+    "assigned_user_id": "assignedUserId",
+    "address": "address",
+    "description": "description",
+    "meeting_location_type": "meetingLocationType",
+    "meeting_location_id": "meetingLocationId",
+    "override_location_config": "overrideLocationConfig",
+    "ignore_date_range": "ignoreDateRange",
+    "to_notify": "toNotify",
+    "ignore_free_slot_validation": "ignoreFreeSlotValidation",
+    "rrule": "rrule",
+    "calendar_id": "calendarId",
+    "start_time": "startTime",
+    "end_time": "endTime",
+}
+_BOOLEANS = frozenset(
+    {"override_location_config", "ignore_date_range", "to_notify", "ignore_free_slot_validation"}
+)
+
+
+def epoch_ms(name: str, value: Any) -> str:
+    """An aware datetime, a date (its UTC midnight) or epoch milliseconds → the API's
+    millisecond string."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware (a naive datetime is ambiguous)")
+        return str(int(value.timestamp() * 1000))
+    if isinstance(value, date):
+        return str(int(datetime.combine(value, time(), timezone.utc).timestamp() * 1000))
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    raise TypeError(f"{name} must be an aware datetime, a date or epoch milliseconds (int)")
+
+
+def _parse_calendars(response: httpx.Response) -> list[Calendar]:
+    return envelope_list(response, "calendars", Calendar)
+
+
+def _parse_events(response: httpx.Response) -> list[CalendarEvent]:
+    return envelope_list(response, "events", CalendarEvent)
+
+
+def _parse_event(response: httpx.Response) -> CalendarEvent:
+    return envelope(response, "event", CalendarEvent)
+
+
+def _parse_written(response: httpx.Response) -> CalendarEvent:
+    """Create/update answer the appointment itself (``AppointmentSchemaResponse``); an
+    ``{"appointment": ...}`` or ``{"event": ...}`` envelope is accepted too (tolerant)."""
+    body = json_body(response)
+    if not isinstance(body, Mapping):
+        raise APIResponseValidationError(
+            "expected the appointment as a JSON object", response=response, body=body
+        )
+    for key in ("appointment", "event"):
+        if isinstance(body.get(key), Mapping) and "id" not in body:
+            body = body[key]
+            break
+    return structure(converter, body, CalendarEvent, response)
+
+
+def list_calendars(
+    ctx: Context,
+    *,
+    group_id: str | None = None,
+    show_drafted: bool | None = None,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[list[Calendar]]:
+    location = ctx.location(LIST, location_id)
+    params: dict[str, Any] = {"locationId": location, "groupId": _inputs.text("group_id", group_id)}
+    if show_drafted is not None:
+        params["showDrafted"] = "true" if _inputs.boolean("show_drafted", show_drafted) else "false"
+    spec = ctx.spec(LIST, params=params, location_id=location, options=options)
+    return Call(spec, _parse_calendars)
+
+
+def list_events(
+    ctx: Context,
+    start: datetime | date | int,
+    end: datetime | date | int,
+    *,
+    calendar_id: str | None = None,
+    user_id: str | None = None,
+    group_id: str | None = None,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[list[CalendarEvent]]:
+    owners = {"calendarId": calendar_id, "userId": user_id, "groupId": group_id}
+    if not any(owners.values()):
+        raise ValueError("calendars.events() needs calendar_id=, user_id= or group_id=")
+    for name, value in owners.items():
+        _inputs.text(name, value)
+    start_ms, end_ms = epoch_ms("start", start), epoch_ms("end", end)
+    if int(end_ms) < int(start_ms):
+        raise ValueError("end must not be before start")
+    location = ctx.location(EVENTS, location_id)
+    params = {"locationId": location, **owners, "startTime": start_ms, "endTime": end_ms}
+    spec = ctx.spec(EVENTS, params=params, location_id=location, options=options)
+    return Call(spec, _parse_events)
+
+
+def get_appointment(
+    ctx: Context, event_id: str, *, options: RequestOptions | None = None
+) -> Call[CalendarEvent]:
+    spec = ctx.spec(GET_APPOINTMENT, path_params={"event_id": event_id}, options=options)
+    return Call(spec, _parse_event)
+
+
+def appointment_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The create/update body: UNSET arguments are left out; times as ISO 8601."""
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, Unset):
+            continue
+        key = _APPOINTMENT_FIELDS[name]
+        if name in ("start_time", "end_time"):
+            body[key] = _inputs.iso_datetime(name, value)
+        elif name in _BOOLEANS:
+            body[key] = _inputs.boolean(name, value)
+        elif name == "appointment_status":
+            body[key] = AppointmentStatus(value).value if isinstance(value, str) else value
+            if not isinstance(body[key], str):
+                raise TypeError("appointment_status must be an AppointmentStatus or a string")
+        else:
+            body[key] = _inputs.text(name, value, nullable=False)
+    return body
+
+
+def create_appointment(
+    ctx: Context,
+    fields: Mapping[str, Any],
+    *,
+    contact_id: str,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[CalendarEvent]:
+    if not isinstance(contact_id, str) or not contact_id:
+        raise ValueError("an appointment needs contact_id")
+    location = ctx.location(CREATE_APPOINTMENT, location_id)
+    body = appointment_body(fields)
+    body.update(locationId=location, contactId=contact_id)
+    spec = ctx.spec(CREATE_APPOINTMENT, json=body, location_id=location, options=options)
+    return Call(spec, _parse_written)
+
+
+def update_appointment(
+    ctx: Context, event_id: str, fields: Mapping[str, Any], *, options: RequestOptions | None
+) -> Call[CalendarEvent]:
+    body = appointment_body(fields)
+    if not body:
+        raise ValueError("appointments.update() was given no field to change")
+    path = {"event_id": event_id}
+    return Call(
+        ctx.spec(UPDATE_APPOINTMENT, path_params=path, json=body, options=options), _parse_written
+    )
+
+
+def delete_appointment(
+    ctx: Context, event_id: str, *, options: RequestOptions | None = None
+) -> Call[None]:
+    # The spec declares a (schema-less) JSON body for this DELETE: send an empty object.
+    path = {"event_id": event_id}
+    return Call(ctx.spec(DELETE_APPOINTMENT, path_params=path, json={}, options=options), success)
+
+
+class Calendars(SyncResource):
+    """Calendars of a location and their events (``ghl.calendars``)."""
+
+    def list(
+        self,
+        *,
+        group_id: str | None = None,
+        show_drafted: bool | None = None,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> builtins.list[Calendar]:
+        """Every calendar of the location (one request; the API does not page), optionally of
+        one group. Scope: ``calendars.readonly``."""
+        return self._run.execute(
+            list_calendars(
+                self._ctx,
+                group_id=group_id,
+                show_drafted=show_drafted,
+                location_id=location_id,
+                options=options,
+            )
+        )
+
+    def events(
+        self,
+        start: datetime | date | int,
+        end: datetime | date | int,
+        *,
+        calendar_id: str | None = None,
+        user_id: str | None = None,
+        group_id: str | None = None,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> builtins.list[CalendarEvent]:
+        """The events (appointments) between ``start`` and ``end`` of one calendar, user or
+        group (``GET /calendars/events``; aware datetimes, dates or epoch milliseconds, sent
+        as milliseconds). One request for the whole window.
+        Scope: ``calendars/events.readonly``."""
+        return self._run.execute(
+            list_events(
+                self._ctx,
+                start,
+                end,
+                calendar_id=calendar_id,
+                user_id=user_id,
+                group_id=group_id,
+                location_id=location_id,
+                options=options,
+            )
+        )
+
+
+class AsyncCalendars(AsyncResource):
+    """Calendars of a location and their events (``ghl.calendars`` on the async client)."""
+
+    async def list(
+        self,
+        *,
+        group_id: str | None = None,
+        show_drafted: bool | None = None,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> builtins.list[Calendar]:
+        """Every calendar of the location (one request; the API does not page), optionally of
+        one group. Scope: ``calendars.readonly``."""
+        return await self._run.execute(
+            list_calendars(
+                self._ctx,
+                group_id=group_id,
+                show_drafted=show_drafted,
+                location_id=location_id,
+                options=options,
+            )
+        )
+
+    async def events(
+        self,
+        start: datetime | date | int,
+        end: datetime | date | int,
+        *,
+        calendar_id: str | None = None,
+        user_id: str | None = None,
+        group_id: str | None = None,
+        location_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> builtins.list[CalendarEvent]:
+        """The events (appointments) between ``start`` and ``end`` of one calendar, user or
+        group (``GET /calendars/events``; aware datetimes, dates or epoch milliseconds, sent
+        as milliseconds). One request for the whole window.
+        Scope: ``calendars/events.readonly``."""
+        return await self._run.execute(
+            list_events(
+                self._ctx,
+                start,
+                end,
+                calendar_id=calendar_id,
+                user_id=user_id,
+                group_id=group_id,
+                location_id=location_id,
+                options=options,
+            )
+        )
