@@ -28,3 +28,24 @@ def test_plan_before_the_first_sync_lists_the_creates_and_exits_0(tmp_path: Path
     assert cli("sync", "-q")[0] == 0
     assert len(world.ninox_records("Tasks")) == 2
     world.close()
+
+
+def test_undo_from_the_command_line(tmp_path: Path) -> None:
+    world = FakeWorld()
+    (gid,) = world.seed_ghl(1, tasks=0, notes=0, appointments=0)
+    cli = Harness(tmp_path, world)
+    assert cli("sync", "-q")[0] == 0
+    before = world.ghl.contacts[gid]["firstName"]
+    world.ghl.edit_contact(gid, firstName="Changed")
+    code, doc = cli.json("sync")
+    assert code == 0
+    run_id = doc["run_id"]
+    code, out, _ = cli("undo", run_id)
+    assert code == 0, out
+    rows = {r["fields"]["GHL Id"]: r["fields"] for r in world.ninox_records("Contacts")}
+    assert rows[gid]["First Name"] == before
+    assert world.ghl.contacts[gid]["firstName"] == before
+    code, _out, err = cli("undo", "no-such-run")
+    assert code != 0
+    assert "no run 'no-such-run'" in err
+    world.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bridge.cli._commands import Context, demo, init, run_engine, serve
+from bridge.cli._commands import Context, demo, init, run_engine, serve, undo
 from bridge.cli._doctor import doctor
 from bridge.cli._engine import Connect, EngineFactory, connect_clients, default_engine_factory
 from bridge.cli._ops import history, pause, resume, review, status
@@ -31,6 +31,7 @@ _HANDLERS: dict[str, Callable[[Context], int]] = {
     "status": status,
     "pause": pause,
     "resume": resume,
+    "undo": undo,
 }
 
 
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--host", help="listen address (default: [server] host, 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, help="listen port (default: [server] port, 8080)")
+    undo_cmd = commands.add_parser(
+        "undo",
+        parents=[common],
+        help="put back what a run wrote, on both sides, where nobody changed it since",
+    )
+    undo_cmd.add_argument("run", metavar="RUN", help="the run id (ghl-ninox status lists runs)")
     commands.add_parser(
         "demo", parents=[output], help="run the whole flow on built-in fakes (no credentials)"
     )

@@ -166,6 +166,10 @@ def run_engine(ctx: Context) -> int:
         if progress is not None:
             progress.close()
         conns.close()
+    return _say_report(ctx, command, report)
+
+
+def _say_report(ctx: Context, command: str, report: RunReport) -> int:
     code = report_exit_code(report)
     if ctx.out.json:
         ctx.out.say(report.to_json())
@@ -180,6 +184,30 @@ def run_engine(ctx: Context) -> int:
                 f"conflict(s) waiting for review (exit code {int(code)})"
             )
     return int(code)
+
+
+def undo(ctx: Context) -> int:
+    """``undo RUN``: put back, on both sides, what a run wrote where nobody changed it since
+    (the others are listed); a run of its own, under the lock."""
+    config = ctx.load()
+    conns = ctx.connect(config)
+    try:
+        store = _open_store(config, ctx.environ, "undo")
+        try:
+            parts = EngineParts(
+                config=config, ghl=conns.ghl, ninox=conns.db, store=store, progress=None
+            )
+            engine = ctx.engine_factory(parts)
+            with _Lock(store):
+                try:
+                    report = engine.undo(ctx.args.run)  # type: ignore[attr-defined]
+                except ValueError as exc:  # an unknown run: nothing was written
+                    raise ConfigError(str(exc)) from None
+        finally:
+            store.close()
+    finally:
+        conns.close()
+    return _say_report(ctx, "undo", report)
 
 
 def _tell_guard(ctx: Context, guard: Any, exc: BaseException) -> None:
