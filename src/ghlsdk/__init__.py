@@ -32,8 +32,10 @@ from ghlsdk.auth import (
     MemoryTokenStore,
     OAuth2,
     OAuthSession,
+    ReauthorizationRequiredError,
     TokenSet,
     TokenStore,
+    TokenStoreError,
 )
 from ghlsdk.errors import (
     APIConnectionError,
@@ -128,6 +130,7 @@ __all__ = [
     "RateLimitInfo",
     "RateLimiter",
     "RawResponse",
+    "ReauthorizationRequiredError",
     "RequestOptions",
     "RetryPolicy",
     "Sort",
@@ -135,6 +138,7 @@ __all__ = [
     "Task",
     "TokenSet",
     "TokenStore",
+    "TokenStoreError",
     "UnknownCustomFieldError",
     "UnprocessableEntityError",
     "Unset",
