@@ -35,7 +35,7 @@ def test_our_own_writes_coming_back_cost_no_read_of_the_other_side() -> None:
 @pytest.mark.parametrize("contacts", [20, 80])
 def test_children_of_changed_contacts_only_costs_the_same_at_any_size(contacts: int) -> None:
     _world, calls = passes(contacts, SyncConfig(children_of="changed_contacts"))
-    assert len(calls[0]) >= 3 * contacts  # the first pass reads every contact's children
+    assert len(calls[0]) >= 2 * contacts  # the first pass reads every contact's children
     assert len(calls[1]) <= 2  # then only the contact feed: nothing changed
     assert len(calls[2]) <= 2
 
@@ -50,6 +50,27 @@ def test_a_changed_contact_has_its_children_read() -> None:
     world.ghl.add_task(cid, title="Seen with its contact", dueDate="2026-09-01T10:00:00Z")
     world.ghl.reset_counters()
     report = engine.sync()
-    lists = [r.path for r in world.ghl.requests if r.method == "GET" and r.path.endswith("/tasks")]
-    assert lists == [f"/contacts/{cid}/tasks"]
+    searches = [r.json for r in world.ghl.requests if r.path.endswith("/tasks/search")]
+    assert [body["contactId"] for body in searches] == [[cid]]  # only the changed contact
     assert report.counts["task"]["create_ninox"] == 1
+
+
+def test_tasks_are_read_fifty_contacts_a_request() -> None:
+    world, calls = passes(120, SyncConfig(), count=1)
+    searches = [c for c in calls[0] if c.endswith("/tasks/search")]
+    per_contact = [c for c in calls[0] if c.startswith("GET ") and c.endswith("/tasks")]
+    assert len(searches) == 3  # 120 contacts: 50 + 50 + 20
+    assert per_contact == []
+    assert len(world.ninox_records("Tasks")) == 120
+
+
+def test_a_refused_task_search_falls_back_to_one_list_per_contact() -> None:
+    world = FakeWorld()
+    world.seed_ghl(5, tasks=1, notes=0, appointments=0)
+    world.ghl.fail_next(403, method="POST", path="/locations/*/tasks/search", times=None)
+    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore())
+    report = engine.sync()
+    assert report.ok
+    lists = [r.path for r in world.ghl.requests if r.method == "GET" and r.path.endswith("/tasks")]
+    assert len(lists) == 5
+    assert len(world.ninox_records("Tasks")) == 5

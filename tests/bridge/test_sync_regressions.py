@@ -184,7 +184,7 @@ async def test_a_cancelled_async_pass_closes_its_run_and_releases_its_turn(
 
     class Slow(httpx.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "GET" and "/tasks" in request.url.path:
+            if "/tasks" in request.url.path:  # the list or the location search
                 started.set()
                 await anyio.sleep(30)
             return await world.ghl.handle_async_request(request)
@@ -197,7 +197,8 @@ async def test_a_cancelled_async_pass_closes_its_run_and_releases_its_turn(
     engine_ = AsyncSyncEngine(ghl, world.async_ninox_db(), store)
     async with anyio.create_task_group() as tg:
         tg.start_soon(engine_.sync)
-        await started.wait()
+        with anyio.fail_after(10):  # the pass must reach the slow request
+            await started.wait()
         tg.cancel_scope.cancel()
     (run,) = store.runs()
     assert run.status == "interrupted"

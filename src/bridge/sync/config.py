@@ -35,6 +35,9 @@ class SyncConfig:
       last agreed — far fewer calls, but whether GHL moves a contact's ``dateUpdated`` when
       one of its children changes is UNCONFIRMED, so this relies on the Task*/Note*/
       Appointment* webhooks (``ghl-ninox serve``) for those changes.
+    - ``task_search``: read tasks through the location's task search, 50 contacts a request,
+      instead of one request per contact. It needs the ``locations/tasks.readonly`` scope;
+      without it (or when the search is refused) the pass falls back to one list per contact.
     """
 
     policies: Mapping[str, Mapping[str, Policy]] = attrs.field(factory=dict)
@@ -49,6 +52,7 @@ class SyncConfig:
     chunk_size: int | None = None
     initial_winner: Literal["ghl", "ninox"] = "ghl"
     children_of: Literal["every_contact_read", "changed_contacts"] = "every_contact_read"
+    task_search: bool = True
 
     def policy_for(self, entity: str) -> tuple[Mapping[str, Policy], Policy]:
         return self.policies.get(entity, {}), self.default_policy.get(entity, self.fallback_policy)

@@ -105,6 +105,8 @@ class PassContext:
     carried_out: set[int] = attrs.field(factory=set)
     #: undo: fields left alone because someone changed them since (link id -> fields).
     changed_since: dict[int, list[str]] = attrs.field(factory=dict)
+    #: The location's task search was refused (a scope): tasks are listed per contact.
+    no_task_search: bool = False
     #: Entities whose Ninox cursor must stay (a transient failure); "ghl" for the GHL cursor.
     hold: set[str] = attrs.field(factory=set)
 

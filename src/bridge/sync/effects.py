@@ -41,6 +41,7 @@ __all__ = [
     "GhlListChildren",
     "GhlListContacts",
     "GhlSearchContacts",
+    "GhlSearchTasks",
     "GhlUpdate",
     "NinoxAll",
     "NinoxChanges",
@@ -206,6 +207,20 @@ class GhlListChildren(Effect[list[dict[str, Any]]]):
         else:
             items = await g.appointments.list(cid)
         return [_child(x, cid) for x in items]
+
+
+@attrs.frozen
+class GhlSearchTasks(Effect[list[dict[str, Any]]]):
+    """Every task of these contacts through the location's task search (a page per 100)."""
+
+    contact_ids: tuple[str, ...]
+
+    def run(self, c: Clients) -> list[dict[str, Any]]:
+        return [_wire(x) for x in c.ghl.tasks.search(contact_ids=list(self.contact_ids))]
+
+    async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
+        pager = c.ghl.tasks.search(contact_ids=list(self.contact_ids))
+        return [_wire(x) async for x in pager]
 
 
 def _child(item: Any, contact_id: str | None) -> dict[str, Any]:

@@ -19,12 +19,18 @@ from bridge.sync.effects import (
     GhlListChildren,
     GhlListContacts,
     GhlSearchContacts,
+    GhlSearchTasks,
     NinoxChanges,
     Program,
     perform,
     state,
 )
-from ghlsdk import parse_datetime
+from ghlsdk import (
+    BadRequestError,
+    MissingScopeError,
+    PermissionDeniedError,
+    parse_datetime,
+)
 from ninoxsdk import APIError, NotFoundError, Record
 
 __all__ = ["ghl_children", "ghl_contacts", "move_cursors", "ninox_changes"]
@@ -56,6 +62,10 @@ def ghl_contacts(ctx: PassContext) -> Program[dict[str, dict[str, Any]]]:
     return dict(ctx.ghl_contacts)
 
 
+#: Contacts per task search request (their tasks are paged by the SDK).
+TASK_SEARCH_BATCH = 50
+
+
 def ghl_children(
     ctx: PassContext, entity: str, contact_ids: Sequence[str]
 ) -> Program[tuple[dict[str, dict[str, Any]], set[str]]]:
@@ -63,7 +73,10 @@ def ghl_children(
     contacts whose list was read whole (a linked child missing from it was deleted)."""
     found: dict[str, dict[str, Any]] = {}
     whole: set[str] = set()
-    for n, contact_id in enumerate(contact_ids):
+    rest = list(contact_ids)
+    if entity == "task" and ctx.config.task_search and not ctx.no_task_search:
+        rest = yield from _search_tasks(ctx, rest, found, whole)
+    for n, contact_id in enumerate(rest):
         try:
             children = yield from perform(GhlListChildren(entity, contact_id))  # type: ignore[arg-type]
         except NotFoundError:
@@ -77,8 +90,45 @@ def ghl_children(
         for wire in children:
             found[str(wire["id"])] = wire
         if ctx.progress is not None:
-            ctx.progress(n + 1, len(contact_ids), f"reading GHL {entity}s")
+            ctx.progress(n + 1, len(rest), f"reading GHL {entity}s")
     return found, whole
+
+
+def _search_tasks(
+    ctx: PassContext,
+    contact_ids: list[str],
+    found: dict[str, dict[str, Any]],
+    whole: set[str],
+) -> Program[list[str]]:
+    """Tasks of many contacts per request; returns the contacts still to read one by one
+    (all of them when the search is not allowed: the pass falls back)."""
+    left: list[str] = []
+    for start in range(0, len(contact_ids), TASK_SEARCH_BATCH):
+        batch = contact_ids[start : start + TASK_SEARCH_BATCH]
+        if ctx.no_task_search:
+            left.extend(batch)
+            continue
+        try:
+            tasks = yield from perform(GhlSearchTasks(tuple(batch)))
+        except (MissingScopeError, PermissionDeniedError, NotFoundError, BadRequestError):
+            ctx.no_task_search = True  # not allowed or not there: one list per contact
+            left.extend(batch)
+            continue
+        except APIError as exc:
+            ctx.hold_cursors("task")
+            yield from ctx.park("task", f"tasks of {len(batch)} contacts", "ghl", "read", exc)
+            continue
+        asked = set(batch)
+        if any(str(t.get("contactId") or "") not in asked for t in tasks):
+            left.extend(batch)  # an answer we cannot attribute: read these one by one
+            continue
+        whole.update(batch)
+        for wire in tasks:
+            found[str(wire["id"])] = wire
+        if ctx.progress is not None:
+            done = min(start + TASK_SEARCH_BATCH, len(contact_ids))
+            ctx.progress(done, len(contact_ids), "reading GHL tasks")
+    return left
 
 
 def ninox_changes(ctx: PassContext, entity: str) -> Program[tuple[dict[int, Record], int]]:
