@@ -267,7 +267,7 @@ def _update(
             ninox_table=mapper.ninox_table,
             ninox_id=n.id,
             base=jsonable_values(d.settles_now),
-            parent_link_id=_parent_link(d, parents),
+            parent_link_id=_parent_id(parents, d.pair),
             last_origin="initial",
             error_count=1 if writes else 0,
             last_error="first match: writes outstanding" if writes else None,
@@ -327,13 +327,6 @@ def _update(
 
 def _digests(link: Link) -> tuple[str | None, str | None]:
     return link.ghl_digest, link.ninox_digest
-
-
-def _parent_link(d: Decision, parents: Parents) -> int | None:
-    g = d.pair.ghl
-    if d.pair.entity == "contact" or not isinstance(g, dict) or not g.get("contactId"):
-        return None
-    return parents.link_ids.get(str(g["contactId"]))
 
 
 def _update_ghl(
@@ -528,6 +521,8 @@ def _sq(record: Record | None) -> int | None:
 
 
 def _parent_id(parents: Parents, pair: Pair) -> int | None:
+    """The link of a child's contact (``None`` for a contact, or an unlinked contact)."""
     if pair.entity == "contact" or not isinstance(pair.ghl, dict):
         return None
-    return parents.link_ids.get(str(pair.ghl.get("contactId")))
+    contact = pair.ghl.get("contactId")
+    return parents.link_ids.get(str(contact)) if contact else None

@@ -18,6 +18,7 @@ import anyio.to_thread
 import attrs
 
 from bridge.state import StateStore
+from bridge.upsert import ghl_arguments
 from ghlsdk import AsyncGHLClient, GHLClient
 from ghlsdk.models import to_wire
 from ninoxsdk import (
@@ -33,6 +34,7 @@ __all__ = [
     "AsyncClients",
     "Clients",
     "Effect",
+    "Entity",
     "GhlAddTags",
     "GhlCreate",
     "GhlDelete",
@@ -264,8 +266,6 @@ def _one_way(entity: str) -> ValueError:
 
 
 def _kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
-    from bridge.upsert import ghl_arguments
-
     return ghl_arguments(body)
 
 
@@ -408,7 +408,7 @@ class SaveOutcome:
     errors: Mapping[int, BaseException]
 
 
-def _outcome(writes: Sequence[RecordWrite], saved: Sequence[Any]) -> SaveOutcome:
+def _outcome(saved: Sequence[Any]) -> SaveOutcome:
     return SaveOutcome(
         saved={i: r for i, r in enumerate(saved) if isinstance(r, Record)}, errors={}
     )
@@ -439,7 +439,7 @@ class NinoxSave(Effect[SaveOutcome]):
             saved = handle.save(self.writes, chunk_size=self.chunk_size, continue_on_error=True)
         except Exception as exc:
             return _classified(exc, len(self.writes))
-        return _outcome(self.writes, saved)
+        return _outcome(saved)
 
     async def arun(self, c: AsyncClients) -> SaveOutcome:
         handle = c.ninox.table(self.table, typed=False)
@@ -449,7 +449,7 @@ class NinoxSave(Effect[SaveOutcome]):
             )
         except Exception as exc:
             return _classified(exc, len(self.writes))
-        return _outcome(self.writes, saved)
+        return _outcome(saved)
 
 
 def _classified(exc: Exception, count: int) -> SaveOutcome:

@@ -18,13 +18,12 @@ from typing import Any, Literal
 import attrs
 
 from bridge.mapping import SyncMapper
-from bridge.state import HistoryAction, HistoryEntry, Link, Op, Side, StateStore
+from bridge.state import HistoryAction, HistoryEntry, Link, Op, Side
 from bridge.sync.report import jsonable
 from ninoxsdk import APIConnectionError, APIError, APIStatusError, BatchWriteError
 
 __all__ = [
     "agreed",
-    "confirm",
     "jsonable_values",
     "new_op_key",
     "outcome_of",
@@ -96,15 +95,6 @@ def unsettle(link: Link, error: str) -> Link:
     """``link`` after a failed or lost write: every pass re-reads both sides of it and
     compares them field by field with the base until they agree again."""
     return attrs.evolve(link, error_count=link.error_count + 1, last_error=error[:500])
-
-
-def confirm(
-    store: StateStore, op: Op, link: Link | None, *, result_id: str | None = None
-) -> Link | None:
-    """Mark ``op`` done and save ``link`` in one transaction; returns the saved link."""
-    with store.transaction():
-        store.set_op_state(op.op_key, "done", result_id=result_id)
-        return store.save_link(link) if link is not None else None
 
 
 def written(

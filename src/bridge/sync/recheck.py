@@ -21,7 +21,7 @@ written for them, and the cursors stay, so the next pass tries again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -29,6 +29,7 @@ from bridge.mapping import MappingError, SyncMapper
 from bridge.state import Link, LinkState, Op, OpState, StateStore
 from bridge.sync.context import PassContext
 from bridge.sync.effects import (
+    Entity,
     GhlFindContact,
     GhlGet,
     GhlListChildren,
@@ -71,8 +72,6 @@ def _give_up(ctx: PassContext, op: Op, exc: Exception) -> Program[None]:
     link = yield from _link_of(op)
     error = f"cannot be rechecked: {type(exc).__name__}: {exc}"
     yield from _mark(op, "dead", unsettle(link, error) if link else None, error=error)
-    if link is not None:
-        _revisit(ctx, link)
 
 
 def _block(ctx: PassContext, op: Op) -> None:
@@ -152,19 +151,10 @@ def _recheck_update(ctx: PassContext, mapper: SyncMapper, op: Op) -> Program[Non
     link = attrs.evolve(link, base={**link.base, **landed})
     done = now is not None and len(landed) == len(op.intended)
     yield from _mark(op, "done" if done else "lost", unsettle(link, "rechecked an update"))
-    _revisit(ctx, link)
 
 
-def _revisit(ctx: PassContext, link: Link) -> None:
-    work = ctx.work_for(link.entity)
-    if link.ghl_id is not None:
-        work.ghl.setdefault(link.ghl_id, None)
-    if link.ninox_id is not None:
-        work.ninox.add(link.ninox_id)
-
-
-def _entity(op: Op) -> Any:
-    return op.entity
+def _entity(op: Op) -> Entity:
+    return cast(Entity, op.entity)
 
 
 # -- creates -------------------------------------------------------------------------------------
@@ -317,4 +307,3 @@ def _recheck_delete(ctx: PassContext, mapper: SyncMapper, op: Op) -> Program[Non
         yield from _mark(op, "done", settled)
         return
     yield from _mark(op, "lost", unsettle(link, "a delete did not land"))
-    _revisit(ctx, link)
