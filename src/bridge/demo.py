@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import attrs
 
 from bridge.conflicts import MANUAL
+from bridge.ops import render_review
 from bridge.state import SQLiteStateStore
 from bridge.sync import RunReport, SyncConfig, SyncEngine
 from bridge.sync.review import resolve
@@ -182,8 +183,6 @@ def _review_step(
 ) -> dict[str, bool]:
     """An email changed on both sides goes to review; a person keeps Ninox's; a pass carries
     it out."""
-    from bridge.cli._ops import render_review
-
     record = next(r for r in contacts.iter() if r.fields["GHL Id"] == gid)
     world.ghl.edit_contact(gid, email="grace@ghl.example.com")
     contacts.update(record.id, {"Email": "grace@ninox.example.com"})

@@ -161,6 +161,37 @@ def test_resolve_with_a_value_and_usage_errors(tmp_path: Path, world: FakeWorld)
     assert code == ExitCode.USAGE  # no longer open
 
 
+def test_a_mass_delete_is_shown_approved_and_carried_out(tmp_path: Path, world: FakeWorld) -> None:
+    cli = Harness(tmp_path, world, '\n[sync]\ndeletes = "hard"\nmass_delete_min = 3\n')
+    world.seed_ghl(8, tasks=0, notes=0, appointments=0)
+    assert cli("sync", "-q")[0] == 0
+    table = world.table_ids["Contacts"]
+    gone = []
+    for record in world.ninox_records("Contacts")[:5]:
+        world.ninox.delete_record(world.team_id, world.database_id, table, record["id"])
+        gone.append(record["fields"]["GHL Id"])
+    assert cli("sync", "-q", "--scan-deletes")[0] == ExitCode.RECORD_ERRORS
+    assert len(world.ghl.contacts) == 8
+    code, out, _ = cli("review", "show", "1")
+    assert code == 0
+    assert "mass_delete" in out
+    assert all(f"{g}  present / deleted" in out for g in gone)
+    assert "--approve | --reject | --dismiss" in out
+    code, _, err = cli("review", "resolve", "1", "--keep", "ninox")
+    assert code == ExitCode.USAGE
+    assert "approved, rejected or dismissed" in err
+    code, _, err = cli("review", "resolve", "1", "--approve", "--reject")
+    assert code == ExitCode.USAGE
+    code, doc = cli.json("review", "resolve", "1", "--approve")
+    assert code == 0
+    assert doc["item"]["status"] == "resolved"
+    assert len(world.ghl.contacts) == 8  # the next sync carries it out
+    assert cli("sync", "-q")[0] == 0
+    assert sorted(world.ghl.contacts) == sorted(set(world.ghl.contacts) - set(gone))
+    assert len(world.ghl.contacts) == 3
+    assert cli.json("review", "show", "1")[1]["item"]["status"] == "applied"
+
+
 def test_assignments_are_text_or_json() -> None:
     assert parse_assignments(["a=1", "b:=1", "c:=null", "d=x=y"]) == {
         "a": "1",

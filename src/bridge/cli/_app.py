@@ -137,7 +137,8 @@ def _ops_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "resolve",
         parents=[common],
         help="decide an item; the next sync carries the decision out",
-        description="Give exactly one of --keep, --set (repeatable) or --dismiss.",
+        description="Give exactly one of --keep, --set (repeatable), --approve, --reject or "
+        "--dismiss.",
     )
     resolve.add_argument("id", type=int, metavar="ID")
     resolve.add_argument(
@@ -148,6 +149,12 @@ def _ops_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="FIELD=VALUE",
         help="write VALUE (text; FIELD:=JSON for a number, true, null …) to both sides",
+    )
+    resolve.add_argument(
+        "--approve", action="store_true", help="mass delete: apply exactly the deletions listed"
+    )
+    resolve.add_argument(
+        "--reject", action="store_true", help="mass delete: delete nothing; tombstone the links"
     )
     resolve.add_argument("--dismiss", action="store_true", help="close it, changing nothing")
     history_cmd = commands.add_parser(

@@ -5,8 +5,7 @@ the state store only, so they work without credentials."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from bridge.cli._commands import Context, _open_store
@@ -19,7 +18,10 @@ from bridge.ops import (
     collect_status,
     current_pause,
     describe_age,
+    fmt_value,
+    render_review,
     review_dict,
+    when,
 )
 from bridge.state import HistoryEntry, ReviewItem, StateStore
 from bridge.sync.review import resolve
@@ -37,15 +39,6 @@ __all__ = [
 
 def _store(ctx: Context, config: Config, *, create: bool = False) -> StateStore:
     return _open_store(config, ctx.environ, ctx.args.command, create=create)
-
-
-def _fmt(value: Any) -> str:
-    """A value as people read it: JSON (strings quoted, ``null`` for nothing)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _when(at: datetime | None) -> str:
-    return "-" if at is None else f"{at:%Y-%m-%d %H:%M:%S}Z"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +81,7 @@ def _review_list(ctx: Context, store: StateStore) -> int:
         fields = ", ".join(item.fields) or "-"
         ctx.out.say(
             f"#{item.review_id}  {item.kind:<15} {item.status:<8} {item.source_ref or '-'}  "
-            f"{fields}  {_when(item.detected_at)}"
+            f"{fields}  {when(item.detected_at)}"
         )
     if status:
         ctx.status("ghl-ninox review: `ghl-ninox review show ID` shows one item")
@@ -115,40 +108,6 @@ def _review_show(ctx: Context, store: StateStore, review_id: int) -> int:
     for line in render_review(item):
         ctx.out.say(line)
     return int(ExitCode.OK)
-
-
-def render_review(item: ReviewItem) -> list[str]:
-    """One review item as lines of text: what, where, and each side's values."""
-    lines = [
-        f"review #{item.review_id}: {item.kind} ({item.status}), "
-        f"detected {_when(item.detected_at)}",
-        f"  record      {item.source_ref or '-'}"
-        + (f" (link {item.link_id})" if item.link_id is not None else ""),
-    ]
-    names = list(item.fields) or list(
-        dict.fromkeys([*item.ghl_values, *item.ninox_values, *item.base_values])
-    )
-    if names:
-        width = max(len("field"), *(len(n) for n in names))
-        lines.append(f"  {'field':<{width}}  base / GHL / Ninox")
-        for name in names:
-            lines.append(
-                f"  {name:<{width}}  {_side(item.base_values, name)} / "
-                f"{_side(item.ghl_values, name)} / {_side(item.ninox_values, name)}"
-            )
-    if item.resolution is not None:
-        lines.append(f"  resolution  {item.resolution} ({_when(item.resolved_at)})")
-    if item.status == "open":
-        example = names[0] if names else "FIELD"
-        lines.append(
-            f"resolve: ghl-ninox review resolve {item.review_id} --keep ghl | --keep ninox | "
-            f"--set {example}=VALUE | --dismiss"
-        )
-    return lines
-
-
-def _side(values: Mapping[str, Any], name: str) -> str:
-    return _fmt(values[name]) if name in values else "-"
 
 
 def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
@@ -197,15 +156,21 @@ def _review_resolve(ctx: Context, store: StateStore, review_id: int) -> int:
     args = ctx.args
     try:
         values = parse_assignments(args.set or [])
-        chosen = sum(bool(x) for x in (args.keep, values, args.dismiss))
+        approve, reject = bool(args.approve), bool(args.reject)
+        chosen = sum(bool(x) for x in (args.keep, values, approve, reject, args.dismiss))
         if chosen != 1:
-            raise _UsageError("give exactly one of --keep ghl|ninox, --set FIELD=VALUE, --dismiss")
+            raise _UsageError(
+                "give exactly one of --keep ghl|ninox, --set FIELD=VALUE, --approve, --reject, "
+                "--dismiss"
+            )
         _get_item(store, review_id)
         item = resolve(
             store,
             review_id,
             keep=args.keep,
             values=values or None,
+            approve=approve,
+            reject=reject,
             dismiss=bool(args.dismiss),
         )
     except (_UsageError, ValueError) as exc:
@@ -295,15 +260,16 @@ def render_entry(e: HistoryEntry) -> list[str]:
     else:
         what, where = e.action, f" {e.side}"
     ids = f"ghl:{e.ghl_id or '-'} ninox:{e.ninox_id if e.ninox_id is not None else '-'}"
-    lines = [f"{_when(e.at)}  {e.entity} {what}{where}  {ids}  run {e.run_id or '-'}"]
+    lines = [f"{when(e.at)}  {e.entity} {what}{where}  {ids}  run {e.run_id or '-'}"]
     if e.action in ("conflict", "review"):
-        sides = ", ".join(f"{k} {_fmt(v)}" for k, v in e.before.items())
-        chosen = ", ".join(f"{k} = {_fmt(v)}" for k, v in e.after.items()) or "a person decides"
+        sides = ", ".join(f"{k} {fmt_value(v)}" for k, v in e.before.items())
+        chosen = ", ".join(f"{k} = {fmt_value(v)}" for k, v in e.after.items())
+        chosen = chosen or "a person decides"
         lines.append(f"    {sides} → {chosen}")
         return lines
     for name in dict.fromkeys([*e.before, *e.after]):
-        before = _fmt(e.before[name]) if name in e.before else "(none)"
-        after = _fmt(e.after[name]) if name in e.after else "(none)"
+        before = fmt_value(e.before[name]) if name in e.before else "(none)"
+        after = fmt_value(e.after[name]) if name in e.after else "(none)"
         lines.append(f"    {name}: {before} → {after}")
     return lines
 
@@ -343,7 +309,7 @@ def render_status(facts: StatusFacts) -> list[str]:
     lines = [f"ghl-ninox status: location {facts.location or '-'}"]
     if facts.paused is not None:
         p = facts.paused
-        lines.append(f"  PAUSED       since {_when(p.since)} ({p.kind}): {p.reason}")
+        lines.append(f"  PAUSED       since {when(p.since)} ({p.kind}): {p.reason}")
     lines.append(f"  in sync      {facts.in_sync} of {facts.links} links")
     lines.append(f"  failing      {facts.failing_records} record(s)")
     for group in facts.failing:
@@ -353,17 +319,17 @@ def render_status(facts: StatusFacts) -> list[str]:
     lines.append(f"  paused       {'yes' if facts.paused else 'no'}")
     lines.append(
         f"  last sync    {describe_age(facts.last_sync_age)}"
-        + (f" ({_when(facts.last_sync)})" if facts.last_sync else "")
+        + (f" ({when(facts.last_sync)})" if facts.last_sync else "")
     )
     lines.append(
         f"  last full    {describe_age(facts.last_full_age)}"
-        + (f" ({_when(facts.last_full)})" if facts.last_full else "")
+        + (f" ({when(facts.last_full)})" if facts.last_full else "")
     )
     lines.append(f"  open ops     {facts.open_ops}")
     if facts.runs:
         last = facts.runs[0]
         lines.append(
-            f"  last run     {last.kind} {last.status} at {_when(last.started_at)} "
+            f"  last run     {last.kind} {last.status} at {when(last.started_at)} "
             f"({last.writes} writes, {last.errors} errors)"
         )
     return lines
@@ -399,7 +365,7 @@ def pause(ctx: Context) -> int:
             }
         )
     elif made is None:
-        ctx.out.say(f"already paused since {_when(existing.since)}: {existing.reason}")
+        ctx.out.say(f"already paused since {when(existing.since)}: {existing.reason}")
     else:
         ctx.out.say(f"paused: {existing.reason}; `ghl-ninox resume` resumes")
     return int(ExitCode.OK)
@@ -426,5 +392,5 @@ def resume(ctx: Context) -> int:
     elif ended is None:
         ctx.out.say("not paused: nothing to resume")
     else:
-        ctx.out.say(f"resumed (was paused since {_when(ended.since)}: {ended.reason})")
+        ctx.out.say(f"resumed (was paused since {when(ended.since)}: {ended.reason})")
     return int(ExitCode.OK)

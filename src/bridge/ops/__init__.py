@@ -6,7 +6,7 @@ and the health page of ``serve``), pausing it when it keeps failing, and the ale
 """
 
 # The modules: _status (the facts, computed once for the CLI and the page), _pause (the
-# pause flag, the guard deciding it, the alerts).
+# pause flag, the guard deciding it, the alerts), _render (review items as text).
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bridge.ops._pause import (
     current_pause,
     error_rate,
 )
+from bridge.ops._render import fmt_value, render_review, review_fields, when
 from bridge.ops._status import (
     FailingGroup,
     RunSummary,
@@ -47,5 +48,9 @@ __all__ = [
     "current_pause",
     "describe_age",
     "error_rate",
+    "fmt_value",
+    "render_review",
     "review_dict",
+    "review_fields",
+    "when",
 ]

@@ -3,8 +3,10 @@
 A field conflict under the ``MANUAL`` policy stays contested until a person picks a value:
 :func:`resolve` records the choice (keep GHL's value, keep Ninox's, or set one), and the next
 pass writes it to both sides through the outbox, moves the field's agreed value to it, and
-marks the item ``applied``. Other items (an ambiguous match, a mass delete) are resolved by
-dismissing them once a person has dealt with the records.
+marks the item ``applied``. A ``mass_delete`` item is approved (the next pass applies
+exactly the deletions it lists) or rejected (the next pass tombstones their links and writes
+nothing), see `bridge.sync.deletes`. Other items (an ambiguous match) are resolved by
+dismissing them once a person has dealt with the records; any item can be dismissed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any, Literal
 
 from bridge.state import ReviewItem, StateStore
 from bridge.sync.context import Override, PassContext
+from bridge.sync.deletes import carry_out_mass_deletes
 from bridge.sync.effects import Program, state
 
-__all__ = ["Override", "load_resolutions", "resolve", "settle_resolutions"]
+__all__ = ["VALUE_KINDS", "Override", "load_resolutions", "resolve", "settle_resolutions"]
 
 
 def resolve(
@@ -26,35 +29,39 @@ def resolve(
     *,
     keep: Literal["ghl", "ninox"] | None = None,
     values: Mapping[str, Any] | None = None,
+    approve: bool = False,
+    reject: bool = False,
     dismiss: bool = False,
 ) -> ReviewItem:
     """Record how a person resolved an open review item; the next pass carries it out.
 
     A ``field_conflict`` takes ``keep="ghl"`` / ``keep="ninox"`` or ``values`` (its fields
-    only); any item can be ``dismiss``-ed. Raises ``KeyError`` when the item is not open and
+    only); a ``mass_delete`` takes ``approve=True`` (the next pass applies exactly the
+    deletions listed) or ``reject=True`` (their links become tombstones, nothing is deleted);
+    any item can be ``dismiss``-ed. The resolution is stored before this returns, so a crash
+    before the next pass loses nothing. Raises ``KeyError`` when the item is not open and
     ``ValueError`` for a resolution that does not fit it, before anything is written.
     """
     item = store.review(review_id)
     if item is None or item.status != "open":
         raise KeyError(f"no open review item {review_id} (ghl-ninox review list shows them)")
-    chosen = [
-        name for name, given in (("keep", keep), ("values", values), ("dismiss", dismiss)) if given
-    ]
+    given = (("keep", keep), ("values", values), ("approve", approve), ("reject", reject))
+    chosen = [name for name, value in (*given, ("dismiss", dismiss)) if value]
     if len(chosen) != 1:
-        raise ValueError("resolve with exactly one of keep=, values= or dismiss=True")
-    if keep is not None and keep not in ("ghl", "ninox"):
-        raise ValueError(f"keep must be 'ghl' or 'ninox', not {keep!r}")
-    if (keep or values) and item.kind != "field_conflict":
-        raise ValueError(f"a {item.kind} item can only be dismissed")
-    if values is not None:
-        unknown = sorted(set(values) - set(item.fields))
-        if unknown or not values:
-            raise ValueError(
-                f"item {review_id} is about {list(item.fields)}; cannot set {unknown or 'nothing'}"
-            )
-        json.dumps(dict(values))  # a value must be storable (JSON) before it is recorded
-    resolution = (
-        {"dismiss": True} if dismiss else {"keep": keep} if keep else {"set": dict(values or {})}
+        raise ValueError(
+            "resolve with exactly one of keep=, values=, approve=True, reject=True or dismiss=True"
+        )
+    _check_fits(item, keep=keep, values=values, verdict=approve or reject)
+    resolution: dict[str, Any] = (
+        {"dismiss": True}
+        if dismiss
+        else {"approve": True}
+        if approve
+        else {"reject": True}
+        if reject
+        else {"keep": keep}
+        if keep
+        else {"set": dict(values or {})}
     )
     store.resolve_review(review_id, json.dumps(resolution, sort_keys=True))
     if dismiss:
@@ -62,6 +69,40 @@ def resolve(
     done = store.review(review_id)
     assert done is not None
     return done
+
+
+#: Items a person settles by picking values (keep one side, or set them).
+VALUE_KINDS = ("field_conflict", "upsert_guard")
+
+
+def _check_fits(
+    item: ReviewItem,
+    *,
+    keep: str | None,
+    values: Mapping[str, Any] | None,
+    verdict: bool,
+) -> None:
+    """``ValueError`` when a resolution does not fit ``item``."""
+    review_id = item.review_id
+    if keep is not None and keep not in ("ghl", "ninox"):
+        raise ValueError(f"keep must be 'ghl' or 'ninox', not {keep!r}")
+    if (keep or values) and item.kind not in VALUE_KINDS:
+        hint = "approved, rejected or dismissed" if item.kind == "mass_delete" else "dismissed"
+        raise ValueError(f"a {item.kind} item can only be {hint}")
+    if verdict and item.kind != "mass_delete":
+        raise ValueError(f"only a mass_delete item is approved or rejected, not a {item.kind}")
+    if verdict and not item.fields:
+        raise ValueError(
+            f"item {review_id} lists no records (a table read empty: an outage or a wrong "
+            "database?); it can only be dismissed"
+        )
+    if values is not None:
+        unknown = sorted(set(values) - set(item.fields))
+        if unknown or not values:
+            raise ValueError(
+                f"item {review_id} is about {list(item.fields)}; cannot set {unknown or 'nothing'}"
+            )
+        json.dumps(dict(values))  # a value must be storable (JSON) before it is recorded
 
 
 def _overrides(item: ReviewItem) -> dict[str, Override]:
@@ -77,7 +118,9 @@ def _overrides(item: ReviewItem) -> dict[str, Override]:
 
 
 def load_resolutions(ctx: PassContext) -> Program[None]:
-    """Stage 0b: resolved field conflicts become overrides of their links for this pass."""
+    """Stage 0b: resolved field conflicts become overrides of their links for this pass;
+    approved or rejected mass deletes are carried out."""
+    yield from carry_out_mass_deletes(ctx)
     items = yield from state(lambda s: s.reviews("resolved", limit=1000))
     links = yield from state(lambda s: {i.review_id: s.link(i.link_id) for i in items if i.link_id})
     for item in items:
