@@ -8,7 +8,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
-from bridge.asgi._receiver import Handler, Receiver
+from bridge.asgi._receiver import Handler, PauseCheck, Receiver, store_pause
 from bridge.asgi._status import StatusPage
 from bridge.state import StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
@@ -71,6 +71,8 @@ class WebhookApp(Receiver):
         replay_pending: bool,
         deduplicator: WebhookDeduplicator | None,
         status_page: StatusPage | None = None,
+        paused: PauseCheck | None = None,
+        pause_poll: float = 5.0,
     ) -> None:
         super().__init__(
             handler=handler,
@@ -81,6 +83,8 @@ class WebhookApp(Receiver):
             shutdown_timeout=shutdown_timeout,
             replay_pending=replay_pending,
             deduplicator=deduplicator,
+            paused=paused,
+            pause_poll=pause_poll,
         )
         self.path = path
         self.health_path = health_path
@@ -263,6 +267,8 @@ def create_app(
     replay_pending: bool = True,
     deduplicator: WebhookDeduplicator | None = None,
     status_page: StatusPage | None = None,
+    paused: PauseCheck | None = None,
+    pause_poll: float = 5.0,
 ) -> WebhookApp:
     """An ASGI app that receives GHL webhooks and hands each event to ``handler`` once.
 
@@ -285,6 +291,12 @@ def create_app(
     process are handled at startup. ``verify_signatures=False`` skips every check (local
     testing only; never expose it). ``status_page`` adds the health page (``GET /`` and
     ``/status.json``, see `bridge.asgi.StatusPage`).
+
+    While ``paused()`` is true (default with a ``store``: the location's pause flag, as
+    ``ghl-ninox pause`` and the auto-pause set it) deliveries are still accepted and stored,
+    but not handed to the handler; every ``pause_poll`` seconds the app checks whether the
+    pause has ended and then handles them, in arrival order. ``paused=lambda: False``
+    ignores the pause.
     """
     if not callable(handler):
         raise TypeError(f"handler must be callable, got {type(handler).__name__}")
@@ -304,6 +316,10 @@ def create_app(
             raise ValueError(f"{name} must be a positive integer, got {number!r}")
     if shutdown_timeout < 0:
         raise ValueError("shutdown_timeout must be >= 0 seconds")
+    if not pause_poll > 0:
+        raise ValueError(f"pause_poll must be a positive number of seconds, got {pause_poll!r}")
+    if paused is not None and not callable(paused):
+        raise TypeError(f"paused must be callable, got {type(paused).__name__}")
     if handler_timeout is not None and handler_timeout <= 0:
         raise ValueError("handler_timeout must be a positive number of seconds, or None")
     if verify_signatures:
@@ -331,4 +347,6 @@ def create_app(
         replay_pending=replay_pending,
         deduplicator=deduplicator,
         status_page=status_page,
+        paused=paused if paused is not None or store is None else store_pause(store),
+        pause_poll=pause_poll,
     )

@@ -3,6 +3,13 @@ the state store's inbox (or in memory), and background workers that call the han
 
 It knows nothing of HTTP: [`WebhookApp`][bridge.asgi.WebhookApp] verifies a delivery and hands
 the event to `_accept`.
+
+Pause means pause: while ``paused()`` says so (by default, with a store, the location's pause
+flag, `bridge.ops.current_pause`), deliveries are still accepted and stored, but a worker
+that takes one holds it instead of calling the handler (its inbox row stays ``new``). Every
+``pause_poll`` seconds the held events are released into the queue once the pause has ended,
+in the order they came; a restart while paused replays them from the inbox and holds them
+again.
 """
 
 from __future__ import annotations
@@ -34,11 +41,13 @@ from ghlsdk.webhooks import (
     parse_event,
 )
 
-__all__ = ["Handler", "Receiver", "event_key"]
+__all__ = ["Handler", "PauseCheck", "Receiver", "event_key", "store_pause"]
 
 #: What the app calls for each accepted event; a coroutine function is awaited, a plain
 #: function runs in a worker thread. The return value (e.g. a ``RunReport``) is ignored.
 Handler = Callable[[WebhookEvent], Any]
+#: Whether events must wait (the location is paused); called in a worker thread.
+PauseCheck = Callable[[], bool]
 
 _log = get_redacting_logger("bridge.asgi")
 
@@ -70,6 +79,13 @@ def _subject(event: WebhookEvent) -> tuple[str, str | None]:
     return "other", None
 
 
+def store_pause(store: StateStore) -> PauseCheck:
+    """The pause check of a store: its location's pause flag is set."""
+    from bridge.ops import current_pause
+
+    return lambda: current_pause(store) is not None
+
+
 class _Job:
     __slots__ = ("event", "key", "record")
 
@@ -96,6 +112,8 @@ class Receiver:
         shutdown_timeout: float,
         replay_pending: bool,
         deduplicator: WebhookDeduplicator | None,
+        paused: PauseCheck | None = None,
+        pause_poll: float = 5.0,
     ) -> None:
         self.handler = handler
         self.store = store
@@ -112,6 +130,10 @@ class Receiver:
         self._idle: anyio.Event | None = None  # created in the event loop, when first busy
         self._record_locks: dict[str, tuple[anyio.Lock, int]] = {}
         self._counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "done": 0, "failed": 0}
+        self.paused = paused
+        self.pause_poll = pause_poll
+        self._held: list[_Job] = []  # taken while paused, waiting for the pause to end
+        self._watch: anyio.CancelScope | None = None
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -121,9 +143,14 @@ class Receiver:
         return self._send is not None
 
     def stats(self) -> dict[str, int]:
-        """Counters since start: ``queued``, ``processing``, ``accepted``, ``duplicates``,
-        ``rejected``, ``done``, ``failed``."""
-        return {"queued": self._queued, "processing": self._processing, **self._counts}
+        """Counters since start: ``queued``, ``processing``, ``held`` (waiting for a pause to
+        end), ``accepted``, ``duplicates``, ``rejected``, ``done``, ``failed``."""
+        return {
+            "queued": self._queued,
+            "processing": self._processing,
+            "held": len(self._held),
+            **self._counts,
+        }
 
     async def wait_idle(self) -> None:
         """Wait until every accepted event has been handled (bound it with a timeout)."""
@@ -168,11 +195,16 @@ class Receiver:
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._workers, receive, done)
+                if self.paused is not None:
+                    self._watch = anyio.CancelScope()
+                    tg.start_soon(self._watch_pause, self._watch)
                 try:
                     yield self
                 finally:
                     self._send = None
                     send.close()
+                    if self._watch is not None:
+                        self._watch.cancel()
                     with anyio.move_on_after(self.shutdown_timeout, shield=True) as scope:
                         await done.wait()
                     if scope.cancelled_caught:
@@ -193,7 +225,15 @@ class Receiver:
             raise
         finally:
             # Jobs cancelled at a timed-out shutdown are no longer queued here (their inbox
-            # rows stay 'new').
+            # rows stay 'new', as do those of held jobs).
+            if self._held:
+                _log.warning(
+                    "%d webhook(s) held while paused at shutdown%s",
+                    len(self._held),
+                    " (inbox rows stay 'new')" if self.store else "; without a store they are lost",
+                )
+            self._held = []
+            self._watch = None
             self._queued = self._processing = 0
             self._wake_idle()
 
@@ -208,12 +248,50 @@ class Receiver:
     async def _worker(self, receive: MemoryObjectReceiveStream[_Job]) -> None:
         async with receive:
             async for job in receive:
+                paused = await self._is_paused()
+                if paused or self._held:  # behind the held ones, in arrival order
+                    self._held.append(job)  # its inbox row stays 'new'
+                    self._busy(delta_queued=-1)
+                    if not paused:
+                        self._release_held()
+                    continue
                 self._busy(delta_queued=-1, delta_processing=1)
                 try:
                     async with self._record_lock(job.record):
                         await self._handle(job)
                 finally:
                     self._busy(delta_processing=-1)
+
+    async def _is_paused(self) -> bool:
+        if self.paused is None:
+            return False
+        try:
+            return bool(await anyio.to_thread.run_sync(self.paused))
+        except Exception as exc:  # cannot tell: hold rather than apply during a pause
+            _log.error(
+                "could not read the pause flag, holding webhooks: %s: %s",
+                type(exc).__name__,
+                redact_secrets(str(exc)),
+            )
+            return True
+
+    async def _watch_pause(self, scope: anyio.CancelScope) -> None:
+        """Every ``pause_poll`` seconds: once the pause has ended, release the held events."""
+        with scope:
+            while True:
+                await anyio.sleep(self.pause_poll)
+                if self._held and not await self._is_paused():
+                    self._release_held()
+
+    def _release_held(self) -> None:
+        send = self._send
+        if send is None:
+            return
+        jobs, self._held = self._held, []
+        _log.info("the pause ended: handling %d held webhook(s)", len(jobs))
+        for job in jobs:
+            self._busy(delta_queued=1)
+            send.send_nowait(job)
 
     @contextlib.asynccontextmanager
     async def _record_lock(self, record: str) -> AsyncIterator[None]:
