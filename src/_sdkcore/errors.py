@@ -1,7 +1,10 @@
 """One error tree for both SDKs.
 
-``APIError`` → ``APIStatusError`` (with a class per status family) and ``APIConnectionError``
-→ ``APITimeoutError``; ``APIResponseValidationError`` when a 2xx body is not what was promised.
+``SDKError`` is the root of every error either SDK raises on purpose (catch it to catch them
+all); ``APIError`` (a request failed) and each SDK's own errors (``ninoxsdk.NinoxError``,
+GHL's scope and token errors) derive from it. ``APIError`` → ``APIStatusError`` (with a class
+per status family) and ``APIConnectionError`` → ``APITimeoutError``;
+``APIResponseValidationError`` when a 2xx body is not what was promised.
 Messages say what happened and what to do; they never contain credentials.
 """
 
@@ -27,6 +30,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SDKError",
     "UnprocessableEntityError",
     "error_for_response",
     "parse_error_body",
@@ -39,7 +43,13 @@ _REQUEST_ID_HEADERS = ("x-request-id", "x-trace-id", "traceid", "x-amzn-trace-id
 _MAX_TEXT = 300
 
 
-class APIError(Exception):
+class SDKError(Exception):
+    """Root of every error ``ghlsdk`` and ``ninoxsdk`` raise on purpose: ``except SDKError``
+    catches a failed request ([`APIError`][_sdkcore.errors.APIError]) as well as each SDK's own
+    errors (a bad field value, a missing scope, a failed batch...)."""
+
+
+class APIError(SDKError):
     """Base of every error the SDKs raise about a request."""
 
     message: str

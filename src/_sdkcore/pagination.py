@@ -1,8 +1,10 @@
 """Pagination: a page parser per endpoint, and pagers for ``for`` and ``async for``.
 
 An endpoint supplies a pure ``parse_page(spec, response) -> Page`` that returns the items and
-the request for the next page (or ``None``). Every page is fetched through the client's normal
-send path, so retries, rate limits and auth refresh apply per page. A pager stops, with a
+the request for the next page (or ``None``). The walk from page to page is one program
+(see [`_sdkcore.programs`][_sdkcore.programs]) run by the sync or the async driver; every page
+is fetched through the client's normal send path, so retries, rate limits and auth refresh
+apply per page. A pager stops, with a
 warning, when the next page's cursor repeats one already fetched, instead of looping forever.
 
 The warning goes to the logger of the SDK that sent the request (``ghlsdk.pagination``,
@@ -13,15 +15,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 import attrs
 import httpx
 
-from _sdkcore._http import AsyncHTTP, RequestSpec, SyncHTTP
+from _sdkcore._http import AsyncHTTP, Call, RequestSpec, SyncHTTP
 from _sdkcore.logging import get_logger
+from _sdkcore.programs import AsyncItems, Emit, Program, SyncItems, astream, stream
 
-__all__ = ["AsyncPager", "Page", "SyncPager", "pagination_logger"]
+__all__ = ["AsyncPager", "Page", "SyncPager", "pagination_logger", "walk"]
 
 T = TypeVar("T")
 
@@ -46,32 +50,29 @@ class Page(Generic[T]):
 ParsePage = Callable[[RequestSpec, httpx.Response], Page[T]]
 
 
-class _Walk(Generic[T]):
-    """The pure bookkeeping both pagers share: what to fetch next and when to stop."""
-
-    def __init__(
-        self, first: RequestSpec, parse_page: ParsePage[T], http: SyncHTTP | AsyncHTTP
-    ) -> None:
-        self.next: RequestSpec | None = first
-        self.parse_page = parse_page
-        self.http = http  # names the logger, looked up only when there is something to say
-        self.seen: set[Hashable] = set()
-
-    def advance(self, spec: RequestSpec, response: httpx.Response) -> Page[T]:
-        page = self.parse_page(spec, response)
-        self.next = page.next
-        if page.next is not None:
-            cursor = page.cursor if page.cursor is not None else _cursor_of(page.next)
-            if cursor in self.seen:
-                pagination_logger(self.http).warning(
+def walk(
+    first: RequestSpec, parse_page: ParsePage[T], http: SyncHTTP | AsyncHTTP, *, items: bool
+) -> Program[None]:
+    """The program both pagers run: fetch page after page, emitting each page (or, with
+    ``items``, its items), until a page has no ``next`` or its cursor repeats."""
+    seen: set[Hashable] = set()
+    spec: RequestSpec | None = first
+    while spec is not None:
+        current = spec
+        page: Page[T] = yield Call(current, partial(parse_page, current))
+        spec = page.next
+        if spec is not None:
+            cursor = page.cursor if page.cursor is not None else _cursor_of(spec)
+            if cursor in seen:
+                pagination_logger(http).warning(
                     "%s %s: the server returned cursor %r again; stopping to avoid a loop",
-                    spec.method,
-                    spec.path,
+                    current.method,
+                    current.path,
                     cursor,
                 )
-                self.next = None
-            self.seen.add(cursor)
-        return page
+                spec = None
+            seen.add(cursor)
+        yield Emit(page.items if items else [page])
 
 
 def _cursor_of(spec: RequestSpec) -> Hashable:
@@ -79,66 +80,42 @@ def _cursor_of(spec: RequestSpec) -> Hashable:
     return (spec.path, tuple(sorted((k, repr(v)) for k, v in params.items())))
 
 
-class SyncPager(Generic[T]):
+class SyncPager(SyncItems[T]):
     """Iterates every item across pages (``for item in pager``); ``iter_pages()`` gives pages."""
 
     def __init__(self, http: SyncHTTP, first: RequestSpec, parse_page: ParsePage[T]) -> None:
-        self._http = http
+        super().__init__(http, lambda: walk(first, parse_page, http, items=True))
         self._first = first
         self._parse_page = parse_page
 
     def iter_pages(self) -> Iterator[Page[T]]:
-        walk = _Walk(self._first, self._parse_page, self._http)
-        while walk.next is not None:
-            spec = walk.next
-            yield walk.advance(spec, self._http.send(spec))
-
-    def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            yield from page.items
+        """Every page, fetched lazily."""
+        return stream(
+            self._http, None, walk(self._first, self._parse_page, self._http, items=False)
+        )
 
     def first_page(self) -> Page[T]:
+        """The first page only (one request)."""
         return next(iter(self.iter_pages()))
 
-    def to_list(self, limit: int | None = None) -> list[T]:
-        """All items (or the first ``limit``), fetching only the pages needed."""
-        out: list[T] = []
-        for item in self:
-            if limit is not None and len(out) >= limit:
-                break
-            out.append(item)
-        return out
 
-
-class AsyncPager(Generic[T]):
-    """Iterates every item across pages (``async for item in pager``)."""
+class AsyncPager(AsyncItems[T]):
+    """Iterates every item across pages (``async for item in pager``); ``iter_pages()``
+    gives pages."""
 
     def __init__(self, http: AsyncHTTP, first: RequestSpec, parse_page: ParsePage[T]) -> None:
-        self._http = http
+        super().__init__(http, lambda: walk(first, parse_page, http, items=True))
         self._first = first
         self._parse_page = parse_page
 
-    async def iter_pages(self) -> AsyncIterator[Page[T]]:
-        walk = _Walk(self._first, self._parse_page, self._http)
-        while walk.next is not None:
-            spec = walk.next
-            yield walk.advance(spec, await self._http.send(spec))
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.iter_pages():
-            for item in page.items:
-                yield item
+    def iter_pages(self) -> AsyncIterator[Page[T]]:
+        """Every page, fetched lazily."""
+        return astream(
+            self._http, None, walk(self._first, self._parse_page, self._http, items=False)
+        )
 
     async def first_page(self) -> Page[T]:
+        """The first page only (one request)."""
         async for page in self.iter_pages():
             return page
         raise AssertionError("unreachable: a pager always fetches its first page")
-
-    async def to_list(self, limit: int | None = None) -> list[T]:
-        """All items (or the first ``limit``), fetching only the pages needed."""
-        out: list[T] = []
-        async for item in self:
-            if limit is not None and len(out) >= limit:
-                break
-            out.append(item)
-        return out

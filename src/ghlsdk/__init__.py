@@ -53,6 +53,7 @@ from ghlsdk.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SDKError,
     UnprocessableEntityError,
 )
 from ghlsdk.models import (
@@ -133,6 +134,7 @@ __all__ = [
     "ReauthorizationRequiredError",
     "RequestOptions",
     "RetryPolicy",
+    "SDKError",
     "Sort",
     "SyncPager",
     "Task",

@@ -38,6 +38,7 @@ from _sdkcore.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SDKError,
     UnprocessableEntityError,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SDKError",
     "UnprocessableEntityError",
 ]
 

@@ -1,6 +1,7 @@
 """Errors raised by ``ninoxsdk``.
 
-HTTP failures use the tree shared with ``ghlsdk`` (``APIStatusError`` and its per-status
+Every error derives from [`SDKError`][_sdkcore.errors.SDKError], the root shared with
+``ghlsdk``. HTTP failures use the tree shared with ``ghlsdk`` (``APIStatusError`` and its per-status
 subclasses, ``APIConnectionError``...). Ninox's ``{"message": ...}`` bodies become the error's
 ``message``. On top of that:
 
@@ -35,6 +36,7 @@ from _sdkcore.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SDKError,
     UnprocessableEntityError,
 )
 
@@ -61,14 +63,19 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReadOnlyFieldError",
+    "SDKError",
     "UnknownFieldError",
     "UnknownTableError",
     "UnprocessableEntityError",
 ]
 
 
-class NinoxError(Exception):
-    """Base of the Ninox-specific errors that are not HTTP status errors."""
+class NinoxError(SDKError):
+    """Base of the Ninox-specific errors that are not HTTP status errors.
+
+    A subclass of the root both SDKs share, [`SDKError`][_sdkcore.errors.SDKError]: catch
+    ``SDKError`` for every error of either SDK, ``APIError`` for failed requests,
+    ``NinoxError`` for Ninox's own (field values, unknown tables, batch writes)."""
 
 
 class FieldMappingError(InternalServerError):

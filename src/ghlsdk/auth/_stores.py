@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from filelock import FileLock
 
+from _sdkcore.errors import SDKError
 from _sdkcore.logging import redact
 from ghlsdk.auth._tokens import TokenSet
 
@@ -32,7 +33,7 @@ __all__ = [
 _REQUIRED = ("access_token", "expires_at")
 
 
-class TokenStoreError(ValueError):
+class TokenStoreError(SDKError, ValueError):
     """A token file, or one entry of it, cannot be read. The message names the file (and the
     key) and what is wrong, never a token; nothing is skipped or overwritten silently.
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 import attrs
 import cattrs
 
+from _sdkcore.errors import SDKError
 from _sdkcore.logging import get_logger
 from _sdkcore.serde import make_converter, parse_datetime
 
@@ -57,7 +58,7 @@ __all__ = [
 _log = get_logger("ghlsdk.webhooks")
 
 
-class WebhookPayloadError(ValueError):
+class WebhookPayloadError(SDKError, ValueError):
     """The webhook body is not a JSON object (or, with ``strict=True``, does not match the
     schema of its event type)."""
 

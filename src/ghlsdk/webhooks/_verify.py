@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, Union
 
 import attrs
 
+from _sdkcore.errors import SDKError
 from _sdkcore.serde import parse_datetime
 from ghlsdk.webhooks._dedup import WebhookDeduplicator
 from ghlsdk.webhooks._events import WebhookEvent, WebhookPayloadError, load_payload, parse_event
@@ -50,7 +51,7 @@ _INSTALL_HINT: Final = (
 KeyInput = Union[str, bytes, "Ed25519PublicKey", "RSAPublicKey"]
 
 
-class WebhookVerificationError(Exception):
+class WebhookVerificationError(SDKError):
     """A webhook failed verification. ``reason`` is one of:
 
     ``unsigned`` (no signature header), ``malformed_signature`` (not base64 / wrong size),

@@ -1,4 +1,4 @@
-"""The multi-request record operations, written once as programs (see ``_program``)."""
+"""The multi-request record operations, written once as programs (see ``_sdkcore.programs``)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from _sdkcore.errors import (
     PermissionDeniedError,
 )
 from _sdkcore.logging import get_logger
+from _sdkcore.programs import Emit, Program
 from ninoxsdk.errors import BatchWriteError, FailedItem, UnknownTableError, field_names_hint
 from ninoxsdk.fields import TableCodec
 from ninoxsdk.models import Record, RecordWrite, Schema, Table
 from ninoxsdk.resources import _ops as ops
-from ninoxsdk.resources._program import Emit, Program
 
 _log = get_logger("ninoxsdk.records")
 

@@ -6,10 +6,10 @@ import builtins
 from typing import Any, Literal
 
 from _sdkcore._http import AsyncHTTP, RequestOptions, SyncHTTP
+from _sdkcore.programs import arun, run
 from ninoxsdk.models import Database, Schema, Table, Team
 from ninoxsdk.resources import _ops as ops
 from ninoxsdk.resources import _programs as prog
-from ninoxsdk.resources._program import arun, run
 from ninoxsdk.resources.records import AsyncTableHandle, TableHandle
 
 __all__ = [

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, TypeVar
 
 from _sdkcore._http import AsyncHTTP, Call, RequestOptions, SyncHTTP
+from _sdkcore.programs import Program, arun, astream, run, stream
 from ninoxsdk.fields import TableCodec
 from ninoxsdk.models import FileInfo, Record, Table
 from ninoxsdk.resources import _ops as ops
 from ninoxsdk.resources import _programs as prog
-from ninoxsdk.resources._program import Program, arun, astream, run, stream
 
 __all__ = [
     "AsyncChanges",
