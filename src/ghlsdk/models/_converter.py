@@ -5,6 +5,12 @@ structure hook of attrs classes with a table-driven one tuned for GHL payloads: 
 the input keys, inline checks for the scalar fields (most GHL fields are ``str | None``),
 compiled hooks for the rest, unknown keys into ``extra``. Same semantics as the shared hook,
 about 4x faster on a contact (see ``benchmarks/ghl_client.py``).
+
+A nested model field marked ``metadata={"lazy": True}`` (a contact's attribution sources) is
+built on first access when the check made at parse time proves building it cannot fail: the
+nested object is flat (every field ``X | None`` of one scalar type ``X``) and every value in
+it is an ``X`` or ``null``. Any other input is parsed at once, so a bad payload still fails the
+parse, never a later attribute access.
 """
 
 from __future__ import annotations
@@ -109,13 +115,25 @@ def _to_float(model: str, attr: str, value: Any) -> float:
     raise _bad(model, attr, "float", value)
 
 
-def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, tp: Any) -> str:
-    """The statements that read one field into ``v{i}`` (checked and converted)."""
+def _field_code(
+    conv: cattrs.Converter,
+    ns: dict[str, Any],
+    i: int,
+    field: Any,
+    tp: Any,
+    flat: frozenset[type] | None = None,
+    *,
+    trusted: bool = False,
+) -> str:
+    """The statements that read one field into ``v{i}`` (checked and converted). With
+    ``flat`` (see `_lazy_types`), a nested object whose values are all of those types goes
+    into ``l{i}`` unparsed instead (``l{i}`` is ``None`` when it was parsed at once).
+    ``trusted`` skips the type check of scalars (their types were checked already)."""
     key, attr, var = wire_name(field), field.name, f"v{i}"
     inner = _optional_inner(tp)
     nullable = inner is not None or tp is Any
     base = inner if inner is not None else tp
-    if base is Any:
+    if base is Any or (trusted and base in _SCALARS):
         check = ""
     elif base in _SCALARS:
         ns[f"t{i}"] = base
@@ -129,13 +147,27 @@ def _field_code(conv: cattrs.Converter, ns: dict[str, Any], i: int, field: Any, 
         ns[f"h{i}"], ns[f"t{i}"] = conv.get_structure_hook(base), base
         check = _inline_check(conv, ns, i, base) or f"{var} = h{i}({var}, t{i})"
         if isinstance(base, type) and issubclass(base, OpenEnum):
-            # Known values straight from a table; anything else (or a falsy member) through
-            # the hook, which returns the same member.
-            ns[f"e{i}"] = {member.value: member for member in base}
+            # Known values (and unknown ones seen before) straight from the class's table;
+            # anything else (or a falsy member) through the hook, which returns the same member.
+            ns[f"e{i}"] = _enum_table(base)
             check = f"{var} = e{i}.get({var}) or h{i}({var}, t{i})"
     if field.default is None and nullable:
         # The common case: absent and null both mean None, so one lookup decides.
         lines = [f"{var} = g({key!r})"]
+        if flat is not None:
+            # Every value is of the one type the nested model accepts (or null): building it
+            # cannot fail, so it is left for the first access (see _Deferred). A copy of the
+            # flat object (immutable values) is kept, so nothing the caller mutates leaks in.
+            ns[f"ok{i}"] = flat
+            lines += [
+                f"l{i} = None",
+                f"if {var} is not None:",
+                f"    if type({var}) is dict and ok{i}.issuperset(map(type, {var}.values())):",
+                f"        l{i} = dict({var})",
+                "    else:",
+            ]
+            lines += ["        " + line for line in check.split("\n")]
+            return "\n".join(lines)
         if check:
             lines.append(f"if {var} is not None:")
             lines += ["    " + line for line in check.split("\n")]
@@ -221,8 +253,11 @@ def _inline_check(conv: cattrs.Converter, ns: dict[str, Any], i: int, base: Any)
     return None
 
 
-def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
-    """Generate one straight-line structure function for ``cls`` (compiled once)."""
+def _model_hook(
+    conv: cattrs.Converter, cls: type[Any], *, trusted: bool = False
+) -> Callable[[Any, Any], Any]:
+    """Generate one straight-line structure function for ``cls`` (compiled once); with
+    ``trusted``, one for inputs whose scalar values are known to have the declared types."""
     hints = typing.get_type_hints(cls)
     ns: dict[str, Any] = {
         "_M": _MISSING,
@@ -236,17 +271,28 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
         "_Extra": Extra,
         "_dnew": dict.__new__,
     }
+    plain = (
+        "__slots__" not in cls.__dict__
+        and not hasattr(cls, "__attrs_post_init__")
+        and all(f.validator is None and f.converter is None for f in attrs.fields(cls))
+    )
     body: list[str] = []
     values: list[tuple[str, str]] = []
     known: list[str] = []
+    deferred: list[tuple[int, Any]] = []
     has_extra = False
     for i, field in enumerate(attrs.fields(cls)):
         if field.name == EXTRA_FIELD:
             has_extra = True
             continue
         known.append(wire_name(field))
-        body += _field_code(conv, ns, i, field, hints[field.name]).split("\n")
+        # Deferring needs the instance dict filled directly (a "plain" class, below).
+        flat = _lazy_types(field, hints[field.name]) if plain else None
+        code = _field_code(conv, ns, i, field, hints[field.name], flat, trusted=trusted)
+        body += code.split("\n")
         values.append((field.name, f"v{i}"))
+        if flat is not None:
+            deferred.append((i, field))
     ns["_known"] = frozenset(known)
     lines = [
         "if type(o) is not dict and not isinstance(o, _Mapping):",
@@ -266,22 +312,79 @@ def _model_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], 
             "extra.present = o",
         ]
         values.append((EXTRA_FIELD, "extra"))
-    plain = (
-        "__slots__" not in cls.__dict__
-        and not hasattr(cls, "__attrs_post_init__")
-        and all(f.validator is None and f.converter is None for f in attrs.fields(cls))
-    )
     if plain:
         # Filling the instance dict in one go is ~5x cheaper than the frozen __init__ (one
         # object.__setattr__ per field); only done when __init__ would do nothing else.
         items = ", ".join(f"{name!r}: {var}" for name, var in values)
-        lines += ["inst = _new(_cls)", f"_set(inst, '__dict__', {{{items}}})", "return inst"]
+        lines += ["inst = _new(_cls)", f"d = {{{items}}}"]
+        for i, field in deferred:
+            # Without the attribute in the instance dict, reading it reaches the _Deferred
+            # descriptor, which builds the model from the stored object once.
+            name, raw_key = field.name, _raw_key(field.name)
+            lines += [f"if l{i} is not None:", f"    del d[{name!r}]", f"    d[{raw_key!r}] = l{i}"]
+            nested = _optional_inner(hints[name])
+            # Its values were checked by the parse: the build skips those checks.
+            setattr(cls, name, _Deferred(name, _model_hook(conv, nested, trusted=True), nested))
+        lines += ["_set(inst, '__dict__', d)", "return inst"]
     else:
         lines.append(f"return _cls({', '.join(f'{n}={v}' for n, v in values)})")
-    code = "def structure(o, _t):\n" + "\n".join("    " + line for line in lines)
-    exec(compile(code, f"<ghlsdk structure {cls.__name__}>", "exec"), ns)  # noqa: S102
+    source = "def structure(o, _t):\n" + "\n".join("    " + line for line in lines)
+    exec(compile(source, f"<ghlsdk structure {cls.__name__}>", "exec"), ns)  # noqa: S102
     fn: Callable[[Any, Any], Any] = ns["structure"]
     return fn
+
+
+def _raw_key(name: str) -> str:
+    # Not an identifier: cannot clash with an attribute.
+    return f"{name}:unparsed"
+
+
+def _lazy_types(field: Any, tp: Any) -> frozenset[type] | None:
+    """The value types that make a deferred build of ``field`` safe, or ``None`` if it is not
+    deferred: it must be marked ``lazy``, be ``Model | None = None``, and ``Model`` be flat
+    (every field but ``extra`` is ``X | None = None`` for one scalar type ``X``)."""
+    base = _optional_inner(tp)
+    if not field.metadata.get("lazy") or field.default is not None or not attrs.has(base):
+        return None
+    hints = typing.get_type_hints(base)
+    kinds: set[Any] = set()
+    for nested in attrs.fields(base):
+        if nested.name == EXTRA_FIELD:
+            continue
+        inner = _optional_inner(hints[nested.name])
+        if nested.default is not None or inner not in _SCALARS:
+            return None
+        kinds.add(inner)
+    if len(kinds) != 1:
+        return None
+    return frozenset({*kinds, _NONE})
+
+
+class _Deferred:
+    """Reads a lazily parsed nested model: the parse stored its flat object under a key that
+    is not an attribute; the first read builds the model, puts it in the instance dict (where
+    later reads find it without this descriptor) and drops the object. Two threads reading at
+    once may both build it: the results are equal, and the second one stays."""
+
+    __slots__ = ("hook", "name", "raw_key", "type")
+
+    def __init__(self, name: str, hook: Callable[[Any, Any], Any], tp: Any) -> None:
+        self.name, self.raw_key, self.hook, self.type = name, _raw_key(name), hook, tp
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        values = instance.__dict__
+        raw = values.get(self.raw_key, _MISSING)
+        if raw is _MISSING:
+            try:  # built by another thread meanwhile
+                return values[self.name]
+            except KeyError:
+                raise AttributeError(self.name) from None
+        value = self.hook(raw, self.type)
+        values[self.name] = value
+        values.pop(self.raw_key, None)
+        return value
 
 
 _UTC = timezone.utc
@@ -308,16 +411,26 @@ def _datetime_hook(value: Any, _type: Any) -> datetime:
     return parse_datetime(value)
 
 
-_ENUM_CACHE: dict[tuple[type[Any], Any], OpenEnum] = {}
+_ENUM_TABLES: dict[type[Any], dict[Any, OpenEnum]] = {}
+_UNKNOWN_KEPT = 256  # unknown values remembered per enum (a bad feed cannot grow it forever)
+
+
+def _enum_table(cls: type[OpenEnum]) -> dict[Any, OpenEnum]:
+    """Value -> member for ``cls``: its members, and the unknown values seen so far."""
+    table = _ENUM_TABLES.get(cls)
+    if table is None:
+        table = _ENUM_TABLES[cls] = {member.value: member for member in cls}
+    return table
 
 
 def _open_enum(value: Any, cls: type[OpenEnum]) -> OpenEnum:
     # An unknown value would otherwise build a new pseudo-member on every parse.
-    member = _ENUM_CACHE.get((cls, value))
+    table = _enum_table(cls)
+    member = table.get(value)
     if member is None:
         member = cls(value)
-        if len(_ENUM_CACHE) < 1024:
-            _ENUM_CACHE[(cls, value)] = member
+        if len(table) < len(cls.__members__) + _UNKNOWN_KEPT:
+            table[value] = member
     return member
 
 

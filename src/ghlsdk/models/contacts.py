@@ -12,6 +12,8 @@ from ghlsdk.models.common import AttributionSource, CustomField, DndSetting, Inb
 
 __all__ = ["Contact", "ContactType", "CustomFieldInput", "UpsertResult"]
 
+_LAZY = {"lazy": True}
+
 
 class ContactType(OpenEnum):
     """``lead`` or ``customer`` in practice; any other value is kept (UNCONFIRMED enum)."""
@@ -63,8 +65,9 @@ class Contact:
     additional_emails: list[Any] | None = None
     additional_phones: list[Any] | None = None
     attachments: Any = None
-    attribution_source: AttributionSource | None = None
-    last_attribution_source: AttributionSource | None = None
+    # Rarely read: built on first access (see ghlsdk.models._converter).
+    attribution_source: AttributionSource | None = attrs.field(default=None, metadata=_LAZY)
+    last_attribution_source: AttributionSource | None = attrs.field(default=None, metadata=_LAZY)
     attributions: list[AttributionSource] | None = None
     email_lower_case: str | None = None
     first_name_lower_case: str | None = None
