@@ -1,10 +1,12 @@
 """The health page of ``serve``: its access rules over HTTP, and what a person sees in a real
 browser (headless Chromium through chromedriver): the failing-record groups, and a review item
-that disappears once it is resolved and a pass has run."""
+that disappears once a person resolves it with its button; and the resolve form's guards
+(the access token, the form token, POST only, same origin)."""
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +19,8 @@ import pytest
 from bridge.asgi import StatusPage, build_server, create_app, is_loopback, render_page
 from bridge.conflicts import MANUAL
 from bridge.ops import Guard, collect_status
-from bridge.state import SQLiteStateStore
+from bridge.state import ReviewItem, SQLiteStateStore
 from bridge.sync import SyncConfig, SyncEngine
-from bridge.sync.review import resolve
 from bridge.testing import FakeWorld
 from tests.bridge.syncworld import edit_ninox
 from tests.bridge.webdriver import browser, screenshot
@@ -111,12 +112,28 @@ def test_browser_sees_failing_groups_and_a_review_item_disappear_once_resolved(
             if shot:  # regenerate docs/img/health.png
                 screenshot(chromium[0], server.url + "/", Path(shot))
 
-            resolve(scene["store"], 1, keep="ghl")
-            scene["engine"].sync()
-            b.refresh()
+            [keep_ghl] = b.find_all("#review-1 button.keep-ghl")
+            assert b.texts("#review-1 button") == ["Keep GHL", "Keep Ninox"]
+            b.click(keep_ghl)  # a plain form POST, then back to the page
+            for _ in range(200):  # the click may return before the next page has loaded
+                if b.find_all("#notice"):
+                    break
+                time.sleep(0.05)
+            assert b.texts("#notice") == ["Review item #1 resolved; the next pass carries it out."]
             assert b.find_all("#reviews tr.review-item") == []
             assert b.texts("#no-reviews") == ["Nothing waits for review."]
             assert b.texts("#review-count .n") == ["0"]
+            item = scene["store"].review(1)
+            assert (item.status, item.resolution) == ("resolved", '{"keep": "ghl"}')
+            scene["engine"].sync()  # carries it out: GHL's email on both sides
+            [record] = [
+                r
+                for r in scene["world"].ninox_records("Contacts")
+                if r["fields"]["GHL Id"] == scene["gid"]
+            ]
+            assert record["fields"]["Email"] == "ghl.side@example.com"
+            b.refresh()
+            assert b.find_all("#reviews tr.review-item") == []
             [group] = b.texts("#failing tr.failing-group")  # still failing: still shown
             assert group.startswith("UnprocessableEntityError 2")
 
@@ -176,6 +193,93 @@ def test_a_token_protects_both_paths(scene: dict[str, Any]) -> None:
             assert page_html.status_code == 200
             assert token not in page_html.text
             assert http.get("/status.json").status_code == 200
+    finally:
+        server.close()
+        page_store.close()
+
+
+def _form_token(page_html: str) -> str:
+    [token] = re.findall(r'name="form_token" value="([0-9a-f]+)"', page_html)
+    return token
+
+
+def test_a_resolution_needs_the_access_token_and_the_form_token(scene: dict[str, Any]) -> None:
+    token = "s3cret-status-token"
+    page, page_store = _page(scene["path"], token=token)
+    server = Server(page)
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            form = {"id": "1", "action": "keep:ninox"}
+            # no access token: refused before the form is read
+            assert http.post("/review/resolve", data=form).status_code == 401
+            assert http.post(f"/review/resolve?token={token}", data=form).status_code == 401
+            http.get(f"/?token={token}")  # signed in (the cookie)
+            page_html = http.get("/").text
+            good = _form_token(page_html)
+            assert token not in page_html
+            assert good != token
+            # signed in, but without this page's form token: a post from another site
+            assert http.post("/review/resolve", data=form).status_code == 403
+            bad = {**form, "form_token": "0" * len(good)}
+            assert http.post("/review/resolve", data=bad).status_code == 403
+            other_site = http.post(
+                "/review/resolve",
+                data={**form, "form_token": good},
+                headers={"origin": "https://evil.example"},
+            )
+            assert other_site.status_code == 403
+            assert "another site" in other_site.text
+            assert http.get("/review/resolve").status_code == 405
+            unknown = http.post(
+                "/review/resolve", data={**form, "action": "drop", "form_token": good}
+            )
+            assert unknown.status_code == 400
+            item = scene["store"].review(1)
+            assert (item.status, item.resolution) == ("open", None)  # nothing recorded yet
+
+            done = http.post("/review/resolve", data={**form, "form_token": good})
+            assert done.status_code == 303
+            assert done.headers["location"] == "/?resolved=1"
+            item = scene["store"].review(1)
+            assert (item.status, item.resolution) == ("resolved", '{"keep": "ninox"}')
+            again = http.post("/review/resolve", data={**form, "form_token": good})
+            assert again.status_code == 409
+            assert "no longer open" in again.text
+    finally:
+        server.close()
+        page_store.close()
+
+
+def test_an_open_page_still_needs_its_form_token(scene: dict[str, Any]) -> None:
+    page, page_store = _page(scene["path"])
+    server = Server(page)
+    try:
+        form = {"id": "1", "action": "keep:ghl"}
+        assert httpx.post(server.url + "/review/resolve", data=form).status_code == 403
+        good = _form_token(httpx.get(server.url + "/").text)
+        mass = scene["store"].add_review(
+            ReviewItem(
+                kind="mass_delete",
+                source_ref="contact:12",
+                fields=("g1",),
+                base_values={"g1": 1},
+                ghl_values={"g1": "present"},
+                ninox_values={"g1": "deleted"},
+            )
+        )
+        page_html = httpx.get(server.url + "/").text
+        assert 'value="approve" class="approve">Approve deletes</button>' in page_html
+        answer = httpx.post(
+            server.url + "/review/resolve",
+            data={"id": str(mass.review_id), "action": "keep:ghl", "form_token": good},
+        )
+        assert answer.status_code == 409  # a mass delete is approved or rejected, not kept
+        answer = httpx.post(
+            server.url + "/review/resolve",
+            data={"id": str(mass.review_id), "action": "approve", "form_token": good},
+        )
+        assert answer.status_code == 303
+        assert scene["store"].review(mass.review_id).resolution == '{"approve": true}'
     finally:
         server.close()
         page_store.close()

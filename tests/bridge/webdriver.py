@@ -84,6 +84,9 @@ class Browser:
     def displayed(self, element: str) -> bool:
         return bool(self._call("GET", f"/element/{element}/displayed"))
 
+    def click(self, element: str) -> None:
+        self._call("POST", f"/element/{element}/click", {})
+
     def texts(self, css: str) -> list[str]:
         """The visible text of every element matching ``css``."""
         return [self.text(e) for e in self.find_all(css) if self.displayed(e)]

@@ -15,17 +15,20 @@ Pure ASGI, no framework: the app is small and its behaviour is all here.
 
 # The modules, one job each: _receiver (the queue, the inbox and the workers that call the
 # handler), _app (the ASGI app: HTTP, lifespan, verification; create_app), _server (uvicorn),
-# _status (the health page at / and /status.json).
+# _status (the health page at / and /status.json, and its resolve form), _html (the page's
+# HTML), _wire (ASGI types, headers, bodies).
 
 from __future__ import annotations
 
 from bridge.asgi._app import WebhookApp, create_app
+from bridge.asgi._html import ReviewForm, render_page
 from bridge.asgi._receiver import Handler, event_key
 from bridge.asgi._server import build_server, serve
-from bridge.asgi._status import StatusPage, is_loopback, render_page
+from bridge.asgi._status import StatusPage, is_loopback
 
 __all__ = [
     "Handler",
+    "ReviewForm",
     "StatusPage",
     "WebhookApp",
     "build_server",

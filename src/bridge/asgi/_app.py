@@ -5,11 +5,12 @@ The queue and the workers behind it are the receiver's (`bridge.asgi._receiver`)
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from bridge.asgi._receiver import Handler, PauseCheck, Receiver, store_pause
 from bridge.asgi._status import StatusPage
+from bridge.asgi._wire import Disconnected, Receive, Scope, Send, headers_of, read_body
 from bridge.state import StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
@@ -25,20 +26,11 @@ from ghlsdk.webhooks import (
 
 __all__ = ["WebhookApp", "create_app"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 _log = get_redacting_logger("bridge.asgi")
 
 #: Verification failures that are about the body rather than who sent it.
 _BAD_REQUEST_REASONS: Final = frozenset({"malformed_body"})
 _JSON: Final = (b"content-type", b"application/json")
-
-
-class _Disconnected(Exception):
-    """The client went away before sending the whole body."""
 
 
 class WebhookApp(Receiver):
@@ -162,20 +154,20 @@ class WebhookApp(Receiver):
             return
         try:
             status, payload = await self._receive_webhook(scope, receive)
-        except _Disconnected:
+        except Disconnected:
             return
         extra = {"retry-after": "60"} if status == 429 else {}
         await _respond(send, status, payload, headers=extra)
 
     async def _receive_webhook(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, str]]:
-        headers = _headers(scope)
+        headers = headers_of(scope)
         length = headers.get("content-length")
         if length is not None:
             if not length.isdigit():
                 return 400, {"status": "rejected", "reason": "bad_content_length"}
             if int(length) > self.max_body_bytes:
                 return 413, {"status": "rejected", "reason": "too_large"}
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await read_body(receive, self.max_body_bytes)
         if body is None:
             return 413, {"status": "rejected", "reason": "too_large"}
         if not self.is_running:
@@ -205,31 +197,6 @@ class WebhookApp(Receiver):
             return parse_event(body)
         except WebhookPayloadError as exc:
             raise WebhookVerificationError("malformed_body", str(exc)) from exc
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, value in scope.get("headers", ()):
-        # The first value wins; signatures are single-valued.
-        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return headers
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it exceeds ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 async def _respond(
