@@ -13,8 +13,10 @@ Run: ``python benchmarks/sync.py [--contacts 10000] [--latency 0.005] [--ninox-g
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 
@@ -136,20 +138,69 @@ def quiet_run_calls(contacts: int) -> tuple[int, int]:
     return calls
 
 
-def calls_per_pass(contacts: int) -> list[tuple[int, int]]:
+def calls_per_pass(contacts: int) -> tuple[list[tuple[int, int]], float, float]:
     """GHL and Ninox calls of three passes over contacts with a task, a note and an
-    appointment each (the default mappings), nothing edited in between."""
+    appointment each (the default mappings), nothing edited in between; the engine's CPU
+    per contact over the three passes (the fakes' own CPU taken out) and the state file's
+    bytes per contact at the end."""
     world = FakeWorld()
     world.seed_ghl(contacts, tasks=1, notes=1, appointments=1)
-    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore())
-    calls = []
-    for _ in range(3):
-        world.ghl.reset_counters()
-        world.ninox.reset_counters()
-        engine.sync()
-        calls.append((len(world.ghl.requests), len(world.ninox.requests)))
+    ghl_t, ninox_t = CpuTimed(world.ghl), CpuTimed(world.ninox)
+    ghl = GHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        http_client=httpx.Client(transport=ghl_t),
+    )
+    ninox = NinoxClient(
+        world.ninox_api_key, min_interval=0, http_client=httpx.Client(transport=ninox_t)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "state.sqlite3"
+        store = SQLiteStateStore(path)
+        engine = SyncEngine(ghl, ninox.database(world.team_id, world.database_id), store)
+        calls = []
+        cpu = time.process_time()
+        for _ in range(3):
+            world.ghl.reset_counters()
+            world.ninox.reset_counters()
+            engine.sync()
+            calls.append((len(world.ghl.requests), len(world.ninox.requests)))
+        engine_cpu = time.process_time() - cpu - ghl_t.cpu - ninox_t.cpu
+        store.close()
+        size = sum(f.stat().st_size for f in Path(folder).iterdir())
+    for table in ("Contacts", "Tasks", "Notes", "Appointments"):
+        assert len(world.ninox_records(table)) == contacts, table
     world.close()
-    return calls
+    return calls, engine_cpu / contacts, size / contacts
+
+
+class CpuTimed(httpx.BaseTransport):
+    """Measures the CPU spent inside a fake (not the engine's)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.cpu = inner, 0.0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.process_time()
+        try:
+            return self.inner.handle_request(request)
+        finally:
+            self.cpu += time.process_time() - started
+
+
+def report_passes(contacts: int) -> None:
+    passes, cpu, size = calls_per_pass(contacts)
+    total = sum(g for g, _ in passes)
+    print(
+        f"{contacts} contacts with a task, a note and an appointment each, three passes "
+        "(GHL + Ninox calls): "
+        + ", ".join(f"{g} + {n}" for g, n in passes)
+        + f"; GHL total {total} (goal <= 1.1 N + 60 = {int(1.1 * contacts) + 60}); "
+        f"no-change pass {passes[2][0]} GHL calls (goal <= 10); engine CPU "
+        f"{cpu * 1000:.2f} ms per contact over the three passes; state "
+        f"{size / 1024:.2f} KB per contact"
+    )
 
 
 def main() -> None:
@@ -158,16 +209,10 @@ def main() -> None:
     parser.add_argument("--from-ninox", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.005)
     parser.add_argument("--ninox-gap", type=float, default=0.05)
-    parser.add_argument("--with-children", type=int, default=1000)
+    parser.add_argument("--with-children", type=int, nargs="*", default=[1000, 10_000])
     args = parser.parse_args()
-    passes = calls_per_pass(args.with_children)
-    print(
-        f"{args.with_children} contacts with a task, a note and an appointment each, three "
-        "passes (GHL + Ninox calls): "
-        + ", ".join(f"{g} + {n}" for g, n in passes)
-        + f"; GHL total {sum(g for g, _ in passes)} (issue #11's goal: <= 1.1 N + 60 = "
-        f"{int(1.1 * args.with_children) + 60})"
-    )
+    for size in args.with_children:
+        report_passes(size)
     first_sync(args.contacts, args.from_ninox, args.latency, args.ninox_gap)
     small, large = quiet_run_calls(args.contacts // 10), quiet_run_calls(args.contacts)
     print(

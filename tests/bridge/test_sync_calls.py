@@ -32,19 +32,33 @@ def test_our_own_writes_coming_back_cost_no_read_of_the_other_side() -> None:
         assert reads == []  # no GET of one contact, task or note: digests recognise our writes
 
 
-@pytest.mark.parametrize("contacts", [20, 80])
-def test_children_of_changed_contacts_only_costs_the_same_at_any_size(contacts: int) -> None:
-    _world, calls = passes(contacts, SyncConfig(children_of="changed_contacts"))
-    assert len(calls[0]) >= 2 * contacts  # the first pass reads every contact's children
-    assert len(calls[1]) <= 2  # then only the contact feed: nothing changed
-    assert len(calls[2]) <= 2
+@pytest.mark.parametrize("contacts", [20, 120])
+def test_three_passes_cost_about_one_call_per_contact_and_land_everything(contacts: int) -> None:
+    world, calls = passes(contacts, SyncConfig())
+    assert sum(len(c) for c in calls) <= 1.1 * contacts + 60
+    notes = [c for c in calls[0] if c.endswith("/notes")]
+    assert len(notes) == contacts  # the one per-contact read: the API has no bulk read
+    for table in ("Contacts", "Tasks", "Notes", "Appointments"):
+        assert len(world.ninox_records(table)) == contacts, table
+
+
+@pytest.mark.parametrize("contacts", [20, 120])
+def test_a_pass_with_nothing_changed_costs_the_same_few_calls_at_any_size(contacts: int) -> None:
+    _world, calls = passes(contacts, SyncConfig())
+    assert calls[1] == calls[2]
+    assert len(calls[1]) <= 10
+    assert not [c for c in calls[1] if c.endswith(("/notes", "/tasks", "/appointments"))]
+
+
+def test_reading_every_contacts_children_is_still_possible() -> None:
+    _world, calls = passes(20, SyncConfig(children_of="every_contact_read"))
+    assert len([c for c in calls[1] if c.endswith("/notes")]) == 20
 
 
 def test_a_changed_contact_has_its_children_read() -> None:
     world = FakeWorld()
     (cid, _other) = world.seed_ghl(2, tasks=1, notes=0, appointments=0)
-    config = SyncConfig(children_of="changed_contacts")
-    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore(), config=config)
+    engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore())
     engine.sync()
     world.ghl.edit_contact(cid, firstName="Changed")
     world.ghl.add_task(cid, title="Seen with its contact", dueDate="2026-09-01T10:00:00Z")

@@ -76,6 +76,9 @@ def incremental_world(path: Path) -> tuple[FakeWorld, dict[str, str]]:
     due = "2026-04-01T08:30:00"
     add_ninox(world, "Tasks", {"Title": "New Ninox task", "Due Date": due, "Contact": n0})
     world.ghl.add_task(g1, title="New GHL task", dueDate="2026-03-01T10:00:00Z")
+    # Polling sees a contact's new children when the contact changed (SyncConfig.children_of);
+    # whether GHL bumps it for a new task is UNCONFIRMED, so the test touches it itself.
+    world.ghl.edit_contact(g1, lastName="Touched in GHL")
     new = world.ghl.add_contact(firstName="Noa", email="noa@example.com")
     world.ghl.add_note(new["id"], body="Noa's first note")
     cid = add_ninox(world, "Contacts", {"First Name": "Ola", "Email": "ola@example.com"})

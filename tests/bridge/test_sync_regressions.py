@@ -240,7 +240,7 @@ def test_a_task_deleted_in_ghl_is_seen_when_its_contact_is_read(
     world = FakeWorld()
     (cid,) = world.seed_ghl(1, tasks=2, notes=0, appointments=0)
     path = tmp_path / "state.sqlite3"
-    config = SyncConfig(deletes=deletes)  # type: ignore[arg-type]
+    config = SyncConfig(deletes=deletes, children_of="every_contact_read")  # type: ignore[arg-type]
     until_quiet(engine(world, path, Faults(), config=config))
     gone = sorted(world.ghl.tasks)[0]
     world_client = world.ghl_client()
@@ -254,6 +254,25 @@ def test_a_task_deleted_in_ghl_is_seen_when_its_contact_is_read(
     store.close()
     kept = {r["fields"]["GHL Id"] for r in world.ninox_records("Tasks")}
     assert (gone in kept) is (deletes == "soft")
+
+
+def test_a_task_deleted_in_ghl_under_an_unchanged_contact_is_seen_by_a_scan(
+    tmp_path: Path,
+) -> None:
+    world = FakeWorld()
+    (cid,) = world.seed_ghl(1, tasks=2, notes=0, appointments=0)
+    path = tmp_path / "state.sqlite3"
+    until_quiet(engine(world, path, Faults()))
+    gone = sorted(world.ghl.tasks)[0]
+    world.ghl_client().tasks.delete(cid, gone)
+    engine(world, path, Faults())("sync")  # the contact did not change: its tasks are not read
+    store = SQLiteStateStore(path)
+    assert store.link_by_ghl("task", gone).state == "active"  # type: ignore[union-attr]
+    store.close()
+    assert engine(world, path, Faults())("scan").ok
+    store = SQLiteStateStore(path)
+    assert store.link_by_ghl("task", gone).state == "tombstone_ghl"  # type: ignore[union-attr]
+    store.close()
 
 
 @pytest.mark.parametrize("mode", ["crash before", "crash after", "timeout after"])

@@ -20,7 +20,7 @@ from bridge.sync.effects import (
     GhlAddTags,
     GhlCreate,
     GhlDelete,
-    GhlListContacts,
+    GhlSearchContacts,
     GhlUpdate,
     NinoxDelete,
     NinoxSave,
@@ -168,12 +168,13 @@ def test_a_pass_reads_state_first_and_plan_yields_no_write() -> None:
     assert not [e for e in plan if isinstance(e, WRITES)]
     assert isinstance(plan[0], State)  # resolved review items, then the GHL cursor
     first_call = next(e for e in plan if not isinstance(e, State))
-    assert isinstance(first_call, GhlListContacts)  # no cursor yet: every contact
+    assert isinstance(first_call, GhlSearchContacts)  # no cursor yet: every contact
+    assert first_call.filters == []
 
     sync = run_recording(
         PassContext(kind="sync", mappers=views, config=SyncConfig(), location="loc"), clients
     )
     assert isinstance(sync[0], State)  # the recheck of open ops comes first
     saves = [e for e in sync if isinstance(e, NinoxSave)]
-    assert [e.table for e in saves] == ["Contacts", "Tasks", "Notes", "Appointments"]
+    assert [e.table for e in saves] == ["Contacts", "Tasks", "Appointments", "Notes"]  # notes last
     assert [len(e.writes) for e in saves] == [2, 2, 2, 2]  # one batch per table

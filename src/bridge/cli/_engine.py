@@ -10,6 +10,7 @@ real clients and [`SyncEngine`][bridge.sync.SyncEngine].
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 import attrs
@@ -260,5 +261,14 @@ def build_sync_config(config: Config) -> Any:
         mass_delete_min=s.mass_delete_min,
         mass_delete_fraction=s.mass_delete_fraction,
         chunk_size=s.chunk_size,
+        children_of=s.children_of,
+        task_search=s.task_search,
+        calendar_events=s.calendar_events,
+        appointments_past=timedelta(days=s.appointments_past_days),
+        appointments_future=timedelta(days=s.appointments_future_days),
+        appointments_span=None
+        if s.appointments_span_days is None
+        else timedelta(days=s.appointments_span_days),
+        note_backfill_calls=s.note_backfill_calls,
         **options,
     )

@@ -62,6 +62,13 @@ KEYS: Final = {
         "mass_delete_fraction",
         "scan_deletes",
         "chunk_size",
+        "children_of",
+        "task_search",
+        "calendar_events",
+        "appointments_past_days",
+        "appointments_future_days",
+        "appointments_span_days",
+        "note_backfill_calls",
     ),
     "server": ("host", "port", "path", "poll_interval", "status_token"),
     "history": ("keep_days",),
@@ -230,6 +237,14 @@ class Parser(PolicyChecks):
             )
             deletes = "soft"
         default = section.get("default_policy")
+        children_of = section.get("children_of", "changed_contacts")
+        if children_of not in ("changed_contacts", "every_contact_read"):
+            self.report(
+                "sync.children_of",
+                '"changed_contacts" (new or changed contacts) or "every_contact_read", '
+                f"got {children_of!r}",
+            )
+            children_of = "changed_contacts"
 
         def number(key: str, fallback: float, **limits: Any) -> float:
             return self.attempt(
@@ -255,6 +270,23 @@ class Parser(PolicyChecks):
             chunk_size=None
             if "chunk_size" not in section
             else int(number("chunk_size", 100, minimum=1, maximum=1000, integer=True)),
+            children_of=children_of,
+            task_search=self.attempt(lambda: self.flag(section, "sync", "task_search"), True)
+            if "task_search" in section
+            else True,
+            calendar_events=self.attempt(
+                lambda: self.flag(section, "sync", "calendar_events"), True
+            )
+            if "calendar_events" in section
+            else True,
+            appointments_past_days=number("appointments_past_days", 365, minimum=0),
+            appointments_future_days=number("appointments_future_days", 365, minimum=0),
+            appointments_span_days=None
+            if "appointments_span_days" not in section
+            else number("appointments_span_days", 31, minimum=1),
+            note_backfill_calls=None
+            if "note_backfill_calls" not in section
+            else int(number("note_backfill_calls", 1000, minimum=1, integer=True)),
         )
 
     def server(self, section: Mapping[str, Any]) -> ServerSettings:

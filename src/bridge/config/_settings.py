@@ -116,6 +116,10 @@ class SyncSettings:
     delete, the mass-delete guard (more than ``mass_delete_min`` and ``mass_delete_fraction``
     in one pass goes to review), ``scan_deletes`` (compare every linked id on each run).
     ``chunk_size``: Ninox batch size (``None``: the client's).
+    How GHL is read (see [`SyncConfig`][bridge.sync.SyncConfig]): ``children_of``,
+    ``task_search``, ``calendar_events``, the appointments window in days
+    (``appointments_past_days``, ``appointments_future_days``, ``appointments_span_days``)
+    and ``note_backfill_calls``.
     """
 
     policies: Mapping[str, str] = attrs.field(factory=dict)
@@ -129,6 +133,13 @@ class SyncSettings:
     mass_delete_fraction: float = 0.2
     scan_deletes: bool = False
     chunk_size: int | None = None
+    children_of: Literal["changed_contacts", "every_contact_read"] = "changed_contacts"
+    task_search: bool = True
+    calendar_events: bool = True
+    appointments_past_days: float = 365.0
+    appointments_future_days: float = 365.0
+    appointments_span_days: float | None = None
+    note_backfill_calls: int | None = None
 
     @property
     def overlap(self) -> timedelta:

@@ -28,16 +28,32 @@ class SyncConfig:
       ``mass_delete_fraction``: more deletions than both in one pass aborts the delete phase
       and opens a review item instead.
     - ``chunk_size``: Ninox batch size (default: the client's).
-    - ``children_of``: whose tasks, notes and appointments a pass reads. ``"every_contact_read"``
-      (default): every contact the GHL feed returns, including re-reads in the overlap window,
-      so a child added or edited in GHL is seen by polling alone. ``"changed_contacts"``: only
-      contacts that are new, unsettled, or whose ``dateUpdated`` or values changed since they
-      last agreed — far fewer calls, but whether GHL moves a contact's ``dateUpdated`` when
-      one of its children changes is UNCONFIRMED, so this relies on the Task*/Note*/
-      Appointment* webhooks (``ghl-ninox serve``) for those changes.
+    - ``children_of``: whose tasks, notes and appointments a pass reads by contact.
+      ``"changed_contacts"`` (default): contacts that are new, unsettled, or whose
+      ``dateUpdated`` or values changed since they last agreed, so a pass where nothing
+      changed costs a handful of calls at any size. Whether GHL moves a contact's
+      ``dateUpdated`` when one of its tasks or notes changes is UNCONFIRMED, so such changes
+      reach the bridge through the Task*/Note* webhooks (``ghl-ninox serve``) and through
+      ``sync(scan_deletes=True)`` passes, which read the children of every linked contact.
+      ``"every_contact_read"``: every contact the GHL feed returns, including re-reads in
+      the overlap window (polling alone sees child edits, at one call per contact).
     - ``task_search``: read tasks through the location's task search, 50 contacts a request,
       instead of one request per contact. It needs the ``locations/tasks.readonly`` scope;
       without it (or when the search is refused) the pass falls back to one list per contact.
+    - ``calendar_events``: read appointments through the calendars API: the location's
+      calendars (one call) and each calendar's events between ``now - appointments_past``
+      and ``now + appointments_future`` (one call per calendar per ``appointments_span``;
+      ``None``: the whole window at once — the widest window GHL accepts is UNCONFIRMED, so
+      set a span if GHL refuses a long one). Appointments outside the window reach the
+      bridge through the Appointment* webhooks. Needs ``calendars.readonly`` and
+      ``calendars/events.readonly``; without them the pass falls back to one list per
+      contact. Absence from the window is not taken as a deletion (the feed's coverage is
+      UNCONFIRMED): deletions come from the webhooks and from ``scan_deletes`` passes.
+    - ``note_backfill_calls``: GHL has no bulk read for notes, so notes are read one call per
+      contact: for changed contacts, and once for every contact as a backfill that runs
+      after contacts, tasks and appointments. This caps the backfill's calls per pass
+      (``None``: no cap); the rest continues next pass, and ``RunReport.backfill`` says how
+      far it got.
     """
 
     policies: Mapping[str, Mapping[str, Policy]] = attrs.field(factory=dict)
@@ -51,8 +67,18 @@ class SyncConfig:
     mass_delete_fraction: float = 0.2
     chunk_size: int | None = None
     initial_winner: Literal["ghl", "ninox"] = "ghl"
-    children_of: Literal["every_contact_read", "changed_contacts"] = "every_contact_read"
+    children_of: Literal["every_contact_read", "changed_contacts"] = "changed_contacts"
     task_search: bool = True
+    calendar_events: bool = True
+    appointments_past: timedelta = timedelta(days=365)
+    appointments_future: timedelta = timedelta(days=365)
+    appointments_span: timedelta | None = None
+    note_backfill_calls: int | None = attrs.field(default=None)
+
+    @note_backfill_calls.validator
+    def _positive(self, _attribute: object, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or value < 1):
+            raise ValueError("note_backfill_calls must be a positive number of calls or None")
 
     def policy_for(self, entity: str) -> tuple[Mapping[str, Policy], Policy]:
         return self.policies.get(entity, {}), self.default_policy.get(entity, self.fallback_policy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -15,6 +15,9 @@ from bridge.sync.config import SyncConfig
 from bridge.sync.effects import Program, state
 from bridge.sync.report import ErrorInfo, RunReport
 from ninoxsdk import Record
+
+if TYPE_CHECKING:
+    from bridge.sync.backfill import Backfill
 
 __all__ = ["GONE", "Gone", "Pair", "PassContext", "Progress", "ghl_label"]
 
@@ -107,6 +110,12 @@ class PassContext:
     changed_since: dict[int, list[str]] = attrs.field(factory=dict)
     #: The location's task search was refused (a scope): tasks are listed per contact.
     no_task_search: bool = False
+    #: The calendars API was refused (a scope): appointments are listed per contact.
+    no_calendar_events: bool = False
+    #: Contacts whose children must be read are remembered in the state (bridge.sync.children).
+    children_pending: bool = False
+    #: Backfills this pass advances (entity -> its step; see bridge.sync.backfill).
+    backfill: dict[str, Backfill] = attrs.field(factory=dict)
     #: Entities whose Ninox cursor must stay (a transient failure); "ghl" for the GHL cursor.
     hold: set[str] = attrs.field(factory=set)
 

@@ -12,6 +12,7 @@ SQLite never blocks the loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
 import anyio.to_thread
@@ -36,10 +37,12 @@ __all__ = [
     "Effect",
     "Entity",
     "GhlAddTags",
+    "GhlCalendarEvents",
     "GhlCreate",
     "GhlDelete",
     "GhlFindContact",
     "GhlGet",
+    "GhlListCalendars",
     "GhlListChildren",
     "GhlListContacts",
     "GhlSearchContacts",
@@ -125,6 +128,10 @@ class State(Effect[T]):
 # -- GHL: contacts -------------------------------------------------------------------------------
 
 
+#: Contacts per search page (the API's maximum).
+SEARCH_PAGE = 500
+
+
 @attrs.frozen
 class GhlListContacts(Effect[list[dict[str, Any]]]):
     """Every contact of the location."""
@@ -144,11 +151,15 @@ class GhlSearchContacts(Effect[list[dict[str, Any]]]):
     sort: Sequence[Mapping[str, Any]]
 
     def run(self, c: Clients) -> list[dict[str, Any]]:
-        pager = c.ghl.contacts.search(filters=list(self.filters), sort=list(self.sort))
+        pager = c.ghl.contacts.search(
+            filters=list(self.filters), sort=list(self.sort), page_limit=SEARCH_PAGE
+        )
         return [_wire(x) for x in pager]
 
     async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
-        pager = c.ghl.contacts.search(filters=list(self.filters), sort=list(self.sort))
+        pager = c.ghl.contacts.search(
+            filters=list(self.filters), sort=list(self.sort), page_limit=SEARCH_PAGE
+        )
         return [_wire(x) async for x in pager]
 
 
@@ -225,6 +236,34 @@ class GhlSearchTasks(Effect[list[dict[str, Any]]]):
         return [_wire(x) async for x in pager]
 
 
+@attrs.frozen
+class GhlListCalendars(Effect[list[str]]):
+    """The ids of the location's calendars (one request)."""
+
+    def run(self, c: Clients) -> list[str]:
+        return [cal.id for cal in c.ghl.calendars.list() if cal.id]
+
+    async def arun(self, c: AsyncClients) -> list[str]:
+        return [cal.id for cal in await c.ghl.calendars.list() if cal.id]
+
+
+@attrs.frozen
+class GhlCalendarEvents(Effect[list[dict[str, Any]]]):
+    """The events of one calendar between ``start`` and ``end`` (one request)."""
+
+    calendar_id: str
+    start: datetime
+    end: datetime
+
+    def run(self, c: Clients) -> list[dict[str, Any]]:
+        events = c.ghl.calendars.events(self.start, self.end, calendar_id=self.calendar_id)
+        return [_wire(x) for x in events]
+
+    async def arun(self, c: AsyncClients) -> list[dict[str, Any]]:
+        events = await c.ghl.calendars.events(self.start, self.end, calendar_id=self.calendar_id)
+        return [_wire(x) for x in events]
+
+
 def _child(item: Any, contact_id: str | None) -> dict[str, Any]:
     wire = _wire(item)
     if contact_id and not wire.get("contactId"):
@@ -234,7 +273,8 @@ def _child(item: Any, contact_id: str | None) -> dict[str, Any]:
 
 @attrs.frozen
 class GhlGet(Effect[dict[str, Any]]):
-    """One contact, task or note by id (``NotFoundError`` when it is gone)."""
+    """One contact, task, note or appointment by id (``NotFoundError`` when it is gone;
+    ``contact_id`` is needed for tasks and notes)."""
 
     entity: Entity
     ghl_id: str
@@ -248,7 +288,7 @@ class GhlGet(Effect[dict[str, Any]]):
             return _child(g.tasks.get(cid, self.ghl_id), cid)
         if self.entity == "note":
             return _child(g.notes.get(cid, self.ghl_id), cid)
-        raise _one_way(self.entity)
+        return _wire(g.appointments.get(self.ghl_id))
 
     async def arun(self, c: AsyncClients) -> dict[str, Any]:
         g, cid = c.ghl, self.contact_id or ""
@@ -258,7 +298,7 @@ class GhlGet(Effect[dict[str, Any]]):
             return _child(await g.tasks.get(cid, self.ghl_id), cid)
         if self.entity == "note":
             return _child(await g.notes.get(cid, self.ghl_id), cid)
-        raise _one_way(self.entity)
+        return _wire(await g.appointments.get(self.ghl_id))
 
 
 def _one_way(entity: str) -> ValueError:

@@ -33,8 +33,9 @@ from ninoxsdk import AsyncDatabaseHandle, DatabaseHandle
 __all__ = ["AsyncSyncEngine", "SyncEngine"]
 
 R = TypeVar("R")
-#: Finished ops kept in the outbox for inspection; older ones are pruned after each run.
-KEEP_FINISHED_OPS = 10_000
+#: Finished ops kept after a successful run (the history keeps what each write did; an
+#: open op always stays until it is rechecked).
+KEEP_FINISHED_OPS = 0
 
 
 class _Engine:

@@ -1,23 +1,28 @@
 """Reading what changed on each side since the cursors, and moving the cursors.
 
-GHL: contacts by ``dateUpdated`` (everything on the first pass), re-read from ``cursor -
-overlap`` because GHL's search index lags its writes; the tasks, notes and appointments of
-those contacts (the API has no location-wide change feed for them). Ninox: the records of a
-table changed after its sequence cursor. A cursor moves only at the end of a pass in which
-everything it covers was handled ([`PassContext.hold`][bridge.sync.context.PassContext.hold]).
+GHL: contacts by search, 500 a page (everything on the first pass, then by ``dateUpdated``
+from ``cursor - overlap``, because GHL's search index lags its writes); tasks through the
+location's task search, 50 contacts a request; appointments through the calendars' events of
+a time window; notes one call per contact (the API has no bulk read for them). Ninox: the
+records of a table changed after its sequence cursor. A cursor moves only at the end of a
+pass in which everything it covers was handled
+([`PassContext.hold`][bridge.sync.context.PassContext.hold]).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bridge.state import Cursor, Side
+from bridge.state import Cursor, Side, StateStore
+from bridge.sync.backfill import save_backfill
+from bridge.sync.children import forget_pending
 from bridge.sync.context import PassContext
 from bridge.sync.effects import (
+    GhlCalendarEvents,
+    GhlListCalendars,
     GhlListChildren,
-    GhlListContacts,
     GhlSearchContacts,
     GhlSearchTasks,
     NinoxChanges,
@@ -40,12 +45,15 @@ def ghl_scope(ctx: PassContext) -> str:
     return f"{ctx.location}:contact"
 
 
+_BY_UPDATE = {"field": "dateUpdated", "direction": "asc"}
+
+
 def ghl_contacts(ctx: PassContext) -> Program[dict[str, dict[str, Any]]]:
     """The GHL contacts changed since the cursor (all of them on the first pass)."""
     scope = ghl_scope(ctx)
     cursor = yield from state(lambda s: s.get_cursor("ghl", scope))
     if cursor is None:
-        items = yield from perform(GhlListContacts())
+        items = yield from perform(GhlSearchContacts([], [_BY_UPDATE]))
     else:
         since = parse_datetime(cursor.value) - ctx.config.overlap
         filters = [
@@ -55,8 +63,7 @@ def ghl_contacts(ctx: PassContext) -> Program[dict[str, dict[str, Any]]]:
                 "value": {"gte": since.isoformat().replace("+00:00", "Z")},
             }
         ]
-        sort = [{"field": "dateUpdated", "direction": "asc"}]
-        items = yield from perform(GhlSearchContacts(filters, sort))
+        items = yield from perform(GhlSearchContacts(filters, [_BY_UPDATE]))
     for wire in items:
         ctx.ghl_contacts[str(wire["id"])] = wire
     return dict(ctx.ghl_contacts)
@@ -76,6 +83,9 @@ def ghl_children(
     rest = list(contact_ids)
     if entity == "task" and ctx.config.task_search and not ctx.no_task_search:
         rest = yield from _search_tasks(ctx, rest, found, whole)
+    if entity == "appointment" and ctx.config.calendar_events and not ctx.no_calendar_events:
+        read = yield from _calendar_events(ctx, found)
+        rest = [] if read else rest
     for n, contact_id in enumerate(rest):
         try:
             children = yield from perform(GhlListChildren(entity, contact_id))  # type: ignore[arg-type]
@@ -131,6 +141,49 @@ def _search_tasks(
     return left
 
 
+def _calendar_events(ctx: PassContext, found: dict[str, dict[str, Any]]) -> Program[bool]:
+    """Appointments from every calendar's events in the configured window; ``False`` when the
+    calendars API is refused (the pass falls back to one list per contact)."""
+    config = ctx.config
+    start, end = ctx.now - config.appointments_past, ctx.now + config.appointments_future
+    try:
+        calendars = yield from perform(GhlListCalendars())
+    except (MissingScopeError, PermissionDeniedError, NotFoundError, BadRequestError):
+        ctx.no_calendar_events = True
+        return False
+    except APIError as exc:
+        ctx.hold_cursors("appointment")
+        yield from ctx.park("appointment", "calendars", "ghl", "read", exc)
+        return True
+    for calendar_id in calendars:
+        for low, high in windows(start, end, config.appointments_span):
+            try:
+                events = yield from perform(GhlCalendarEvents(calendar_id, low, high))
+            except APIError as exc:
+                ctx.hold_cursors("appointment")
+                label = f"events of calendar {calendar_id}"
+                yield from ctx.park("appointment", label, "ghl", "read", exc)
+                break
+            for wire in events:
+                if wire.get("contactId"):  # blocked slots have no contact: nothing to sync
+                    found[str(wire["id"])] = wire
+    return True
+
+
+def windows(
+    start: datetime, end: datetime, span: timedelta | None
+) -> list[tuple[datetime, datetime]]:
+    """``start``..``end`` cut into consecutive windows of at most ``span`` (one if ``None``)."""
+    if span is None:
+        return [(start, end)]
+    cuts: list[tuple[datetime, datetime]] = []
+    low = start
+    while low < end:
+        cuts.append((low, min(low + span, end)))
+        low += span
+    return cuts
+
+
 def ninox_changes(ctx: PassContext, entity: str) -> Program[tuple[dict[int, Record], int]]:
     """The records of ``entity``'s table changed after its cursor, and the new high mark."""
     table = ctx.mapper(entity).ninox_table
@@ -166,11 +219,13 @@ def move_cursors(ctx: PassContext, ninox_high: dict[str, int]) -> Program[None]:
             moves.append(_cursor("ninox", ctx.mapper(entity).ninox_table, str(high)))
     if "ghl" not in ctx.hold:
         moves.append(_cursor("ghl", ghl_scope(ctx), ghl_high_water(ctx)))
+    moves.extend(save_backfill(ctx))
 
-    def write(s: Any) -> None:
+    def write(s: StateStore) -> None:
         with s.transaction():
             for c in moves:
                 s.set_cursor(c)
+            forget_pending(ctx, s)
 
     yield from state(write)
 

@@ -21,8 +21,9 @@ from ninoxsdk import APIError, NotFoundError, Record
 
 __all__ = ["Parents", "load_parents", "missing_children", "pair_entity"]
 
-#: GHL-readable one by one (appointments are only listed, per contact).
-FETCHABLE = ("contact", "task", "note")
+#: GHL-readable one by one; tasks and notes only under their contact.
+FETCHABLE = ("contact", "task", "note", "appointment")
+UNDER_CONTACT = ("task", "note")
 
 
 class Parents:
@@ -148,7 +149,7 @@ def _read_work(
     work = ctx.work_for(entity)
     table = ctx.mapper(entity).ninox_table
     for gid, parent in sorted(work.ghl.items()):
-        if gid in ghl_items or entity not in FETCHABLE or (entity != "contact" and not parent):
+        if gid in ghl_items or entity not in FETCHABLE or (entity in UNDER_CONTACT and not parent):
             continue
         wire = yield from _get_ghl(ctx, entity, gid, parent)
         if wire is not None:
@@ -279,7 +280,7 @@ def _fill_in(ctx: PassContext, mapper: SyncMapper, pair: Pair, parents: Parents)
     if entity not in FETCHABLE:
         return
     parent = None
-    if entity != "contact":
+    if entity in UNDER_CONTACT:
         if link is not None and link.parent_link_id is not None:
             parent = parents.by_link.get(link.parent_link_id)
         elif isinstance(pair.ninox, Record) and mapper.parent_field:

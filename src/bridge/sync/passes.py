@@ -7,16 +7,18 @@ what `SyncEngine.plan` runs (the same stages, writing nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bridge.mapping import MappingError, SyncMapper
-from bridge.state import HistoryEntry, Link, Side
+from bridge.mapping import MappingError
+from bridge.state import HistoryEntry, Side
 from bridge.sync.apply import apply_decisions
+from bridge.sync.backfill import plan_backfill
+from bridge.sync.children import children_of, every_contact
 from bridge.sync.context import GONE, Gone, Pair, PassContext
 from bridge.sync.decide import Decision, decide
 from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
-from bridge.sync.effects import GhlGet, Program, perform, state
+from bridge.sync.effects import GhlGet, Program, perform
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
@@ -35,13 +37,16 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
         yield from recheck_open_ops(ctx)
     yield from load_resolutions(ctx)
     contacts = yield from ghl_contacts(ctx)
-    parents_of = yield from _children_of(ctx, contacts)
     highs: dict[str, int] = {}
-    for entity in ctx.mappers:
-        parents = yield from load_parents(ctx)
+    parents = yield from load_parents(ctx)
+    changed = yield from children_of(ctx, contacts, parents)  # before contacts settle
+    for entity in reading_order(ctx.mappers):
         ghl_items: dict[str, dict[str, Any] | Gone] = dict(contacts)
         if entity != "contact":
-            children, whole = yield from ghl_children(ctx, entity, parents_of)
+            read = changed
+            if entity == "note" and not every_contact(ctx):
+                read = yield from plan_backfill(ctx, entity, changed, parents)
+            children, whole = yield from ghl_children(ctx, entity, read)
             ghl_items = {**children}
             ghl_items.update((yield from missing_children(entity, whole, children, parents)))
         ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
@@ -50,45 +55,32 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
         if ctx.scan_deletes:
             gone = yield from scan_for_deletes(ctx, entity)
             yield from _settle(ctx, entity, gone, parents)
+        if entity == "contact":  # children need the contacts' links as they are now
+            parents = yield from load_parents(ctx)
     yield from settle_resolutions(ctx)
     yield from move_cursors(ctx, highs)
     return ctx.report
 
 
-def _children_of(ctx: PassContext, contacts: Mapping[str, dict[str, Any]]) -> Program[list[str]]:
-    """The contacts whose children this pass reads (see ``SyncConfig.children_of``)."""
-    if ctx.config.children_of == "every_contact_read" or "contact" not in ctx.mappers:
-        return list(contacts)
-    ids = list(contacts)
-    links = yield from state(lambda s: s.links_by_ghl("contact", ids))
-    mapper = ctx.mapper("contact")
-    return [gid for gid, wire in contacts.items() if _changed(mapper, links.get(gid), wire)]
-
-
-def _changed(mapper: SyncMapper, link: Link | None, wire: Mapping[str, Any]) -> bool:
-    """New, unsettled, or changed in GHL since the contact last agreed with Ninox."""
-    if link is None or link.error_count or link.state != "active":
-        return True
-    if wire.get("dateUpdated") != link.ghl_updated_raw:
-        return True
-    try:
-        return mapper.digest(mapper.ghl_canonical(wire)) != link.ghl_digest
-    except MappingError:
-        return True
+def reading_order(entities: Iterable[str]) -> list[str]:
+    """Contacts first, then tasks and appointments (bulk reads), notes last: their one call
+    per contact must not hold back the rest."""
+    rank = {"contact": 0, "note": 2}
+    return sorted(entities, key=lambda e: rank.get(e, 1))
 
 
 def event_pass(
     ctx: PassContext, entity: str, ghl_id: str, contact_id: str | None, deleted: bool
 ) -> Program[RunReport]:
     """Reconcile one GHL record right away; no cursor moves (the next poll is the safety
-    net). Appointments are not readable one by one: their events wait for the poller."""
+    net). A task or note event without its contact waits for the poller."""
     if entity not in ctx.mappers:
         return ctx.report
     if not ctx.dry_run:
         yield from recheck_open_ops(ctx)
     wire: dict[str, Any] | Gone | None = GONE if deleted else None
     if not deleted:
-        if entity == "appointment" or (entity != "contact" and contact_id is None):
+        if entity in ("task", "note") and contact_id is None:
             return ctx.report
         try:
             wire = yield from perform(GhlGet(entity, ghl_id, contact_id))  # type: ignore[arg-type]

@@ -64,6 +64,8 @@ class RunReport:
     cursors_before: dict[str, str] = attrs.field(factory=dict)
     cursors_after: dict[str, str] = attrs.field(factory=dict)
     run_id: str | None = None
+    #: Backfills under way (GHL notes): entity -> (contacts read, contacts known).
+    backfill: dict[str, tuple[int, int]] = attrs.field(factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,7 @@ class RunReport:
             "errors": [attrs.asdict(e) for e in self.errors],
             "cursors_before": self.cursors_before,
             "cursors_after": self.cursors_after,
+            "backfill": {k: list(v) for k, v in self.backfill.items()},
         }
 
     def to_json(self) -> str:
@@ -118,6 +121,9 @@ class RunReport:
                 f"  conflict {c.entity} {c.item} {c.field}: GHL {c.ghl!r} vs Ninox "
                 f"{c.ninox!r} -> {c.resolution}"
             )
+        for entity, (done, total) in self.backfill.items():
+            if done < total:
+                lines.append(f"  {entity} backfill: {done} of {total} contacts read")
         for e in self.errors:
             lines.append(f"  error {e.entity} {e.item} ({e.side}): {e.message}")
         if self.dry_run:
