@@ -83,7 +83,12 @@ class FakeWorld:
 
     def _create_tables(self) -> dict[str, str]:
         self.ninox.add_team(self.team_id, "Team")
-        self.ninox.add_database(self.team_id, self.database_id, "CRM")
+        return self.add_database(self.database_id)
+
+    def add_database(self, database_id: str, title: str = "CRM") -> dict[str, str]:
+        """Add a Ninox database with the mapping's tables to the fake's team (one per
+        partition in a fleet); returns the table ids by name."""
+        self.ninox.add_database(self.team_id, database_id, title)
         ids: dict[str, str] = {}
         for table, fields in self.mappings.layout().items():
             specs = [
@@ -95,9 +100,7 @@ class FakeWorld:
                 )
                 for name, decl in fields.items()
             ]
-            ids[table] = self.ninox.add_table(
-                self.team_id, self.database_id, name=table, fields=specs
-            )
+            ids[table] = self.ninox.add_table(self.team_id, database_id, name=table, fields=specs)
         return ids
 
     # -- seeding -------------------------------------------------------------------------------

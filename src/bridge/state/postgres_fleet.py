@@ -6,7 +6,9 @@ statement picks the due ones (never synced or synced longest ago, not paused, no
 live worker) with ``FOR UPDATE SKIP LOCKED``, so concurrent workers never wait on each other
 and never get the same partition. A lease the worker does not renew expires on the server's
 clock, and another worker takes the partition over: a dead worker's partitions are not lost.
-This is the first part of the fleet of issue 13; the workers that use it are not built yet.
+The fleet's workers (``bridge.fleet``) claim through
+[`claim`][bridge.state.postgres_fleet.PartitionLeases.claim] with ``due_after``: only the
+partitions whose last pass is that old, or that have webhooks waiting in the fleet inbox.
 """
 
 from __future__ import annotations
@@ -59,19 +61,45 @@ class PartitionLeases:
         if cur.rowcount != 1:
             raise KeyError(f"no partition {key!r}")
 
-    def claim(self, worker: str, *, limit: int = 1, ttl: float = 300.0) -> list[Partition]:
+    def claim(
+        self,
+        worker: str,
+        *,
+        limit: int = 1,
+        ttl: float = 300.0,
+        due_after: float | None = None,
+        with_inbox: bool = False,
+    ) -> list[Partition]:
         """Lease up to ``limit`` due partitions to ``worker`` for ``ttl`` seconds: free or
         expired ones, or its own, least recently synced first. Concurrent callers get disjoint
-        sets and never wait on each other's rows."""
-        rows = self.store._query(
-            "UPDATE partitions p SET owner=%s,"
+        sets and never wait on each other's rows.
+
+        With ``due_after`` (seconds), only partitions never synced or synced at least that
+        long ago are due; ``with_inbox`` adds those with a ``new`` row in ``fleet_events`` (the
+        fleet's webhook inbox, ``bridge.fleet``)."""
+        due = ""
+        args: list[object] = [worker, float(ttl), worker]
+        if due_after is not None:
+            due = (
+                " AND (last_synced_at IS NULL"
+                " OR last_synced_at <= clock_timestamp() - make_interval(secs => %s)"
+            )
+            args.append(float(due_after))
+            if with_inbox:
+                due += (
+                    " OR EXISTS (SELECT 1 FROM fleet_events e WHERE e.partition_key ="
+                    " partitions.partition_key AND e.state = 'new')"
+                )
+            due += ")"
+        rows = self.store._query(  # ``due`` is built from constants only
+            "UPDATE partitions p SET owner=%s,"  # noqa: S608
             " lease_expires=clock_timestamp() + make_interval(secs => %s)"
             " FROM (SELECT partition_key FROM partitions WHERE NOT paused AND (owner IS NULL"
-            " OR owner=%s OR lease_expires <= clock_timestamp())"
+            " OR owner=%s OR lease_expires <= clock_timestamp())" + due + ""
             " ORDER BY last_synced_at NULLS FIRST, partition_key"
             " LIMIT %s FOR UPDATE SKIP LOCKED) due"
             " WHERE p.partition_key = due.partition_key RETURNING p.*",
-            (worker, float(ttl), worker, limit),
+            (*args, limit),
         )
         return sorted((_partition(r) for r in rows), key=lambda p: p.key)
 
@@ -94,6 +122,21 @@ class PartitionLeases:
             " WHERE partition_key=%s AND owner=%s",
             (synced, key, worker),
         )
+
+    def since_synced(self, key: str) -> float | None:
+        """Seconds since the partition's last pass ended (server clock); ``None``: never."""
+        rows = self.store._query(
+            "SELECT extract(epoch from clock_timestamp() - last_synced_at)::float8 AS age"
+            " FROM partitions WHERE partition_key=%s",
+            (key,),
+        )
+        if not rows or rows[0]["age"] is None:
+            return None
+        return float(rows[0]["age"])
+
+    def forget(self, key: str) -> None:
+        """Remove a partition from the fleet (its sync state schema is left in place)."""
+        self.store._execute("DELETE FROM partitions WHERE partition_key=%s", (key,))
 
     def partitions(self) -> list[Partition]:
         """Every partition, by key."""

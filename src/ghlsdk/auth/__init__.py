@@ -5,7 +5,9 @@ exchange, refresh, and
   agency → location tokens (``/oauth/locationToken``), form-encoded as GHL specifies.
 - [`TokenSet`][ghlsdk.auth.TokenSet]: what a token response says (secrets hidden from ``repr``).
 - [`TokenStore`][ghlsdk.auth.TokenStore] (protocol),
-[`MemoryTokenStore`][ghlsdk.auth.MemoryTokenStore], [`FileTokenStore`][ghlsdk.auth.FileTokenStore].
+[`MemoryTokenStore`][ghlsdk.auth.MemoryTokenStore], [`FileTokenStore`][ghlsdk.auth.FileTokenStore],
+[`PostgresTokenStore`][ghlsdk.auth.PostgresTokenStore] (many locations, refreshes one at a time
+across processes: [`LockingTokenStore`][ghlsdk.auth.LockingTokenStore]).
 - [`OAuthSession`][ghlsdk.auth.OAuthSession] / [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession]:
 credentials for the clients, with
   single-flight refresh ahead of expiry, store-before-use of rotated refresh tokens, and
@@ -16,6 +18,7 @@ credentials for the clients, with
 [`MissingScopeError`][ghlsdk.errors.MissingScopeError].
 """
 
+from ghlsdk.auth._locking import LockingTokenStore
 from ghlsdk.auth._oauth import (
     AUTHORIZE_URL,
     DEFAULT_BASE_URL,
@@ -23,6 +26,7 @@ from ghlsdk.auth._oauth import (
     AsyncOAuth2,
     OAuth2,
 )
+from ghlsdk.auth._postgres import PostgresTokenStore
 from ghlsdk.auth._scopes import MissingScopeError, Scope, has_scope, require_scope
 from ghlsdk.auth._session import (
     DEFAULT_REFRESH_SKEW,
@@ -50,10 +54,12 @@ __all__ = [
     "AsyncOAuthSession",
     "AsyncTokenStore",
     "FileTokenStore",
+    "LockingTokenStore",
     "MemoryTokenStore",
     "MissingScopeError",
     "OAuth2",
     "OAuthSession",
+    "PostgresTokenStore",
     "ReauthorizationRequiredError",
     "Scope",
     "TokenSet",

@@ -38,6 +38,7 @@ import attrs
 
 from _sdkcore.errors import APIStatusError, AuthenticationError
 from _sdkcore.logging import get_logger
+from ghlsdk.auth._locking import arefresh_lock, refresh_lock
 from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2
 from ghlsdk.auth._stores import AsyncTokenStore, TokenStore
 from ghlsdk.auth._tokens import TokenSet
@@ -445,7 +446,8 @@ class OAuthSession(_SessionBase):
     ) -> TokenSet | None:
         new: TokenSet | None = None
         try:
-            new = self._renew(stale, forced=forced)
+            with refresh_lock(self.store, self.key):  # other processes' refreshes wait
+                new = self._renew(stale, forced=forced)
         except Exception as exc:
             flight.error = exc
             raise
@@ -556,7 +558,11 @@ class AsyncOAuthSession(_SessionBase):
         return (current.scopes or None) if current is not None else None
 
     async def atoken(self) -> TokenSet:
-        """A token that is not due for refresh (refreshing or minting it if needed)."""
+        """A token that is not due for refresh (refreshing or minting it if needed).
+
+        Raises [`ReauthorizationRequiredError`][ghlsdk.auth.ReauthorizationRequiredError]
+        while the session is dead (its refresh token was refused).
+        """
         while True:
             if self._dead is not None:
                 await self._arevive_or_raise()
@@ -599,7 +605,11 @@ class AsyncOAuthSession(_SessionBase):
         return self._auth_headers(await self.atoken())
 
     async def arefresh(self, rejected: Mapping[str, str]) -> bool:
-        """The server answered 401 to ``rejected``: renew once unless already renewed."""
+        """The server answered 401 to ``rejected``: renew once unless already renewed.
+
+        Returns True when the request should be replayed with fresh
+        [`headers`][ghlsdk.auth.OAuthSession.headers].
+        """
         sent = bearer_token(rejected)
         if self._dead is not None:
             await self._arevive_or_raise()
@@ -628,7 +638,8 @@ class AsyncOAuthSession(_SessionBase):
             # server; finishing it (bounded by the HTTP timeout) and saving the new pair is
             # the only way not to lose the session. The cancellation lands right after.
             with anyio.CancelScope(shield=True):
-                new = await self._arenew(stale, forced=forced)
+                async with arefresh_lock(self.store, self.key):
+                    new = await self._arenew(stale, forced=forced)
         except Exception as exc:
             flight.error = exc
             raise
