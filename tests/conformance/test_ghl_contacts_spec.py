@@ -261,7 +261,9 @@ CALLS: list[tuple[str, Callable[[GHLClient], Any], Any]] = [
     ("get-contacts", lambda g: g.contacts.list(query="rosan", limit=20).first_page(), Contact),
     (
         "get-contacts-by-businessId",
-        lambda g: g.contacts.list_by_business("641c094001436dbc2081e642", query="x", page_size=1),
+        lambda g: g.contacts.list_by_business(
+            "641c094001436dbc2081e642", query="x", page_size=1
+        ).first_page(),
         Contact,
     ),
     (

@@ -257,10 +257,12 @@ def _business_handler(total: int) -> Any:
     return handler
 
 
-def test_list_by_business_collects_every_page(ghl: GHLClient) -> None:
+def test_list_by_business_pages_lazily(ghl: GHLClient) -> None:
     with respx.mock() as mock:
         route = mock.get(BASE + "/contacts/business/biz").mock(side_effect=_business_handler(5))
-        items = ghl.contacts.list_by_business("biz", page_size=2)
+        pager = ghl.contacts.list_by_business("biz", page_size=2)
+        assert route.call_count == 0  # like list(): nothing is fetched before iterating
+        items = list(pager)
     assert [c.id for c in items] == ["b0", "b1", "b2", "b3", "b4"]
     assert [call.request.url.params["skip"] for call in route.calls] == ["0", "2", "4"]
 
@@ -268,6 +270,6 @@ def test_list_by_business_collects_every_page(ghl: GHLClient) -> None:
 async def test_async_list_by_business(aghl: AsyncGHLClient) -> None:
     with respx.mock() as mock:
         route = mock.get(BASE + "/contacts/business/biz").mock(side_effect=_business_handler(4))
-        items = await aghl.contacts.list_by_business("biz", page_size=2)
+        items = [c async for c in aghl.contacts.list_by_business("biz", page_size=2)]
     assert [c.id for c in items] == ["b0", "b1", "b2", "b3"]
     assert route.call_count == 2  # count reached after two full pages

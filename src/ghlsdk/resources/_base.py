@@ -31,6 +31,7 @@ from _sdkcore.paths import build_path
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError, MissingScopeError
 from ghlsdk.models._converter import converter
+from ghlsdk.resources._twins import name_methods
 
 __all__ = [
     "READ",
@@ -266,8 +267,6 @@ class SyncRunner(Protocol):
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> SyncPager[T]: ...
 
-    def collect(self, first: RequestSpec, parse_page: ParsePage[T]) -> list[T]: ...
-
 
 class AsyncRunner(Protocol):
     """How an async resource executes calls."""
@@ -278,8 +277,6 @@ class AsyncRunner(Protocol):
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> AsyncPager[T]: ...
 
-    def collect(self, first: RequestSpec, parse_page: ParsePage[T]) -> Awaitable[list[T]]: ...
-
 
 class _Sync:
     def __init__(self, http: SyncHTTP) -> None:
@@ -288,9 +285,6 @@ class _Sync:
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> SyncPager[T]:
         return SyncPager(self.http, first, parse_page)
-
-    def collect(self, first: RequestSpec, parse_page: ParsePage[T]) -> list[T]:
-        return SyncPager(self.http, first, parse_page).to_list()
 
 
 class _SyncRaw:
@@ -305,8 +299,6 @@ class _SyncRaw:
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> RawResponse[Page[T]]:
         return self.http.execute_raw(Call(first, lambda r: parse_page(first, r)))
 
-    collect = pages
-
 
 class _Async:
     def __init__(self, http: AsyncHTTP) -> None:
@@ -315,9 +307,6 @@ class _Async:
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> AsyncPager[T]:
         return AsyncPager(self.http, first, parse_page)
-
-    async def collect(self, first: RequestSpec, parse_page: ParsePage[T]) -> list[T]:
-        return await AsyncPager(self.http, first, parse_page).to_list()
 
 
 class _AsyncRaw:
@@ -329,8 +318,6 @@ class _AsyncRaw:
 
     async def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> RawResponse[Page[T]]:
         return await self.http.execute_raw(Call(first, lambda r: parse_page(first, r)))
-
-    collect = pages
 
 
 def sync_runner(http: SyncHTTP, *, raw: bool = False) -> SyncRunner:
@@ -344,20 +331,15 @@ def async_runner(http: AsyncHTTP, *, raw: bool = False) -> AsyncRunner:
 
 
 class SyncResource:
-    """Base of the sync resource classes."""
+    """Base of the sync resource classes (their methods are made by ``_twins``)."""
 
     def __init__(self, run: SyncRunner, ctx: Context) -> None:
         self._run = run
         self._ctx = ctx
 
-    def _with_field_ids(
-        self, fields: dict[str, Any], location_id: str | Unset = UNSET
-    ) -> dict[str, Any]:
-        """Custom fields given by key (a mapping) → by id, through the location's registry;
-        an unknown key raises before any write is sent."""
-        from ghlsdk.resources.custom_fields import custom_fields_by_key
-
-        return custom_fields_by_key(self._run, self._ctx, fields, location_id)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name_methods(cls)
 
 
 class AsyncResource:
@@ -367,11 +349,6 @@ class AsyncResource:
         self._run = run
         self._ctx = ctx
 
-    async def _with_field_ids(
-        self, fields: dict[str, Any], location_id: str | Unset = UNSET
-    ) -> dict[str, Any]:
-        """Custom fields given by key (a mapping) → by id, through the location's registry;
-        an unknown key raises before any write is sent."""
-        from ghlsdk.resources.custom_fields import acustom_fields_by_key
-
-        return await acustom_fields_by_key(self._run, self._ctx, fields, location_id)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name_methods(cls)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,16 +14,17 @@ from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.bulk import BulkTagsResult
 from ghlsdk.models.common import FollowersUpdate
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import iso_datetime, string_list
 from ghlsdk.resources._base import (
     WRITE,
     AsyncResource,
     Context,
     Operation,
     SyncResource,
-    string_list,
     success,
 )
+from ghlsdk.resources._base import string_list as parse_string_list
+from ghlsdk.resources._twins import async_method, sync_method
 from ghlsdk.resources.bulk import bulk_tags
 
 __all__ = [
@@ -101,7 +101,7 @@ OPERATIONS = (
 
 
 def _parse_tags(response: httpx.Response) -> list[str]:
-    return string_list(response, "tags")
+    return parse_string_list(response, "tags")
 
 
 def _parse_followers(response: httpx.Response) -> FollowersUpdate:
@@ -116,7 +116,9 @@ def _parse_followers(response: httpx.Response) -> FollowersUpdate:
 def add_tags(
     ctx: Context, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
 ) -> Call[list[str]]:
-    payload = {"tags": _inputs.string_list("tags", tags, allow_empty=False)}
+    """Add tags to a contact; returns the server's tag list (whether it echoes the added
+    tags or all tags is UNCONFIRMED). Scope: ``contacts.write``."""
+    payload = {"tags": string_list("tags", tags, allow_empty=False)}
     spec = ctx.spec(TAGS_ADD, path_params={"contact_id": contact_id}, json=payload, options=options)
     return Call(spec, _parse_tags)
 
@@ -124,7 +126,9 @@ def add_tags(
 def remove_tags(
     ctx: Context, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
 ) -> Call[list[str]]:
-    payload = {"tags": _inputs.string_list("tags", tags, allow_empty=False)}
+    """Remove tags from a contact; returns the server's tag list.
+    Scope: ``contacts.write``."""
+    payload = {"tags": string_list("tags", tags, allow_empty=False)}
     spec = ctx.spec(
         TAGS_REMOVE, path_params={"contact_id": contact_id}, json=payload, options=options
     )
@@ -138,7 +142,8 @@ def add_followers(
     *,
     options: RequestOptions | None = None,
 ) -> Call[FollowersUpdate]:
-    payload = {"followers": _inputs.string_list("followers", followers, allow_empty=False)}
+    """Add users (by id) as followers. Scope: ``contacts.write``."""
+    payload = {"followers": string_list("followers", followers, allow_empty=False)}
     spec = ctx.spec(
         FOLLOWERS_ADD, path_params={"contact_id": contact_id}, json=payload, options=options
     )
@@ -152,7 +157,8 @@ def remove_followers(
     *,
     options: RequestOptions | None = None,
 ) -> Call[FollowersUpdate]:
-    payload = {"followers": _inputs.string_list("followers", followers, allow_empty=False)}
+    """Remove followers (by user id). Scope: ``contacts.write``."""
+    payload = {"followers": string_list("followers", followers, allow_empty=False)}
     spec = ctx.spec(
         FOLLOWERS_REMOVE, path_params={"contact_id": contact_id}, json=payload, options=options
     )
@@ -162,6 +168,7 @@ def remove_followers(
 def add_to_campaign(
     ctx: Context, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Add a contact to a campaign. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id, "campaign_id": campaign_id}
     # The spec requires a body; an empty object is what it accepts.
     return Call(ctx.spec(CAMPAIGNS_ADD, path_params=path, json={}, options=options), success)
@@ -170,6 +177,7 @@ def add_to_campaign(
 def remove_from_campaign(
     ctx: Context, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Remove a contact from a campaign. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id, "campaign_id": campaign_id}
     return Call(ctx.spec(CAMPAIGNS_REMOVE, path_params=path, options=options), success)
 
@@ -177,6 +185,7 @@ def remove_from_campaign(
 def remove_from_all_campaigns(
     ctx: Context, contact_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Remove a contact from every campaign. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id}
     return Call(ctx.spec(CAMPAIGNS_REMOVE_ALL, path_params=path, options=options), success)
 
@@ -189,9 +198,11 @@ def add_to_workflow(
     event_start_time: datetime | str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[None]:
+    """Enrol a contact in a workflow, optionally from ``event_start_time`` (aware
+    datetime or ISO 8601 with offset). Scope: ``contacts.write``."""
     payload: dict[str, str] = {}
     if not isinstance(event_start_time, Unset):
-        payload["eventStartTime"] = _inputs.iso_datetime("event_start_time", event_start_time)
+        payload["eventStartTime"] = iso_datetime("event_start_time", event_start_time)
     path = {"contact_id": contact_id, "workflow_id": workflow_id}
     return Call(ctx.spec(WORKFLOWS_ADD, path_params=path, json=payload, options=options), success)
 
@@ -199,270 +210,105 @@ def add_to_workflow(
 def remove_from_workflow(
     ctx: Context, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Remove a contact from a workflow. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id, "workflow_id": workflow_id}
     # The spec marks the body required; an empty object stands for "no eventStartTime".
     return Call(ctx.spec(WORKFLOWS_REMOVE, path_params=path, json={}, options=options), success)
 
 
+def bulk_add_tags(
+    ctx: Context,
+    contact_ids: Sequence[str],
+    tags: Sequence[str],
+    *,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[BulkTagsResult]:
+    """Add ``tags`` to many contacts in one request; the result has one outcome per
+    contact (check ``result.failed``). Scope: ``contacts.write`` (UNCONFIRMED: the spec
+    names none)."""
+    return bulk_tags(ctx, "add", contact_ids, tags, location_id=location_id, options=options)
+
+
+def bulk_remove_tags(
+    ctx: Context,
+    contact_ids: Sequence[str],
+    tags: Sequence[str],
+    *,
+    remove_all_tags: bool = False,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[BulkTagsResult]:
+    """Remove ``tags`` (or, with ``remove_all_tags=True``, every tag) from many contacts
+    in one request. Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
+    return bulk_tags(
+        ctx,
+        "remove",
+        contact_ids,
+        tags,
+        remove_all_tags=remove_all_tags,
+        location_id=location_id,
+        options=options,
+    )
+
+
 class Tags(SyncResource):
-    """Tags of a contact (``ghl.tags``)."""
+    """Tags of a contact (``ghl.tags``), and of many contacts at once."""
 
-    def add(
-        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
-    ) -> builtins.list[str]:
-        """Add tags to a contact; returns the server's tag list (whether it echoes the added
-        tags or all tags is UNCONFIRMED). Scope: ``contacts.write``."""
-        return self._run.execute(add_tags(self._ctx, contact_id, tags, options=options))
-
-    def remove(
-        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
-    ) -> builtins.list[str]:
-        """Remove tags from a contact; returns the server's tag list.
-        Scope: ``contacts.write``."""
-        return self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
-
-    def bulk_add(
-        self,
-        contact_ids: Sequence[str],
-        tags: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkTagsResult:
-        """Add ``tags`` to many contacts in one request; the result has one outcome per
-        contact (check ``result.failed``). Scope: ``contacts.write`` (UNCONFIRMED: the spec
-        names none)."""
-        return self._run.execute(
-            bulk_tags(self._ctx, "add", contact_ids, tags, location_id=location_id, options=options)
-        )
-
-    def bulk_remove(
-        self,
-        contact_ids: Sequence[str],
-        tags: Sequence[str],
-        *,
-        remove_all_tags: bool = False,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkTagsResult:
-        """Remove ``tags`` (or, with ``remove_all_tags=True``, every tag) from many contacts
-        in one request. Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return self._run.execute(
-            bulk_tags(
-                self._ctx,
-                "remove",
-                contact_ids,
-                tags,
-                remove_all_tags=remove_all_tags,
-                location_id=location_id,
-                options=options,
-            )
-        )
-
-
-class Followers(SyncResource):
-    """Followers (users) of a contact (``ghl.followers``)."""
-
-    def add(
-        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
-    ) -> FollowersUpdate:
-        """Add users (by id) as followers. Scope: ``contacts.write``."""
-        return self._run.execute(add_followers(self._ctx, contact_id, followers, options=options))
-
-    def remove(
-        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
-    ) -> FollowersUpdate:
-        """Remove followers (by user id). Scope: ``contacts.write``."""
-        return self._run.execute(
-            remove_followers(self._ctx, contact_id, followers, options=options)
-        )
-
-
-class Campaigns(SyncResource):
-    """Campaign membership of a contact (``ghl.campaigns``)."""
-
-    def add(
-        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Add a contact to a campaign. Scope: ``contacts.write``."""
-        return self._run.execute(
-            add_to_campaign(self._ctx, contact_id, campaign_id, options=options)
-        )
-
-    def remove(
-        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Remove a contact from a campaign. Scope: ``contacts.write``."""
-        return self._run.execute(
-            remove_from_campaign(self._ctx, contact_id, campaign_id, options=options)
-        )
-
-    def remove_all(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
-        """Remove a contact from every campaign. Scope: ``contacts.write``."""
-        return self._run.execute(remove_from_all_campaigns(self._ctx, contact_id, options=options))
-
-
-class Workflows(SyncResource):
-    """Workflow enrolment of a contact (``ghl.workflows``)."""
-
-    def add(
-        self,
-        contact_id: str,
-        workflow_id: str,
-        *,
-        event_start_time: datetime | str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Enrol a contact in a workflow, optionally from ``event_start_time`` (aware
-        datetime or ISO 8601 with offset). Scope: ``contacts.write``."""
-        return self._run.execute(
-            add_to_workflow(
-                self._ctx,
-                contact_id,
-                workflow_id,
-                event_start_time=event_start_time,
-                options=options,
-            )
-        )
-
-    def remove(
-        self, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Remove a contact from a workflow. Scope: ``contacts.write``."""
-        return self._run.execute(
-            remove_from_workflow(self._ctx, contact_id, workflow_id, options=options)
-        )
+    add = sync_method(add_tags)
+    remove = sync_method(remove_tags)
+    bulk_add = sync_method(bulk_add_tags)
+    bulk_remove = sync_method(bulk_remove_tags)
 
 
 class AsyncTags(AsyncResource):
     """Tags of a contact (``ghl.tags`` on the async client)."""
 
-    async def add(
-        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
-    ) -> builtins.list[str]:
-        """Add tags to a contact; returns the server's tag list (whether it echoes the added
-        tags or all tags is UNCONFIRMED). Scope: ``contacts.write``."""
-        return await self._run.execute(add_tags(self._ctx, contact_id, tags, options=options))
+    add = async_method(add_tags)
+    remove = async_method(remove_tags)
+    bulk_add = async_method(bulk_add_tags)
+    bulk_remove = async_method(bulk_remove_tags)
 
-    async def remove(
-        self, contact_id: str, tags: Sequence[str], *, options: RequestOptions | None = None
-    ) -> builtins.list[str]:
-        """Remove tags from a contact; returns the server's tag list.
-        Scope: ``contacts.write``."""
-        return await self._run.execute(remove_tags(self._ctx, contact_id, tags, options=options))
 
-    async def bulk_add(
-        self,
-        contact_ids: Sequence[str],
-        tags: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkTagsResult:
-        """Add ``tags`` to many contacts in one request; the result has one outcome per
-        contact (check ``result.failed``). Scope: ``contacts.write`` (UNCONFIRMED: the spec
-        names none)."""
-        return await self._run.execute(
-            bulk_tags(self._ctx, "add", contact_ids, tags, location_id=location_id, options=options)
-        )
+class Followers(SyncResource):
+    """Followers (users) of a contact (``ghl.followers``)."""
 
-    async def bulk_remove(
-        self,
-        contact_ids: Sequence[str],
-        tags: Sequence[str],
-        *,
-        remove_all_tags: bool = False,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkTagsResult:
-        """Remove ``tags`` (or, with ``remove_all_tags=True``, every tag) from many contacts
-        in one request. Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return await self._run.execute(
-            bulk_tags(
-                self._ctx,
-                "remove",
-                contact_ids,
-                tags,
-                remove_all_tags=remove_all_tags,
-                location_id=location_id,
-                options=options,
-            )
-        )
+    add = sync_method(add_followers)
+    remove = sync_method(remove_followers)
 
 
 class AsyncFollowers(AsyncResource):
     """Followers (users) of a contact (``ghl.followers`` on the async client)."""
 
-    async def add(
-        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
-    ) -> FollowersUpdate:
-        """Add users (by id) as followers. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            add_followers(self._ctx, contact_id, followers, options=options)
-        )
+    add = async_method(add_followers)
+    remove = async_method(remove_followers)
 
-    async def remove(
-        self, contact_id: str, followers: Sequence[str], *, options: RequestOptions | None = None
-    ) -> FollowersUpdate:
-        """Remove followers (by user id). Scope: ``contacts.write``."""
-        return await self._run.execute(
-            remove_followers(self._ctx, contact_id, followers, options=options)
-        )
+
+class Campaigns(SyncResource):
+    """Campaign membership of a contact (``ghl.campaigns``)."""
+
+    add = sync_method(add_to_campaign)
+    remove = sync_method(remove_from_campaign)
+    remove_all = sync_method(remove_from_all_campaigns)
 
 
 class AsyncCampaigns(AsyncResource):
     """Campaign membership of a contact (``ghl.campaigns`` on the async client)."""
 
-    async def add(
-        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Add a contact to a campaign. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            add_to_campaign(self._ctx, contact_id, campaign_id, options=options)
-        )
+    add = async_method(add_to_campaign)
+    remove = async_method(remove_from_campaign)
+    remove_all = async_method(remove_from_all_campaigns)
 
-    async def remove(
-        self, contact_id: str, campaign_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Remove a contact from a campaign. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            remove_from_campaign(self._ctx, contact_id, campaign_id, options=options)
-        )
 
-    async def remove_all(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
-        """Remove a contact from every campaign. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            remove_from_all_campaigns(self._ctx, contact_id, options=options)
-        )
+class Workflows(SyncResource):
+    """Workflow enrolment of a contact (``ghl.workflows``)."""
+
+    add = sync_method(add_to_workflow)
+    remove = sync_method(remove_from_workflow)
 
 
 class AsyncWorkflows(AsyncResource):
     """Workflow enrolment of a contact (``ghl.workflows`` on the async client)."""
 
-    async def add(
-        self,
-        contact_id: str,
-        workflow_id: str,
-        *,
-        event_start_time: datetime | str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Enrol a contact in a workflow, optionally from ``event_start_time`` (aware
-        datetime or ISO 8601 with offset). Scope: ``contacts.write``."""
-        return await self._run.execute(
-            add_to_workflow(
-                self._ctx,
-                contact_id,
-                workflow_id,
-                event_start_time=event_start_time,
-                options=options,
-            )
-        )
-
-    async def remove(
-        self, contact_id: str, workflow_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Remove a contact from a workflow. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            remove_from_workflow(self._ctx, contact_id, workflow_id, options=options)
-        )
+    add = async_method(add_to_workflow)
+    remove = async_method(remove_from_workflow)

@@ -16,8 +16,9 @@ from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.bulk import BulkBusinessResult, BulkTagsResult
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import string_list, text
 from ghlsdk.resources._base import WRITE, AsyncResource, Context, Operation, SyncResource
+from ghlsdk.resources._twins import async_method, sync_method
 
 __all__ = ["AsyncBusinesses", "Businesses"]
 
@@ -91,8 +92,8 @@ def bulk_tags(
         raise ValueError(f"action must be one of {BULK_TAG_ACTIONS}, not {action!r}")
     location = ctx.location(BULK_TAGS, location_id)
     body: dict[str, Any] = {
-        "contacts": _inputs.string_list("contact_ids", contact_ids, allow_empty=False),
-        "tags": _inputs.string_list("tags", tags, allow_empty=remove_all_tags),
+        "contacts": string_list("contact_ids", contact_ids, allow_empty=False),
+        "tags": string_list("tags", tags, allow_empty=remove_all_tags),
         "locationId": location,
     }
     if remove_all_tags:
@@ -122,76 +123,49 @@ def bulk_business(
     location = ctx.location(BULK_BUSINESS, location_id)
     body = {
         "locationId": location,
-        "ids": _inputs.string_list("contact_ids", contact_ids, allow_empty=False),
-        "businessId": _inputs.text("business_id", business_id),
+        "ids": string_list("contact_ids", contact_ids, allow_empty=False),
+        "businessId": text("business_id", business_id),
     }
     spec = ctx.spec(BULK_BUSINESS, json=body, location_id=location, options=options)
     return Call(spec, _parse_bulk_business)
+
+
+def add_to_business(
+    ctx: Context,
+    business_id: str,
+    contact_ids: Sequence[str],
+    *,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[BulkBusinessResult]:
+    """Link the contacts to ``business_id`` (a contact has at most one business: this
+    replaces any other). Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
+    return bulk_business(ctx, contact_ids, business_id, location_id=location_id, options=options)
+
+
+def remove_from_business(
+    ctx: Context,
+    contact_ids: Sequence[str],
+    *,
+    location_id: str | Unset = UNSET,
+    options: RequestOptions | None = None,
+) -> Call[BulkBusinessResult]:
+    """Detach the contacts from their business (sends ``businessId: null``).
+    Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
+    return bulk_business(ctx, contact_ids, None, location_id=location_id, options=options)
 
 
 class Businesses(SyncResource):
     """Which business (company) contacts belong to, many at once (``ghl.businesses``); list a
     business's contacts with [`contacts.list_by_business`][ghlsdk.resources.Contacts]."""
 
-    def add_contacts(
-        self,
-        business_id: str,
-        contact_ids: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkBusinessResult:
-        """Link the contacts to ``business_id`` (a contact has at most one business: this
-        replaces any other). Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return self._run.execute(
-            bulk_business(
-                self._ctx, contact_ids, business_id, location_id=location_id, options=options
-            )
-        )
-
-    def remove_contacts(
-        self,
-        contact_ids: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkBusinessResult:
-        """Detach the contacts from their business (sends ``businessId: null``).
-        Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return self._run.execute(
-            bulk_business(self._ctx, contact_ids, None, location_id=location_id, options=options)
-        )
+    add_contacts = sync_method(add_to_business)
+    remove_contacts = sync_method(remove_from_business)
 
 
 class AsyncBusinesses(AsyncResource):
-    """Which business (company) contacts belong to, many at once (``ghl.businesses``); list a
-    business's contacts with [`contacts.list_by_business`][ghlsdk.resources.Contacts]."""
+    """Which business (company) contacts belong to, many at once (``ghl.businesses`` on the
+    async client)."""
 
-    async def add_contacts(
-        self,
-        business_id: str,
-        contact_ids: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkBusinessResult:
-        """Link the contacts to ``business_id`` (a contact has at most one business: this
-        replaces any other). Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return await self._run.execute(
-            bulk_business(
-                self._ctx, contact_ids, business_id, location_id=location_id, options=options
-            )
-        )
-
-    async def remove_contacts(
-        self,
-        contact_ids: Sequence[str],
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> BulkBusinessResult:
-        """Detach the contacts from their business (sends ``businessId: null``).
-        Scope: ``contacts.write`` (UNCONFIRMED: the spec names none)."""
-        return await self._run.execute(
-            bulk_business(self._ctx, contact_ids, None, location_id=location_id, options=options)
-        )
+    add_contacts = async_method(add_to_business)
+    remove_contacts = async_method(remove_from_business)

@@ -4,7 +4,6 @@ writes are on ``ghl.appointments`` beside the contact's appointment list."""
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -17,8 +16,7 @@ from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.calendars import Calendar, CalendarEvent
-from ghlsdk.models.records import AppointmentStatus
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import AppointmentCreate, AppointmentUpdate, boolean, text
 from ghlsdk.resources._base import (
     AsyncResource,
     Context,
@@ -28,6 +26,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
+from ghlsdk.resources._twins import async_method, sync_method
 
 __all__ = ["AsyncCalendars", "Calendars"]
 
@@ -80,28 +79,6 @@ OPERATIONS = (
     DELETE_APPOINTMENT,
 )
 
-#: python argument -> wire key of the appointment create/update bodies.
-_APPOINTMENT_FIELDS = {
-    "title": "title",
-    "appointment_status": "appointmentStatus",
-    "assigned_user_id": "assignedUserId",
-    "address": "address",
-    "description": "description",
-    "meeting_location_type": "meetingLocationType",
-    "meeting_location_id": "meetingLocationId",
-    "override_location_config": "overrideLocationConfig",
-    "ignore_date_range": "ignoreDateRange",
-    "to_notify": "toNotify",
-    "ignore_free_slot_validation": "ignoreFreeSlotValidation",
-    "rrule": "rrule",
-    "calendar_id": "calendarId",
-    "start_time": "startTime",
-    "end_time": "endTime",
-}
-_BOOLEANS = frozenset(
-    {"override_location_config", "ignore_date_range", "to_notify", "ignore_free_slot_validation"}
-)
-
 
 def epoch_ms(name: str, value: Any) -> str:
     """An aware datetime, a date (its UTC midnight) or epoch milliseconds → the API's
@@ -152,10 +129,12 @@ def list_calendars(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[list[Calendar]]:
+    """Every calendar of the location (one request; the API does not page), optionally of
+    one group. Scope: ``calendars.readonly``."""
     location = ctx.location(LIST, location_id)
-    params: dict[str, Any] = {"locationId": location, "groupId": _inputs.text("group_id", group_id)}
+    params: dict[str, Any] = {"locationId": location, "groupId": text("group_id", group_id)}
     if show_drafted is not None:
-        params["showDrafted"] = "true" if _inputs.boolean("show_drafted", show_drafted) else "false"
+        params["showDrafted"] = "true" if boolean("show_drafted", show_drafted) else "false"
     spec = ctx.spec(LIST, params=params, location_id=location, options=options)
     return Call(spec, _parse_calendars)
 
@@ -171,11 +150,15 @@ def list_events(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[list[CalendarEvent]]:
+    """The events (appointments) between ``start`` and ``end`` of one calendar, user or
+    group (``GET /calendars/events``; aware datetimes, dates or epoch milliseconds, sent
+    as milliseconds). One request for the whole window.
+    Scope: ``calendars/events.readonly``."""
     owners = {"calendarId": calendar_id, "userId": user_id, "groupId": group_id}
     if not any(owners.values()):
         raise ValueError("calendars.events() needs calendar_id=, user_id= or group_id=")
     for name, value in owners.items():
-        _inputs.text(name, value)
+        text(name, value)
     start_ms, end_ms = epoch_ms("start", start), epoch_ms("end", end)
     if int(end_ms) < int(start_ms):
         raise ValueError("end must not be before start")
@@ -188,51 +171,47 @@ def list_events(
 def get_appointment(
     ctx: Context, event_id: str, *, options: RequestOptions | None = None
 ) -> Call[CalendarEvent]:
+    """One appointment by its event id (``GET /calendars/events/appointments/{id}``).
+    Scope: ``calendars/events.readonly``."""
     spec = ctx.spec(GET_APPOINTMENT, path_params={"event_id": event_id}, options=options)
     return Call(spec, _parse_event)
 
 
-def appointment_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The create/update body: UNSET arguments are left out; times as ISO 8601."""
-    body: dict[str, Any] = {}
-    for name, value in fields.items():
-        if isinstance(value, Unset):
-            continue
-        key = _APPOINTMENT_FIELDS[name]
-        if name in ("start_time", "end_time"):
-            body[key] = _inputs.iso_datetime(name, value)
-        elif name in _BOOLEANS:
-            body[key] = _inputs.boolean(name, value)
-        elif name == "appointment_status":
-            body[key] = AppointmentStatus(value).value if isinstance(value, str) else value
-            if not isinstance(body[key], str):
-                raise TypeError("appointment_status must be an AppointmentStatus or a string")
-        else:
-            body[key] = _inputs.text(name, value, nullable=False)
-    return body
-
-
 def create_appointment(
     ctx: Context,
-    fields: Mapping[str, Any],
+    /,
+    appointment: AppointmentCreate | None = None,
     *,
-    contact_id: str,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[CalendarEvent]:
-    if not isinstance(contact_id, str) or not contact_id:
-        raise ValueError("an appointment needs contact_id")
+    """Book an appointment for a contact on a calendar (``POST
+    /calendars/events/appointments``) from an
+    [`AppointmentCreate`][ghlsdk.models.requests.AppointmentCreate] or its fields as keyword
+    arguments; times are aware datetimes or ISO 8601 strings. Only the fields you set are
+    sent. Scope: ``calendars/events.write``."""
+    body = AppointmentCreate.of(appointment, fields).to_body()
     location = ctx.location(CREATE_APPOINTMENT, location_id)
-    body = appointment_body(fields)
-    body.update(locationId=location, contactId=contact_id)
+    body["locationId"] = location
     spec = ctx.spec(CREATE_APPOINTMENT, json=body, location_id=location, options=options)
     return Call(spec, _parse_written)
 
 
 def update_appointment(
-    ctx: Context, event_id: str, fields: Mapping[str, Any], *, options: RequestOptions | None
+    ctx: Context,
+    /,
+    event_id: str,
+    changes: AppointmentUpdate | None = None,
+    *,
+    options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[CalendarEvent]:
-    body = appointment_body(fields)
+    """Change the fields set in an
+    [`AppointmentUpdate`][ghlsdk.models.requests.AppointmentUpdate] (or given as keyword
+    arguments) of an appointment (``PUT /calendars/events/appointments/{id}``; UNSET ones
+    are not sent). Scope: ``calendars/events.write``."""
+    body = AppointmentUpdate.of(changes, fields).to_body()
     if not body:
         raise ValueError("appointments.update() was given no field to change")
     path = {"event_id": event_id}
@@ -244,6 +223,8 @@ def update_appointment(
 def delete_appointment(
     ctx: Context, event_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Delete an appointment (``DELETE /calendars/events/{id}``).
+    Scope: ``calendars/events.write``."""
     # The spec declares a (schema-less) JSON body for this DELETE: send an empty object.
     path = {"event_id": event_id}
     return Call(ctx.spec(DELETE_APPOINTMENT, path_params=path, json={}, options=options), success)
@@ -252,102 +233,12 @@ def delete_appointment(
 class Calendars(SyncResource):
     """Calendars of a location and their events (``ghl.calendars``)."""
 
-    def list(
-        self,
-        *,
-        group_id: str | None = None,
-        show_drafted: bool | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[Calendar]:
-        """Every calendar of the location (one request; the API does not page), optionally of
-        one group. Scope: ``calendars.readonly``."""
-        return self._run.execute(
-            list_calendars(
-                self._ctx,
-                group_id=group_id,
-                show_drafted=show_drafted,
-                location_id=location_id,
-                options=options,
-            )
-        )
-
-    def events(
-        self,
-        start: datetime | date | int,
-        end: datetime | date | int,
-        *,
-        calendar_id: str | None = None,
-        user_id: str | None = None,
-        group_id: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[CalendarEvent]:
-        """The events (appointments) between ``start`` and ``end`` of one calendar, user or
-        group (``GET /calendars/events``; aware datetimes, dates or epoch milliseconds, sent
-        as milliseconds). One request for the whole window.
-        Scope: ``calendars/events.readonly``."""
-        return self._run.execute(
-            list_events(
-                self._ctx,
-                start,
-                end,
-                calendar_id=calendar_id,
-                user_id=user_id,
-                group_id=group_id,
-                location_id=location_id,
-                options=options,
-            )
-        )
+    list = sync_method(list_calendars)
+    events = sync_method(list_events)
 
 
 class AsyncCalendars(AsyncResource):
     """Calendars of a location and their events (``ghl.calendars`` on the async client)."""
 
-    async def list(
-        self,
-        *,
-        group_id: str | None = None,
-        show_drafted: bool | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[Calendar]:
-        """Every calendar of the location (one request; the API does not page), optionally of
-        one group. Scope: ``calendars.readonly``."""
-        return await self._run.execute(
-            list_calendars(
-                self._ctx,
-                group_id=group_id,
-                show_drafted=show_drafted,
-                location_id=location_id,
-                options=options,
-            )
-        )
-
-    async def events(
-        self,
-        start: datetime | date | int,
-        end: datetime | date | int,
-        *,
-        calendar_id: str | None = None,
-        user_id: str | None = None,
-        group_id: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[CalendarEvent]:
-        """The events (appointments) between ``start`` and ``end`` of one calendar, user or
-        group (``GET /calendars/events``; aware datetimes, dates or epoch milliseconds, sent
-        as milliseconds). One request for the whole window.
-        Scope: ``calendars/events.readonly``."""
-        return await self._run.execute(
-            list_events(
-                self._ctx,
-                start,
-                end,
-                calendar_id=calendar_id,
-                user_id=user_id,
-                group_id=group_id,
-                location_id=location_id,
-                options=options,
-            )
-        )
+    list = async_method(list_calendars)
+    events = async_method(list_events)

@@ -1,28 +1,33 @@
 """Contacts: get, list, list_by_business, search, find_duplicate, create, update, upsert,
-delete. Pure builders (``get_contact`` ...) return a ``Call``; the twin classes
-[`Contacts`][ghlsdk.resources.Contacts] / [`AsyncContacts`][ghlsdk.resources.AsyncContacts] only
-hand it to their runner."""
+delete. Each operation is one pure builder (``get_contact`` ...) carrying the method's
+signature and docstring; the twin classes [`Contacts`][ghlsdk.resources.Contacts] /
+[`AsyncContacts`][ghlsdk.resources.AsyncContacts] are made from them (see ``_twins``)."""
 
 from __future__ import annotations
 
-import builtins
 import json
-from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
+import attrs
 import httpx
 
 from _sdkcore._http import Call, RequestOptions, RequestSpec
 from _sdkcore.logging import get_logger
-from _sdkcore.pagination import AsyncPager, Page, SyncPager
+from _sdkcore.pagination import Page
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset, parse_datetime
 from ghlsdk.errors import APIResponseValidationError
-from ghlsdk.models._converter import converter
-from ghlsdk.models.common import CustomField, DndSetting, InboundDndSetting
-from ghlsdk.models.contacts import Contact, CustomFieldInput, UpsertResult
-from ghlsdk.resources import _inputs
+from ghlsdk.models._converter import converter, to_wire
+from ghlsdk.models.contacts import Contact, UpsertResult
+from ghlsdk.models.requests import (
+    ContactCreate,
+    ContactUpdate,
+    ContactUpsert,
+    RequestModel,
+    required_text,
+    text,
+)
 from ghlsdk.resources._base import (
     READ,
     WRITE,
@@ -33,10 +38,20 @@ from ghlsdk.resources._base import (
     envelope,
     success,
 )
+from ghlsdk.resources._twins import (
+    Paged,
+    Prepared,
+    async_method,
+    async_pager,
+    sync_method,
+    sync_pager,
+)
+from ghlsdk.resources.custom_fields import resolve_by_key
 
 __all__ = ["AsyncContacts", "Contacts"]
 
 _log = get_logger("ghlsdk.contacts")
+T = TypeVar("T")
 
 GET = Operation("contacts.get", "GET", "/contacts/{contact_id}", READ, "get-contact")
 LIST = Operation("contacts.list", "GET", "/contacts/", READ, "get-contacts")
@@ -74,43 +89,10 @@ UPSERT = Operation(
 
 OPERATIONS = (GET, LIST, LIST_BY_BUSINESS, SEARCH, FIND_DUPLICATE, CREATE, UPDATE, DELETE, UPSERT)
 
-_COMMON = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "name",
-        "email",
-        "phone",
-        "address1",
-        "city",
-        "state",
-        "postal_code",
-        "country",
-        "website",
-        "timezone",
-        "source",
-        "assigned_to",
-        "date_of_birth",
-        "dnd",
-        "dnd_settings",
-        "inbound_dnd_settings",
-        "tags",
-        "custom_fields",
-    }
-)
-CREATE_FIELDS = _COMMON | {"gender", "company_name"}
-UPSERT_FIELDS = CREATE_FIELDS | {"create_new_if_duplicate_allowed"}
-#: The spec's UpdateContactDto has no gender/companyName (sending them may be refused, 422).
-UPDATE_FIELDS = _COMMON
-
 MAX_LIST_LIMIT = 100
 MAX_SEARCH_PAGE_LIMIT = 500
 #: Records reachable with ``page``; beyond this the search switches to ``searchAfter``.
 MAX_PAGED_RESULTS = 10_000
-
-
-def _fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k not in ("self", "options", "location_id")}
 
 
 # ---------------------------------------------------------------- pure builders
@@ -123,6 +105,7 @@ def _parse_contact(response: httpx.Response) -> Contact:
 def get_contact(
     ctx: Context, contact_id: str, *, options: RequestOptions | None = None
 ) -> Call[Contact]:
+    """Get one contact. Scope: ``contacts.readonly``."""
     spec = ctx.spec(GET, path_params={"contact_id": contact_id}, options=options)
     return Call(spec, _parse_contact)
 
@@ -177,18 +160,22 @@ def parse_contacts_page(spec: RequestSpec, response: httpx.Response) -> Page[Con
 
 def list_contacts(
     ctx: Context,
-    *,
     query: str | None = None,
     limit: int = MAX_LIST_LIMIT,
+    *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> RequestSpec:
+) -> Paged[Contact]:
+    """Iterate every contact of the location (``limit`` per page, at most 100), optionally
+    matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
+    [`search`][ghlsdk.resources.Contacts.search] for filters. Scope: ``contacts.readonly``."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValueError(f"limit is the page size: an integer from 1 to {MAX_LIST_LIMIT}")
-    _inputs.text("query", query)
+    text("query", query)
     location = ctx.location(LIST, location_id)
     params = {"locationId": location, "limit": limit, "query": query or None}
-    return ctx.spec(LIST, params=params, location_id=location, options=options)
+    spec = ctx.spec(LIST, params=params, location_id=location, options=options)
+    return Paged(spec, parse_contacts_page)
 
 
 def parse_business_page(spec: RequestSpec, response: httpx.Response) -> Page[Contact]:
@@ -212,20 +199,24 @@ def list_by_business(
     page_size: int = 100,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> RequestSpec:
+) -> Paged[Contact]:
+    """Iterate the contacts linked to a business (``page_size`` per page, fetched lazily
+    like [`list`][ghlsdk.resources.Contacts.list]; ``.to_list()`` collects them).
+    Scope: ``contacts.readonly``."""
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise ValueError("page_size must be a positive integer")
-    _inputs.text("query", query)
+    text("query", query)
     location = ctx.location(LIST_BY_BUSINESS, location_id)
     # The spec types skip and limit as strings.
     params = {"locationId": location, "limit": str(page_size), "skip": "0", "query": query or None}
-    return ctx.spec(
+    spec = ctx.spec(
         LIST_BY_BUSINESS,
         path_params={"business_id": business_id},
         params=params,
         location_id=location,
         options=options,
     )
+    return Paged(spec, parse_business_page)
 
 
 def parse_search_page(spec: RequestSpec, response: httpx.Response) -> Page[Contact]:
@@ -276,14 +267,17 @@ def parse_search_page(spec: RequestSpec, response: httpx.Response) -> Page[Conta
 
 def search_contacts(
     ctx: Context,
-    *,
     query: str | None = None,
+    *,
     filters: Sequence[Mapping[str, Any]] | None = None,
     sort: Sequence[Mapping[str, Any]] | None = None,
     page_limit: int = 100,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> RequestSpec:
+) -> Paged[Contact]:
+    """Iterate the contacts matching ``query``/``filters`` (``POST /contacts/search``):
+    ``page``/``pageLimit`` first, then the ``searchAfter`` cursor past 10,000 results.
+    Results lag writes by a few seconds. Scope: ``contacts.readonly``."""
     if (
         isinstance(page_limit, bool)
         or not isinstance(page_limit, int)
@@ -293,7 +287,7 @@ def search_contacts(
     location = ctx.location(SEARCH, location_id)
     body: dict[str, Any] = {"locationId": location, "page": 1, "pageLimit": page_limit}
     if query:
-        body["query"] = _inputs.text("query", query, nullable=False)
+        body["query"] = required_text("query", query)
     for name, value in (("filters", filters), ("sort", sort)):
         if value is None:
             continue
@@ -302,7 +296,9 @@ def search_contacts(
         if not all(isinstance(item, Mapping) for item in value):
             raise TypeError(f"every item of {name} must be an object (dict)")
         body[name] = [dict(item) for item in value]
-    return ctx.spec(SEARCH, json=body, location_id=location, options=options)
+    return Paged(
+        ctx.spec(SEARCH, json=body, location_id=location, options=options), parse_search_page
+    )
 
 
 def _parse_optional_contact(response: httpx.Response) -> Contact | None:
@@ -319,41 +315,88 @@ def find_duplicate(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[Contact | None]:
+    """The contact the location's duplicate rules match for ``email``/``number``, or
+    ``None`` (response shape UNCONFIRMED). Scope: ``contacts.readonly``."""
     if not email and not number:
         raise ValueError("find_duplicate needs email= or number= (a phone number)")
-    _inputs.text("email", email)
-    _inputs.text("number", number)
+    text("email", email)
+    text("number", number)
     location = ctx.location(FIND_DUPLICATE, location_id)
     params = {"locationId": location, "email": email or None, "number": number or None}
     spec = ctx.spec(FIND_DUPLICATE, params=params, location_id=location, options=options)
     return Call(spec, _parse_optional_contact)
 
 
+def _write(
+    ctx: Context,
+    op: Operation,
+    model: RequestModel,
+    *,
+    location: str | None,
+    path_params: Mapping[str, str] | None = None,
+    options: RequestOptions | None,
+    parse: Callable[[httpx.Response], T],
+) -> Prepared[T]:
+    """The request of a contact write; custom fields given by key
+    are resolved through the location's registry first (an unknown key raises before the
+    write is sent)."""
+    body = model.to_body()
+    by_key = model.custom_fields_by_key
+    if not body and by_key is None and op is UPDATE:
+        raise ValueError("contacts.update() was given no field to change")
+    if location is not None:
+        body = {"locationId": location, **body}
+    spec = ctx.spec(op, path_params=path_params, json=body, location_id=location, options=options)
+    if by_key is not None:
+        inputs = yield from resolve_by_key(ctx, location, by_key)
+        spec = attrs.evolve(spec, json={**body, "customFields": [to_wire(i) for i in inputs]})
+    return Call(spec, parse)
+
+
 def create_contact(
     ctx: Context,
-    fields: Mapping[str, Any],
+    /,
+    contact: ContactCreate | None = None,
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> Call[Contact]:
+    **fields: Any,
+) -> Prepared[Contact]:
+    """Create a contact from a [`ContactCreate`][ghlsdk.models.requests.ContactCreate] or
+    its fields as keyword arguments; only the fields you set are sent (``None`` sends null).
+    Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
+    forbids duplicates and one matches (consider
+    [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
+    model = ContactCreate.of(contact, fields)
     location = ctx.location(CREATE, location_id)
-    body = {"locationId": location, **_inputs.contact_body(fields, CREATE_FIELDS)}
-    return Call(ctx.spec(CREATE, json=body, location_id=location, options=options), _parse_contact)
+    return _write(ctx, CREATE, model, location=location, options=options, parse=_parse_contact)
 
 
 def update_contact(
-    ctx: Context, contact_id: str, fields: Mapping[str, Any], *, options: RequestOptions | None
-) -> Call[Contact]:
-    body = _inputs.contact_body(fields, UPDATE_FIELDS)
-    if not body:
-        raise ValueError("contacts.update() was given no field to change")
-    spec = ctx.spec(UPDATE, path_params={"contact_id": contact_id}, json=body, options=options)
-    return Call(spec, _parse_contact)
+    ctx: Context,
+    /,
+    contact_id: str,
+    changes: ContactUpdate | None = None,
+    *,
+    options: RequestOptions | None = None,
+    **fields: Any,
+) -> Prepared[Contact]:
+    """Change the fields set in a [`ContactUpdate`][ghlsdk.models.requests.ContactUpdate]
+    (or given as keyword arguments): UNSET ones are not sent, ``None`` clears a field.
+    ``tags`` replaces the whole list (see ``ghl.tags`` to add/remove);
+    ``ContactUpdate.changes(before, after)`` sends only what differs between two reads.
+    Scope: ``contacts.write``."""
+    model = ContactUpdate.of(changes, fields)
+    path = {"contact_id": contact_id}
+    return _write(
+        ctx, UPDATE, model, location=None, path_params=path, options=options, parse=_parse_contact
+    )
 
 
 def delete_contact(
     ctx: Context, contact_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Delete a contact. Scope: ``contacts.write``."""
     return Call(ctx.spec(DELETE, path_params={"contact_id": contact_id}, options=options), success)
 
 
@@ -370,406 +413,47 @@ def _parse_upsert(response: httpx.Response) -> UpsertResult:
 
 def upsert_contact(
     ctx: Context,
-    fields: Mapping[str, Any],
+    /,
+    contact: ContactUpsert | None = None,
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> Call[UpsertResult]:
+    **fields: Any,
+) -> Prepared[UpsertResult]:
+    """Create the contact, or update the one the location's duplicate rules match
+    (email/phone), from a [`ContactUpsert`][ghlsdk.models.requests.ContactUpsert] or its
+    fields as keyword arguments. Safe to retry. Scope: ``contacts.write``."""
+    model = ContactUpsert.of(contact, fields)
     location = ctx.location(UPSERT, location_id)
-    body = {"locationId": location, **_inputs.contact_body(fields, UPSERT_FIELDS)}
-    return Call(ctx.spec(UPSERT, json=body, location_id=location, options=options), _parse_upsert)
+    return _write(ctx, UPSERT, model, location=location, options=options, parse=_parse_upsert)
 
 
-# ---------------------------------------------------------------- twin resources
+# ---------------------------------------------------------------- the twins
 
 
 class Contacts(SyncResource):
     """Contacts of a location (``ghl.contacts``)."""
 
-    def get(self, contact_id: str, *, options: RequestOptions | None = None) -> Contact:
-        """Get one contact. Scope: ``contacts.readonly``."""
-        return self._run.execute(get_contact(self._ctx, contact_id, options=options))
-
-    def list(
-        self,
-        query: str | None = None,
-        limit: int = MAX_LIST_LIMIT,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> SyncPager[Contact]:
-        """Iterate every contact of the location (``limit`` per page, at most 100), optionally
-        matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
-        [`search`][ghlsdk.resources.Contacts.search] for filters. Scope: ``contacts.readonly``."""
-        spec = list_contacts(
-            self._ctx, query=query, limit=limit, location_id=location_id, options=options
-        )
-        return self._run.pages(spec, parse_contacts_page)
-
-    def list_by_business(
-        self,
-        business_id: str,
-        *,
-        query: str | None = None,
-        page_size: int = 100,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[Contact]:
-        """All contacts linked to a business (fetches every page). Scope: ``contacts.readonly``."""
-        spec = list_by_business(
-            self._ctx,
-            business_id,
-            query=query,
-            page_size=page_size,
-            location_id=location_id,
-            options=options,
-        )
-        return self._run.collect(spec, parse_business_page)
-
-    def search(
-        self,
-        query: str | None = None,
-        *,
-        filters: Sequence[Mapping[str, Any]] | None = None,
-        sort: Sequence[Mapping[str, Any]] | None = None,
-        page_limit: int = 100,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> SyncPager[Contact]:
-        """Iterate the contacts matching ``query``/``filters`` (``POST /contacts/search``):
-        ``page``/``pageLimit`` first, then the ``searchAfter`` cursor past 10,000 results.
-        Results lag writes by a few seconds. Scope: ``contacts.readonly``."""
-        spec = search_contacts(
-            self._ctx,
-            query=query,
-            filters=filters,
-            sort=sort,
-            page_limit=page_limit,
-            location_id=location_id,
-            options=options,
-        )
-        return self._run.pages(spec, parse_search_page)
-
-    def find_duplicate(
-        self,
-        *,
-        email: str | None = None,
-        number: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact | None:
-        """The contact the location's duplicate rules match for ``email``/``number``, or
-        ``None`` (response shape UNCONFIRMED). Scope: ``contacts.readonly``."""
-        return self._run.execute(
-            find_duplicate(
-                self._ctx, email=email, number=number, location_id=location_id, options=options
-            )
-        )
-
-    def create(
-        self,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        gender: str | Unset | None = UNSET,
-        company_name: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact:
-        """Create a contact; only the arguments you pass are sent (``None`` sends null).
-        Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
-        forbids duplicates and one matches (consider
-        [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
-        fields = self._with_field_ids(_fields(locals()), location_id)
-        return self._run.execute(
-            create_contact(self._ctx, fields, location_id=location_id, options=options)
-        )
-
-    def update(
-        self,
-        contact_id: str,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact:
-        """Change the given fields of a contact; arguments left UNSET are not sent, ``None``
-        clears a field. ``tags`` replaces the whole list (see ``ghl.tags`` to add/remove).
-        Scope: ``contacts.write``."""
-        fields = _fields(locals())
-        del fields["contact_id"]
-        fields = self._with_field_ids(fields)
-        return self._run.execute(update_contact(self._ctx, contact_id, fields, options=options))
-
-    def delete(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
-        """Delete a contact. Scope: ``contacts.write``."""
-        return self._run.execute(delete_contact(self._ctx, contact_id, options=options))
-
-    def upsert(
-        self,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        gender: str | Unset | None = UNSET,
-        company_name: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        create_new_if_duplicate_allowed: bool | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> UpsertResult:
-        """Create the contact, or update the one the location's duplicate rules match
-        (email/phone). Safe to retry. Scope: ``contacts.write``."""
-        fields = self._with_field_ids(_fields(locals()), location_id)
-        return self._run.execute(
-            upsert_contact(self._ctx, fields, location_id=location_id, options=options)
-        )
+    get = sync_method(get_contact)
+    list = sync_pager(list_contacts)
+    list_by_business = sync_pager(list_by_business)
+    search = sync_pager(search_contacts)
+    find_duplicate = sync_method(find_duplicate)
+    create = sync_method(create_contact)
+    update = sync_method(update_contact)
+    delete = sync_method(delete_contact)
+    upsert = sync_method(upsert_contact)
 
 
 class AsyncContacts(AsyncResource):
     """Contacts of a location (``ghl.contacts`` on the async client)."""
 
-    async def get(self, contact_id: str, *, options: RequestOptions | None = None) -> Contact:
-        """Get one contact. Scope: ``contacts.readonly``."""
-        return await self._run.execute(get_contact(self._ctx, contact_id, options=options))
-
-    def list(
-        self,
-        query: str | None = None,
-        limit: int = MAX_LIST_LIMIT,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> AsyncPager[Contact]:
-        """Iterate every contact of the location (``limit`` per page, at most 100), optionally
-        matching ``query``. Uses the deprecated but working ``GET /contacts/``; prefer
-        [`search`][ghlsdk.resources.Contacts.search] for filters. Scope: ``contacts.readonly``."""
-        spec = list_contacts(
-            self._ctx, query=query, limit=limit, location_id=location_id, options=options
-        )
-        return self._run.pages(spec, parse_contacts_page)
-
-    async def list_by_business(
-        self,
-        business_id: str,
-        *,
-        query: str | None = None,
-        page_size: int = 100,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[Contact]:
-        """All contacts linked to a business (fetches every page). Scope: ``contacts.readonly``."""
-        spec = list_by_business(
-            self._ctx,
-            business_id,
-            query=query,
-            page_size=page_size,
-            location_id=location_id,
-            options=options,
-        )
-        return await self._run.collect(spec, parse_business_page)
-
-    def search(
-        self,
-        query: str | None = None,
-        *,
-        filters: Sequence[Mapping[str, Any]] | None = None,
-        sort: Sequence[Mapping[str, Any]] | None = None,
-        page_limit: int = 100,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> AsyncPager[Contact]:
-        """Iterate the contacts matching ``query``/``filters`` (``POST /contacts/search``):
-        ``page``/``pageLimit`` first, then the ``searchAfter`` cursor past 10,000 results.
-        Results lag writes by a few seconds. Scope: ``contacts.readonly``."""
-        spec = search_contacts(
-            self._ctx,
-            query=query,
-            filters=filters,
-            sort=sort,
-            page_limit=page_limit,
-            location_id=location_id,
-            options=options,
-        )
-        return self._run.pages(spec, parse_search_page)
-
-    async def find_duplicate(
-        self,
-        *,
-        email: str | None = None,
-        number: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact | None:
-        """The contact the location's duplicate rules match for ``email``/``number``, or
-        ``None`` (response shape UNCONFIRMED). Scope: ``contacts.readonly``."""
-        return await self._run.execute(
-            find_duplicate(
-                self._ctx, email=email, number=number, location_id=location_id, options=options
-            )
-        )
-
-    async def create(
-        self,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        gender: str | Unset | None = UNSET,
-        company_name: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact:
-        """Create a contact; only the arguments you pass are sent (``None`` sends null).
-        Raises [`DuplicateContactError`][ghlsdk.errors.DuplicateContactError] when the location
-        forbids duplicates and one matches (consider
-        [`upsert`][ghlsdk.resources.Contacts.upsert]). Scope: ``contacts.write``."""
-        fields = await self._with_field_ids(_fields(locals()), location_id)
-        return await self._run.execute(
-            create_contact(self._ctx, fields, location_id=location_id, options=options)
-        )
-
-    async def update(
-        self,
-        contact_id: str,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Contact:
-        """Change the given fields of a contact; arguments left UNSET are not sent, ``None``
-        clears a field. ``tags`` replaces the whole list (see ``ghl.tags`` to add/remove).
-        Scope: ``contacts.write``."""
-        fields = _fields(locals())
-        del fields["contact_id"]
-        fields = await self._with_field_ids(fields)
-        return await self._run.execute(
-            update_contact(self._ctx, contact_id, fields, options=options)
-        )
-
-    async def delete(self, contact_id: str, *, options: RequestOptions | None = None) -> None:
-        """Delete a contact. Scope: ``contacts.write``."""
-        return await self._run.execute(delete_contact(self._ctx, contact_id, options=options))
-
-    async def upsert(
-        self,
-        *,
-        first_name: str | Unset | None = UNSET,
-        last_name: str | Unset | None = UNSET,
-        name: str | Unset | None = UNSET,
-        email: str | Unset | None = UNSET,
-        phone: str | Unset | None = UNSET,
-        gender: str | Unset | None = UNSET,
-        company_name: str | Unset | None = UNSET,
-        address1: str | Unset | None = UNSET,
-        city: str | Unset | None = UNSET,
-        state: str | Unset | None = UNSET,
-        postal_code: str | Unset | None = UNSET,
-        country: str | Unset | None = UNSET,
-        website: str | Unset | None = UNSET,
-        timezone: str | Unset | None = UNSET,
-        source: str | Unset | None = UNSET,
-        assigned_to: str | Unset | None = UNSET,
-        date_of_birth: str | date | Unset | None = UNSET,
-        dnd: bool | Unset = UNSET,
-        dnd_settings: Mapping[str, DndSetting] | Unset = UNSET,
-        inbound_dnd_settings: InboundDndSetting | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset = UNSET,
-        create_new_if_duplicate_allowed: bool | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> UpsertResult:
-        """Create the contact, or update the one the location's duplicate rules match
-        (email/phone). Safe to retry. Scope: ``contacts.write``."""
-        fields = await self._with_field_ids(_fields(locals()), location_id)
-        return await self._run.execute(
-            upsert_contact(self._ctx, fields, location_id=location_id, options=options)
-        )
+    get = async_method(get_contact)
+    list = async_pager(list_contacts)
+    list_by_business = async_pager(list_by_business)
+    search = async_pager(search_contacts)
+    find_duplicate = async_method(find_duplicate)
+    create = async_method(create_contact)
+    update = async_method(update_contact)
+    delete = async_method(delete_contact)
+    upsert = async_method(upsert_contact)

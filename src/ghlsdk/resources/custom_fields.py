@@ -14,7 +14,6 @@ custom objects and companies only; contact fields are the location API used here
 
 from __future__ import annotations
 
-import builtins
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -23,20 +22,25 @@ import attrs
 import httpx
 
 from _sdkcore._http import Call, RequestOptions
+from _sdkcore.programs import Program
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models.contacts import Contact, CustomFieldInput
 from ghlsdk.models.custom_fields import CustomFieldDefinition
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import boolean, required_text, string_list
 from ghlsdk.resources._base import (
     AsyncResource,
-    AsyncRunner,
     Context,
     Operation,
     SyncResource,
-    SyncRunner,
     envelope,
     envelope_list,
     success,
+)
+from ghlsdk.resources._twins import (
+    async_method,
+    async_program,
+    sync_method,
+    sync_program,
 )
 
 __all__ = [
@@ -172,6 +176,9 @@ def list_fields(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[list[CustomFieldDefinition]]:
+    """Every custom field of the location (one request; the API does not page); ``model``
+    is ``"contact"``, ``"opportunity"`` or ``"all"``.
+    Scope: ``locations/customFields.readonly``."""
     if model is not None and model not in MODELS:
         raise ValueError(f"model must be one of {MODELS} (or None), not {model!r}")
     location = ctx.location(LIST, location_id)
@@ -192,6 +199,8 @@ def get_field(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[CustomFieldDefinition]:
+    """One custom field by id (the API also takes a field key here).
+    Scope: ``locations/customFields.readonly``."""
     location = ctx.location(GET, location_id)
     path = {"location_id": location, "field_id": field_id}
     return Call(
@@ -210,17 +219,17 @@ def field_body(fields: Mapping[str, Any]) -> dict[str, Any]:
                 raise TypeError(f"{name} must be a number")
             body[key] = value
         elif name == "is_multiple_file":
-            body[key] = _inputs.boolean(name, value)
+            body[key] = boolean(name, value)
         elif name == "accepted_format":
-            body[key] = _inputs.string_list(name, value)
+            body[key] = string_list(name, value)
         elif name == "choices":
-            body[key] = [_option(v) for v in _inputs.string_list(name, value)]
+            body[key] = [_option(v) for v in string_list(name, value)]
         elif name == "model":
             if value not in ("contact", "opportunity"):
                 raise ValueError("model must be 'contact' or 'opportunity'")
             body[key] = value
         else:
-            body[key] = _inputs.text(name, value, nullable=False)
+            body[key] = required_text(name, value)
     return body
 
 
@@ -229,18 +238,34 @@ def _option(label: str) -> dict[str, Any]:
     return {"label": label, "prefillValue": ""}
 
 
+def _field_args(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k in _FIELD_ARGS}
+
+
 def create_field(
     ctx: Context,
-    fields: Mapping[str, Any],
     *,
+    name: str,
+    data_type: str,
+    placeholder: str | Unset = UNSET,
+    position: float | Unset = UNSET,
+    model: str | Unset = UNSET,
+    accepted_format: Sequence[str] | Unset = UNSET,
+    is_multiple_file: bool | Unset = UNSET,
+    max_number_of_files: int | Unset = UNSET,
+    choices: Sequence[str] | Unset = UNSET,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[CustomFieldDefinition]:
+    """Create a custom field (``data_type`` such as ``TEXT``, ``NUMERICAL``,
+    ``CHECKBOX``; ``choices`` the options of a list field). The server derives its key
+    (``contact.<name in snake case>``). Scope: ``locations/customFields.write``."""
+    body = field_body(_field_args(locals()))
     location = ctx.location(CREATE, location_id)
     spec = ctx.spec(
         CREATE,
         path_params={"location_id": location},
-        json=field_body(fields),
+        json=body,
         location_id=location,
         options=options,
     )
@@ -251,16 +276,24 @@ def create_field(
 def update_field(
     ctx: Context,
     field_id: str,
-    fields: Mapping[str, Any],
     *,
+    name: str,
+    placeholder: str | Unset = UNSET,
+    position: float | Unset = UNSET,
+    model: str | Unset = UNSET,
+    accepted_format: Sequence[str] | Unset = UNSET,
+    is_multiple_file: bool | Unset = UNSET,
+    max_number_of_files: int | Unset = UNSET,
+    choices: Sequence[str] | Unset = UNSET,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[CustomFieldDefinition]:
+    """Change a custom field (the API requires ``name`` on every update; UNSET arguments
+    are not sent). Scope: ``locations/customFields.write``."""
+    body = field_body(_field_args(locals()))
     location = ctx.location(UPDATE, location_id)
     path = {"location_id": location, "field_id": field_id}
-    spec = ctx.spec(
-        UPDATE, path_params=path, json=field_body(fields), location_id=location, options=options
-    )
+    spec = ctx.spec(UPDATE, path_params=path, json=body, location_id=location, options=options)
     cache_of(ctx).drop(location)
     return Call(spec, _parse_field)
 
@@ -272,6 +305,8 @@ def delete_field(
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
 ) -> Call[None]:
+    """Delete a custom field (its values on contacts go with it).
+    Scope: ``locations/customFields.write``."""
     location = ctx.location(DELETE, location_id)
     path = {"location_id": location, "field_id": field_id}
     spec = ctx.spec(DELETE, path_params=path, location_id=location, options=options)
@@ -313,244 +348,140 @@ def _unknown_ids(fmap: FieldMap, contact: Contact) -> bool:
     return any(item.id and item.id not in fmap.by_id for item in contact.custom_fields or ())
 
 
-# ---------------------------------------------------------------- registries
+# ---------------------------------------------------------------- the registry's programs
 
 
-class CustomFieldRegistry:
+def _load(ctx: Context, location: str) -> Program[FieldMap]:
+    fields = yield list_fields(ctx, model="all", location_id=location)
+    return cache_of(ctx).put(location, fields)
+
+
+def _field_map(ctx: Context, location: str, refs: Iterable[str] = ()) -> Program[FieldMap]:
+    """The location's fields: cached, loaded on first use, reloaded once for unknown refs."""
+    fmap = cache_of(ctx).get(location)
+    if fmap is None or _missing(fmap, refs):
+        fmap = yield from _load(ctx, location)
+    return fmap
+
+
+def _registry_location(ctx: Context) -> str:
+    return ctx.location(LIST, UNSET)
+
+
+def refresh(ctx: Context) -> Program[None]:
+    """Reload the location's fields now."""
+    yield from _load(ctx, _registry_location(ctx))
+
+
+def definitions(ctx: Context) -> Program[list[CustomFieldDefinition]]:
+    """Every field of the location (loaded if needed)."""
+    fmap = yield from _field_map(ctx, _registry_location(ctx))
+    return list(fmap.by_id.values())
+
+
+def find(ctx: Context, ref: str) -> Program[CustomFieldDefinition]:
+    """The field named ``ref`` (a key such as ``contact.company_size``, or an id)."""
+    location = _registry_location(ctx)
+    fmap = yield from _field_map(ctx, location, _check_refs([ref]))
+    found = fmap.find(ref)
+    if found is None:
+        raise UnknownCustomFieldError([ref], location, fmap.by_key)
+    return found
+
+
+def id_for(ctx: Context, key: str) -> Program[str]:
+    """The id of the field with ``key``."""
+    found = yield from find(ctx, key)
+    return found.id or ""
+
+
+def key_for(ctx: Context, field_id: str) -> Program[str | None]:
+    """The key of the field with id ``field_id`` (``None`` if it has none)."""
+    found = yield from find(ctx, field_id)
+    return found.field_key
+
+
+def resolve_by_key(
+    ctx: Context, location: str | None, values: Mapping[str, Any]
+) -> Program[list[CustomFieldInput]]:
+    """``{"contact.company_size": 42}`` (keys or ids) → inputs by id, through the registry
+    of ``location`` (default: the client's); an unknown name raises before any write."""
+    location = location or _registry_location(ctx)
+    refs = _check_refs(values)
+    fmap = yield from _field_map(ctx, location, refs)
+    missing = _missing(fmap, refs)
+    if missing:
+        raise UnknownCustomFieldError(missing, location, fmap.by_key)
+    return _inputs_for(fmap, values)
+
+
+def resolve(ctx: Context, values: Mapping[str, Any]) -> Program[list[CustomFieldInput]]:
+    """``{"contact.company_size": 42}`` (keys or ids) → inputs by id, for writing."""
+    return resolve_by_key(ctx, None, values)
+
+
+def values_by_key(ctx: Context, contact: Contact) -> Program[dict[str, Any]]:
+    """The contact's custom field values keyed by field key (an id the location does not
+    know, even after one reload, stays the key)."""
+    location = _registry_location(ctx)
+    fmap = yield from _field_map(ctx, location)
+    if _unknown_ids(fmap, contact):
+        fmap = yield from _load(ctx, location)
+    return _by_key(fmap, contact)
+
+
+# ---------------------------------------------------------------- the twins
+
+
+class CustomFieldRegistry(SyncResource):
     """Custom fields of one location by key and id, loaded on first use and reloaded once
     when a name it does not know is asked for (``ghl.custom_fields.registry()``)."""
 
-    def __init__(self, run: SyncRunner, ctx: Context, location_id: str) -> None:
-        self._run, self._ctx, self.location_id = run, ctx, location_id
+    @property
+    def location_id(self) -> str:
+        """The location whose fields these are."""
+        return _registry_location(self._ctx)
 
-    def _load(self) -> FieldMap:
-        call = list_fields(self._ctx, model="all", location_id=self.location_id)
-        fields = self._run.http.execute(call)
-        return cache_of(self._ctx).put(self.location_id, fields)
-
-    def _map(self, refs: Iterable[str]) -> FieldMap:
-        fmap = cache_of(self._ctx).get(self.location_id)
-        if fmap is None or _missing(fmap, refs):
-            fmap = self._load()
-        return fmap
-
-    def refresh(self) -> None:
-        """Reload the location's fields now."""
-        self._load()
-
-    def definitions(self) -> list[CustomFieldDefinition]:
-        """Every field of the location (loaded if needed)."""
-        return list(self._map(()).by_id.values())
-
-    def get(self, ref: str) -> CustomFieldDefinition:
-        """The field named ``ref`` (a key such as ``contact.company_size``, or an id)."""
-        fmap = self._map(_check_refs([ref]))
-        found = fmap.find(ref)
-        if found is None:
-            raise UnknownCustomFieldError([ref], self.location_id, fmap.by_key)
-        return found
-
-    def id_for(self, key: str) -> str:
-        """The id of the field with ``key``."""
-        return self.get(key).id or ""
-
-    def key_for(self, field_id: str) -> str | None:
-        """The key of the field with id ``field_id`` (``None`` if it has none)."""
-        return self.get(field_id).field_key
-
-    def resolve(self, values: Mapping[str, Any]) -> list[CustomFieldInput]:
-        """``{"contact.company_size": 42}`` (keys or ids) → inputs by id, for writing."""
-        refs = _check_refs(values)
-        fmap = self._map(refs)
-        missing = _missing(fmap, refs)
-        if missing:
-            raise UnknownCustomFieldError(missing, self.location_id, fmap.by_key)
-        return _inputs_for(fmap, values)
-
-    def values_by_key(self, contact: Contact) -> dict[str, Any]:
-        """The contact's custom field values keyed by field key (an id the location does not
-        know, even after one reload, stays the key)."""
-        fmap = self._map(())
-        if _unknown_ids(fmap, contact):
-            fmap = self._load()
-        return _by_key(fmap, contact)
+    refresh = sync_program(refresh)
+    definitions = sync_program(definitions)
+    get = sync_program(find)
+    id_for = sync_program(id_for)
+    key_for = sync_program(key_for)
+    resolve = sync_program(resolve)
+    values_by_key = sync_program(values_by_key)
 
 
-class AsyncCustomFieldRegistry:
+class AsyncCustomFieldRegistry(AsyncResource):
     """The async twin of
     [`CustomFieldRegistry`][ghlsdk.resources.custom_fields.CustomFieldRegistry]."""
 
-    def __init__(self, run: AsyncRunner, ctx: Context, location_id: str) -> None:
-        self._run, self._ctx, self.location_id = run, ctx, location_id
+    @property
+    def location_id(self) -> str:
+        """The location whose fields these are."""
+        return _registry_location(self._ctx)
 
-    async def _load(self) -> FieldMap:
-        call = list_fields(self._ctx, model="all", location_id=self.location_id)
-        fields = await self._run.http.execute(call)
-        return cache_of(self._ctx).put(self.location_id, fields)
-
-    async def _map(self, refs: Iterable[str]) -> FieldMap:
-        fmap = cache_of(self._ctx).get(self.location_id)
-        if fmap is None or _missing(fmap, refs):
-            fmap = await self._load()
-        return fmap
-
-    async def refresh(self) -> None:
-        """Reload the location's fields now."""
-        await self._load()
-
-    async def definitions(self) -> list[CustomFieldDefinition]:
-        """Every field of the location (loaded if needed)."""
-        return list((await self._map(())).by_id.values())
-
-    async def get(self, ref: str) -> CustomFieldDefinition:
-        """The field named ``ref`` (a key such as ``contact.company_size``, or an id)."""
-        fmap = await self._map(_check_refs([ref]))
-        found = fmap.find(ref)
-        if found is None:
-            raise UnknownCustomFieldError([ref], self.location_id, fmap.by_key)
-        return found
-
-    async def id_for(self, key: str) -> str:
-        """The id of the field with ``key``."""
-        return (await self.get(key)).id or ""
-
-    async def key_for(self, field_id: str) -> str | None:
-        """The key of the field with id ``field_id`` (``None`` if it has none)."""
-        return (await self.get(field_id)).field_key
-
-    async def resolve(self, values: Mapping[str, Any]) -> list[CustomFieldInput]:
-        """``{"contact.company_size": 42}`` (keys or ids) → inputs by id, for writing."""
-        refs = _check_refs(values)
-        fmap = await self._map(refs)
-        missing = _missing(fmap, refs)
-        if missing:
-            raise UnknownCustomFieldError(missing, self.location_id, fmap.by_key)
-        return _inputs_for(fmap, values)
-
-    async def values_by_key(self, contact: Contact) -> dict[str, Any]:
-        """The contact's custom field values keyed by field key (an id the location does not
-        know, even after one reload, stays the key)."""
-        fmap = await self._map(())
-        if _unknown_ids(fmap, contact):
-            fmap = await self._load()
-        return _by_key(fmap, contact)
+    refresh = async_program(refresh)
+    definitions = async_program(definitions)
+    get = async_program(find)
+    id_for = async_program(id_for)
+    key_for = async_program(key_for)
+    resolve = async_program(resolve)
+    values_by_key = async_program(values_by_key)
 
 
-# ---------------------------------------------------------------- contacts by key
-
-
-def custom_fields_by_key(
-    run: SyncRunner, ctx: Context, fields: dict[str, Any], location_id: str | Unset
-) -> dict[str, Any]:
-    """``fields["custom_fields"]`` given as a mapping (keys or ids → values) becomes inputs by
-    id, through the location's registry; other forms are left as they are."""
-    value = fields.get("custom_fields")
-    if not isinstance(value, Mapping):
-        return fields
-    location = ctx.location(LIST, location_id)
-    return {**fields, "custom_fields": CustomFieldRegistry(run, ctx, location).resolve(value)}
-
-
-async def acustom_fields_by_key(
-    run: AsyncRunner, ctx: Context, fields: dict[str, Any], location_id: str | Unset
-) -> dict[str, Any]:
-    """The async twin of
-    [`custom_fields_by_key`][ghlsdk.resources.custom_fields.custom_fields_by_key]."""
-    value = fields.get("custom_fields")
-    if not isinstance(value, Mapping):
-        return fields
-    location = ctx.location(LIST, location_id)
-    registry = AsyncCustomFieldRegistry(run, ctx, location)
-    return {**fields, "custom_fields": await registry.resolve(value)}
-
-
-def _field_args(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in _FIELD_ARGS}
+def _registry_ctx(ctx: Context, location_id: str | Unset) -> Context:
+    return attrs.evolve(ctx, location_id=ctx.location(LIST, location_id))
 
 
 class CustomFields(SyncResource):
     """Custom fields of a location (``ghl.custom_fields``): list, get, create, update, delete,
     and [`registry`][ghlsdk.resources.CustomFields.registry] to name fields by key."""
 
-    def list(
-        self,
-        *,
-        model: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[CustomFieldDefinition]:
-        """Every custom field of the location (one request; the API does not page); ``model``
-        is ``"contact"``, ``"opportunity"`` or ``"all"``.
-        Scope: ``locations/customFields.readonly``."""
-        call = list_fields(self._ctx, model=model, location_id=location_id, options=options)
-        return self._run.execute(call)
-
-    def get(
-        self,
-        field_id: str,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """One custom field by id (the API also takes a field key here).
-        Scope: ``locations/customFields.readonly``."""
-        call = get_field(self._ctx, field_id, location_id=location_id, options=options)
-        return self._run.execute(call)
-
-    def create(
-        self,
-        *,
-        name: str,
-        data_type: str,
-        placeholder: str | Unset = UNSET,
-        position: float | Unset = UNSET,
-        model: str | Unset = UNSET,
-        accepted_format: Sequence[str] | Unset = UNSET,
-        is_multiple_file: bool | Unset = UNSET,
-        max_number_of_files: int | Unset = UNSET,
-        choices: Sequence[str] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """Create a custom field (``data_type`` such as ``TEXT``, ``NUMERICAL``,
-        ``CHECKBOX``; ``choices`` the options of a list field). The server derives its key
-        (``contact.<name in snake case>``). Scope: ``locations/customFields.write``."""
-        fields = _field_args(locals())
-        call = create_field(self._ctx, fields, location_id=location_id, options=options)
-        return self._run.execute(call)
-
-    def update(
-        self,
-        field_id: str,
-        *,
-        name: str,
-        placeholder: str | Unset = UNSET,
-        position: float | Unset = UNSET,
-        model: str | Unset = UNSET,
-        accepted_format: Sequence[str] | Unset = UNSET,
-        is_multiple_file: bool | Unset = UNSET,
-        max_number_of_files: int | Unset = UNSET,
-        choices: Sequence[str] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """Change a custom field (the API requires ``name`` on every update; UNSET arguments
-        are not sent). Scope: ``locations/customFields.write``."""
-        fields = _field_args(locals())
-        call = update_field(self._ctx, field_id, fields, location_id=location_id, options=options)
-        return self._run.execute(call)
-
-    def delete(
-        self,
-        field_id: str,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Delete a custom field (its values on contacts go with it).
-        Scope: ``locations/customFields.write``."""
-        call = delete_field(self._ctx, field_id, location_id=location_id, options=options)
-        return self._run.execute(call)
+    list = sync_method(list_fields)
+    get = sync_method(get_field)
+    create = sync_method(create_field)
+    update = sync_method(update_field)
+    delete = sync_method(delete_field)
 
     def registry(
         self, *, location_id: str | Unset = UNSET, options: RequestOptions | None = None
@@ -558,92 +489,18 @@ class CustomFields(SyncResource):
         """The key ↔ id registry of the location's fields (cached per client; loaded on first
         use, reloaded once on an unknown name). Scope: ``locations/customFields.readonly``."""
         del options  # the registry's requests use the client's defaults
-        return CustomFieldRegistry(self._run, self._ctx, self._ctx.location(LIST, location_id))
+        return CustomFieldRegistry(self._run, _registry_ctx(self._ctx, location_id))
 
 
 class AsyncCustomFields(AsyncResource):
     """Custom fields of a location (``ghl.custom_fields``): list, get, create, update, delete,
     and [`registry`][ghlsdk.resources.CustomFields.registry] to name fields by key."""
 
-    async def list(
-        self,
-        *,
-        model: str | None = None,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> builtins.list[CustomFieldDefinition]:
-        """Every custom field of the location (one request; the API does not page); ``model``
-        is ``"contact"``, ``"opportunity"`` or ``"all"``.
-        Scope: ``locations/customFields.readonly``."""
-        call = list_fields(self._ctx, model=model, location_id=location_id, options=options)
-        return await self._run.execute(call)
-
-    async def get(
-        self,
-        field_id: str,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """One custom field by id (the API also takes a field key here).
-        Scope: ``locations/customFields.readonly``."""
-        call = get_field(self._ctx, field_id, location_id=location_id, options=options)
-        return await self._run.execute(call)
-
-    async def create(
-        self,
-        *,
-        name: str,
-        data_type: str,
-        placeholder: str | Unset = UNSET,
-        position: float | Unset = UNSET,
-        model: str | Unset = UNSET,
-        accepted_format: Sequence[str] | Unset = UNSET,
-        is_multiple_file: bool | Unset = UNSET,
-        max_number_of_files: int | Unset = UNSET,
-        choices: Sequence[str] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """Create a custom field (``data_type`` such as ``TEXT``, ``NUMERICAL``,
-        ``CHECKBOX``; ``choices`` the options of a list field). The server derives its key
-        (``contact.<name in snake case>``). Scope: ``locations/customFields.write``."""
-        fields = _field_args(locals())
-        call = create_field(self._ctx, fields, location_id=location_id, options=options)
-        return await self._run.execute(call)
-
-    async def update(
-        self,
-        field_id: str,
-        *,
-        name: str,
-        placeholder: str | Unset = UNSET,
-        position: float | Unset = UNSET,
-        model: str | Unset = UNSET,
-        accepted_format: Sequence[str] | Unset = UNSET,
-        is_multiple_file: bool | Unset = UNSET,
-        max_number_of_files: int | Unset = UNSET,
-        choices: Sequence[str] | Unset = UNSET,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> CustomFieldDefinition:
-        """Change a custom field (the API requires ``name`` on every update; UNSET arguments
-        are not sent). Scope: ``locations/customFields.write``."""
-        fields = _field_args(locals())
-        call = update_field(self._ctx, field_id, fields, location_id=location_id, options=options)
-        return await self._run.execute(call)
-
-    async def delete(
-        self,
-        field_id: str,
-        *,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Delete a custom field (its values on contacts go with it).
-        Scope: ``locations/customFields.write``."""
-        call = delete_field(self._ctx, field_id, location_id=location_id, options=options)
-        return await self._run.execute(call)
+    list = async_method(list_fields)
+    get = async_method(get_field)
+    create = async_method(create_field)
+    update = async_method(update_field)
+    delete = async_method(delete_field)
 
     def registry(
         self, *, location_id: str | Unset = UNSET, options: RequestOptions | None = None
@@ -651,4 +508,4 @@ class AsyncCustomFields(AsyncResource):
         """The key ↔ id registry of the location's fields (cached per client; loaded on first
         use, reloaded once on an unknown name). Scope: ``locations/customFields.readonly``."""
         del options  # the registry's requests use the client's defaults
-        return AsyncCustomFieldRegistry(self._run, self._ctx, self._ctx.location(LIST, location_id))
+        return AsyncCustomFieldRegistry(self._run, _registry_ctx(self._ctx, location_id))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
+from typing import Any
 
 import httpx
 
 from _sdkcore._http import Call, RequestOptions
-from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models.records import Note
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import NoteCreate, NoteUpdate
 from ghlsdk.resources._base import (
     READ,
     WRITE,
@@ -21,6 +20,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
+from ghlsdk.resources._twins import async_method, sync_method
 
 __all__ = ["AsyncNotes", "Notes"]
 
@@ -44,6 +44,8 @@ def _parse_notes(response: httpx.Response) -> list[Note]:
 def list_notes(
     ctx: Context, contact_id: str, *, options: RequestOptions | None = None
 ) -> Call[list[Note]]:
+    """All notes of a contact (one request: the API does not page).
+    Scope: ``contacts.readonly``."""
     return Call(
         ctx.spec(LIST, path_params={"contact_id": contact_id}, options=options), _parse_notes
     )
@@ -52,63 +54,41 @@ def list_notes(
 def get_note(
     ctx: Context, contact_id: str, note_id: str, *, options: RequestOptions | None = None
 ) -> Call[Note]:
+    """One note. Scope: ``contacts.readonly``."""
     path = {"contact_id": contact_id, "note_id": note_id}
     return Call(ctx.spec(GET, path_params=path, options=options), _parse_note)
 
 
-def _note_body(
-    *,
-    body: str | Unset,
-    user_id: str | Unset,
-    title: str | Unset,
-    color: str | Unset,
-    pinned: bool | Unset,
-) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if not isinstance(body, Unset):
-        out["body"] = _inputs.text("body", body, nullable=False)
-    if not isinstance(user_id, Unset):
-        out["userId"] = _inputs.text("user_id", user_id, nullable=False)
-    if not isinstance(title, Unset):
-        out["title"] = _inputs.text("title", title, nullable=False)
-    if not isinstance(color, Unset):
-        out["color"] = _inputs.text("color", color, nullable=False)
-    if not isinstance(pinned, Unset):
-        out["pinned"] = _inputs.boolean("pinned", pinned)
-    return out
-
-
 def create_note(
     ctx: Context,
+    /,
     contact_id: str,
+    note: NoteCreate | None = None,
     *,
-    body: str,
-    user_id: str | Unset = UNSET,
-    title: str | Unset = UNSET,
-    color: str | Unset = UNSET,
-    pinned: bool | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[Note]:
-    if not isinstance(body, str) or not body.strip():
-        raise ValueError("a note needs a non-empty body")
-    payload = _note_body(body=body, user_id=user_id, title=title, color=color, pinned=pinned)
+    """Add a note to a contact from a [`NoteCreate`][ghlsdk.models.requests.NoteCreate] or
+    its fields as keyword arguments (``body`` is required; ``color`` is a hex string like
+    ``"#FFAA00"``). Scope: ``contacts.write``."""
+    payload = NoteCreate.of(note, fields).to_body()
     spec = ctx.spec(CREATE, path_params={"contact_id": contact_id}, json=payload, options=options)
     return Call(spec, _parse_note)
 
 
 def update_note(
     ctx: Context,
+    /,
     contact_id: str,
     note_id: str,
+    changes: NoteUpdate | None = None,
     *,
-    body: str | Unset = UNSET,
-    user_id: str | Unset = UNSET,
-    title: str | Unset = UNSET,
-    color: str | Unset = UNSET,
-    pinned: bool | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[Note]:
-    payload = _note_body(body=body, user_id=user_id, title=title, color=color, pinned=pinned)
+    """Change the fields set in a [`NoteUpdate`][ghlsdk.models.requests.NoteUpdate] (or
+    given as keyword arguments). Scope: ``contacts.write``."""
+    payload = NoteUpdate.of(changes, fields).to_body()
     if not payload:
         raise ValueError("notes.update() was given no field to change")
     path = {"contact_id": contact_id, "note_id": note_id}
@@ -118,6 +98,7 @@ def update_note(
 def delete_note(
     ctx: Context, contact_id: str, note_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Delete a note. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id, "note_id": note_id}
     return Call(ctx.spec(DELETE, path_params=path, options=options), success)
 
@@ -125,146 +106,18 @@ def delete_note(
 class Notes(SyncResource):
     """Notes of a contact (``ghl.notes``)."""
 
-    def list(
-        self, contact_id: str, *, options: RequestOptions | None = None
-    ) -> builtins.list[Note]:
-        """All notes of a contact (unpaginated). Scope: ``contacts.readonly``."""
-        return self._run.execute(list_notes(self._ctx, contact_id, options=options))
-
-    def get(self, contact_id: str, note_id: str, *, options: RequestOptions | None = None) -> Note:
-        """One note. Scope: ``contacts.readonly``."""
-        return self._run.execute(get_note(self._ctx, contact_id, note_id, options=options))
-
-    def create(
-        self,
-        contact_id: str,
-        *,
-        body: str,
-        user_id: str | Unset = UNSET,
-        title: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        pinned: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Note:
-        """Add a note to a contact (``color`` is a hex string like ``"#FFAA00"``).
-        Scope: ``contacts.write``."""
-        return self._run.execute(
-            create_note(
-                self._ctx,
-                contact_id,
-                body=body,
-                user_id=user_id,
-                title=title,
-                color=color,
-                pinned=pinned,
-                options=options,
-            )
-        )
-
-    def update(
-        self,
-        contact_id: str,
-        note_id: str,
-        *,
-        body: str | Unset = UNSET,
-        user_id: str | Unset = UNSET,
-        title: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        pinned: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Note:
-        """Change the given fields of a note. Scope: ``contacts.write``."""
-        return self._run.execute(
-            update_note(
-                self._ctx,
-                contact_id,
-                note_id,
-                body=body,
-                user_id=user_id,
-                title=title,
-                color=color,
-                pinned=pinned,
-                options=options,
-            )
-        )
-
-    def delete(
-        self, contact_id: str, note_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Delete a note. Scope: ``contacts.write``."""
-        return self._run.execute(delete_note(self._ctx, contact_id, note_id, options=options))
+    list = sync_method(list_notes)
+    get = sync_method(get_note)
+    create = sync_method(create_note)
+    update = sync_method(update_note)
+    delete = sync_method(delete_note)
 
 
 class AsyncNotes(AsyncResource):
     """Notes of a contact (``ghl.notes`` on the async client)."""
 
-    async def list(
-        self, contact_id: str, *, options: RequestOptions | None = None
-    ) -> builtins.list[Note]:
-        """All notes of a contact (unpaginated). Scope: ``contacts.readonly``."""
-        return await self._run.execute(list_notes(self._ctx, contact_id, options=options))
-
-    async def get(
-        self, contact_id: str, note_id: str, *, options: RequestOptions | None = None
-    ) -> Note:
-        """One note. Scope: ``contacts.readonly``."""
-        return await self._run.execute(get_note(self._ctx, contact_id, note_id, options=options))
-
-    async def create(
-        self,
-        contact_id: str,
-        *,
-        body: str,
-        user_id: str | Unset = UNSET,
-        title: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        pinned: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Note:
-        """Add a note to a contact (``color`` is a hex string like ``"#FFAA00"``).
-        Scope: ``contacts.write``."""
-        return await self._run.execute(
-            create_note(
-                self._ctx,
-                contact_id,
-                body=body,
-                user_id=user_id,
-                title=title,
-                color=color,
-                pinned=pinned,
-                options=options,
-            )
-        )
-
-    async def update(
-        self,
-        contact_id: str,
-        note_id: str,
-        *,
-        body: str | Unset = UNSET,
-        user_id: str | Unset = UNSET,
-        title: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        pinned: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Note:
-        """Change the given fields of a note. Scope: ``contacts.write``."""
-        return await self._run.execute(
-            update_note(
-                self._ctx,
-                contact_id,
-                note_id,
-                body=body,
-                user_id=user_id,
-                title=title,
-                color=color,
-                pinned=pinned,
-                options=options,
-            )
-        )
-
-    async def delete(
-        self, contact_id: str, note_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Delete a note. Scope: ``contacts.write``."""
-        return await self._run.execute(delete_note(self._ctx, contact_id, note_id, options=options))
+    list = async_method(list_notes)
+    get = async_method(get_note)
+    create = async_method(create_note)
+    update = async_method(update_note)
+    delete = async_method(delete_note)

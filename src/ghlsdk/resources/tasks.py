@@ -3,22 +3,20 @@ search (``POST /locations/{locationId}/tasks/search``)."""
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import attrs
 import httpx
 
 from _sdkcore._http import Call, RequestOptions, RequestSpec
-from _sdkcore.pagination import AsyncPager, Page, SyncPager
+from _sdkcore.pagination import Page
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.records import Task
-from ghlsdk.resources import _inputs
+from ghlsdk.models.requests import TaskCreate, TaskUpdate, boolean, required_text, string_list
 from ghlsdk.resources._base import (
     READ,
     WRITE,
@@ -30,6 +28,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
+from ghlsdk.resources._twins import Paged, async_method, async_pager, sync_method, sync_pager
 
 __all__ = ["AsyncTasks", "Tasks"]
 
@@ -72,6 +71,8 @@ def _parse_tasks(response: httpx.Response) -> list[Task]:
 def list_tasks(
     ctx: Context, contact_id: str, *, options: RequestOptions | None = None
 ) -> Call[list[Task]]:
+    """All tasks of a contact (one request: the API does not page).
+    Scope: ``contacts.readonly``."""
     spec = ctx.spec(LIST, path_params={"contact_id": contact_id}, options=options)
     return Call(spec, _parse_tasks)
 
@@ -79,67 +80,41 @@ def list_tasks(
 def get_task(
     ctx: Context, contact_id: str, task_id: str, *, options: RequestOptions | None = None
 ) -> Call[Task]:
+    """One task. Scope: ``contacts.readonly``."""
     path = {"contact_id": contact_id, "task_id": task_id}
     return Call(ctx.spec(GET, path_params=path, options=options), _parse_task)
 
 
-def _task_body(
-    *,
-    title: str | Unset,
-    body: str | Unset,
-    due_date: datetime | str | Unset,
-    completed: bool | Unset,
-    assigned_to: str | Unset,
-) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if not isinstance(title, Unset):
-        out["title"] = _inputs.text("title", title, nullable=False)
-    if not isinstance(body, Unset):
-        out["body"] = _inputs.text("body", body, nullable=False)
-    if not isinstance(due_date, Unset):
-        out["dueDate"] = _inputs.iso_datetime("due_date", due_date)
-    if not isinstance(completed, Unset):
-        out["completed"] = _inputs.boolean("completed", completed)
-    if not isinstance(assigned_to, Unset):
-        out["assignedTo"] = _inputs.text("assigned_to", assigned_to, nullable=False)
-    return out
-
-
 def create_task(
     ctx: Context,
+    /,
     contact_id: str,
+    task: TaskCreate | None = None,
     *,
-    title: str,
-    due_date: datetime | str,
-    completed: bool = False,
-    body: str | Unset = UNSET,
-    assigned_to: str | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[Task]:
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError("a task needs a non-empty title")
-    payload = _task_body(
-        title=title, body=body, due_date=due_date, completed=completed, assigned_to=assigned_to
-    )
+    """Create a task from a [`TaskCreate`][ghlsdk.models.requests.TaskCreate] or its fields
+    as keyword arguments (``title`` and ``due_date``, an aware datetime or an ISO 8601
+    string, are required). Scope: ``contacts.write``."""
+    payload = TaskCreate.of(task, fields).to_body()
     spec = ctx.spec(CREATE, path_params={"contact_id": contact_id}, json=payload, options=options)
     return Call(spec, _parse_task)
 
 
 def update_task(
     ctx: Context,
+    /,
     contact_id: str,
     task_id: str,
+    changes: TaskUpdate | None = None,
     *,
-    title: str | Unset = UNSET,
-    body: str | Unset = UNSET,
-    due_date: datetime | str | Unset = UNSET,
-    completed: bool | Unset = UNSET,
-    assigned_to: str | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[Task]:
-    payload = _task_body(
-        title=title, body=body, due_date=due_date, completed=completed, assigned_to=assigned_to
-    )
+    """Change the fields set in a [`TaskUpdate`][ghlsdk.models.requests.TaskUpdate] (or
+    given as keyword arguments; UNSET ones are not sent). Scope: ``contacts.write``."""
+    payload = TaskUpdate.of(changes, fields).to_body()
     if not payload:
         raise ValueError("tasks.update() was given no field to change")
     path = {"contact_id": contact_id, "task_id": task_id}
@@ -154,7 +129,8 @@ def complete_task(
     *,
     options: RequestOptions | None = None,
 ) -> Call[Task]:
-    payload = {"completed": _inputs.boolean("completed", completed)}
+    """Mark a task completed (or not, with ``completed=False``). Scope: ``contacts.write``."""
+    payload = {"completed": boolean("completed", completed)}
     path = {"contact_id": contact_id, "task_id": task_id}
     return Call(ctx.spec(COMPLETE, path_params=path, json=payload, options=options), _parse_task)
 
@@ -162,6 +138,7 @@ def complete_task(
 def delete_task(
     ctx: Context, contact_id: str, task_id: str, *, options: RequestOptions | None = None
 ) -> Call[None]:
+    """Delete a task. Scope: ``contacts.write``."""
     path = {"contact_id": contact_id, "task_id": task_id}
     return Call(ctx.spec(DELETE, path_params=path, options=options), success)
 
@@ -216,7 +193,11 @@ def search_tasks(
     page_size: int = SEARCH_PAGE_SIZE,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-) -> RequestSpec:
+) -> Paged[Task]:
+    """Iterate every task of the location matching the filters (``POST
+    /locations/{locationId}/tasks/search``, ``limit``/``skip`` pages fetched lazily): the
+    bulk read for all tasks of many contacts at once. ``contact_ids`` and ``assigned_to``
+    match any of the ids given. Scope: ``locations/tasks.readonly``."""
     if (
         isinstance(page_size, bool)
         or not isinstance(page_size, int)
@@ -226,255 +207,46 @@ def search_tasks(
     location = ctx.location(SEARCH, location_id)
     body: dict[str, Any] = {}
     if contact_ids is not None:
-        body["contactId"] = _inputs.string_list("contact_ids", contact_ids, allow_empty=False)
+        body["contactId"] = string_list("contact_ids", contact_ids, allow_empty=False)
     if completed is not None:
-        body["completed"] = _inputs.boolean("completed", completed)
+        body["completed"] = boolean("completed", completed)
     if assigned_to is not None:
-        body["assignedTo"] = _inputs.string_list("assigned_to", assigned_to, allow_empty=False)
+        body["assignedTo"] = string_list("assigned_to", assigned_to, allow_empty=False)
     if query:
-        body["query"] = _inputs.text("query", query, nullable=False)
+        body["query"] = required_text("query", query)
     if business_id is not None:
-        body["businessId"] = _inputs.text("business_id", business_id, nullable=False)
+        body["businessId"] = required_text("business_id", business_id)
     body["limit"] = page_size
     body["skip"] = 0
-    return ctx.spec(
+    spec = ctx.spec(
         SEARCH,
         path_params={"location_id": location},
         json=body,
         location_id=location,
         options=options,
     )
+    return Paged(spec, parse_search_page)
 
 
 class Tasks(SyncResource):
     """Tasks of a contact (``ghl.tasks``)."""
 
-    def list(
-        self, contact_id: str, *, options: RequestOptions | None = None
-    ) -> builtins.list[Task]:
-        """All tasks of a contact (one request; unpaginated). Scope: ``contacts.readonly``."""
-        return self._run.execute(list_tasks(self._ctx, contact_id, options=options))
-
-    def get(self, contact_id: str, task_id: str, *, options: RequestOptions | None = None) -> Task:
-        """One task. Scope: ``contacts.readonly``."""
-        return self._run.execute(get_task(self._ctx, contact_id, task_id, options=options))
-
-    def create(
-        self,
-        contact_id: str,
-        *,
-        title: str,
-        due_date: datetime | str,
-        completed: bool = False,
-        body: str | Unset = UNSET,
-        assigned_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Create a task; ``due_date`` is an aware datetime or an ISO 8601 string.
-        Scope: ``contacts.write``."""
-        return self._run.execute(
-            create_task(
-                self._ctx,
-                contact_id,
-                title=title,
-                due_date=due_date,
-                completed=completed,
-                body=body,
-                assigned_to=assigned_to,
-                options=options,
-            )
-        )
-
-    def update(
-        self,
-        contact_id: str,
-        task_id: str,
-        *,
-        title: str | Unset = UNSET,
-        body: str | Unset = UNSET,
-        due_date: datetime | str | Unset = UNSET,
-        completed: bool | Unset = UNSET,
-        assigned_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Change the given fields of a task (UNSET ones are not sent).
-        Scope: ``contacts.write``."""
-        return self._run.execute(
-            update_task(
-                self._ctx,
-                contact_id,
-                task_id,
-                title=title,
-                body=body,
-                due_date=due_date,
-                completed=completed,
-                assigned_to=assigned_to,
-                options=options,
-            )
-        )
-
-    def complete(
-        self,
-        contact_id: str,
-        task_id: str,
-        completed: bool = True,
-        *,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Mark a task completed (or not, with ``completed=False``). Scope: ``contacts.write``."""
-        return self._run.execute(
-            complete_task(self._ctx, contact_id, task_id, completed, options=options)
-        )
-
-    def delete(
-        self, contact_id: str, task_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Delete a task. Scope: ``contacts.write``."""
-        return self._run.execute(delete_task(self._ctx, contact_id, task_id, options=options))
-
-    def search(
-        self,
-        *,
-        contact_ids: Sequence[str] | None = None,
-        completed: bool | None = None,
-        assigned_to: Sequence[str] | None = None,
-        query: str | None = None,
-        business_id: str | None = None,
-        page_size: int = SEARCH_PAGE_SIZE,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> SyncPager[Task]:
-        """Iterate every task of the location matching the filters (``POST
-        /locations/{locationId}/tasks/search``, ``limit``/``skip`` pages fetched lazily): the
-        bulk read for all tasks of many contacts at once. ``contact_ids`` and ``assigned_to``
-        match any of the ids given. Scope: ``locations/tasks.readonly``."""
-        spec = search_tasks(
-            self._ctx,
-            contact_ids=contact_ids,
-            completed=completed,
-            assigned_to=assigned_to,
-            query=query,
-            business_id=business_id,
-            page_size=page_size,
-            location_id=location_id,
-            options=options,
-        )
-        return self._run.pages(spec, parse_search_page)
+    list = sync_method(list_tasks)
+    get = sync_method(get_task)
+    create = sync_method(create_task)
+    update = sync_method(update_task)
+    complete = sync_method(complete_task)
+    delete = sync_method(delete_task)
+    search = sync_pager(search_tasks)
 
 
 class AsyncTasks(AsyncResource):
     """Tasks of a contact (``ghl.tasks`` on the async client)."""
 
-    async def list(
-        self, contact_id: str, *, options: RequestOptions | None = None
-    ) -> builtins.list[Task]:
-        """All tasks of a contact (one request; unpaginated). Scope: ``contacts.readonly``."""
-        return await self._run.execute(list_tasks(self._ctx, contact_id, options=options))
-
-    async def get(
-        self, contact_id: str, task_id: str, *, options: RequestOptions | None = None
-    ) -> Task:
-        """One task. Scope: ``contacts.readonly``."""
-        return await self._run.execute(get_task(self._ctx, contact_id, task_id, options=options))
-
-    async def create(
-        self,
-        contact_id: str,
-        *,
-        title: str,
-        due_date: datetime | str,
-        completed: bool = False,
-        body: str | Unset = UNSET,
-        assigned_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Create a task; ``due_date`` is an aware datetime or an ISO 8601 string.
-        Scope: ``contacts.write``."""
-        return await self._run.execute(
-            create_task(
-                self._ctx,
-                contact_id,
-                title=title,
-                due_date=due_date,
-                completed=completed,
-                body=body,
-                assigned_to=assigned_to,
-                options=options,
-            )
-        )
-
-    async def update(
-        self,
-        contact_id: str,
-        task_id: str,
-        *,
-        title: str | Unset = UNSET,
-        body: str | Unset = UNSET,
-        due_date: datetime | str | Unset = UNSET,
-        completed: bool | Unset = UNSET,
-        assigned_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Change the given fields of a task (UNSET ones are not sent).
-        Scope: ``contacts.write``."""
-        return await self._run.execute(
-            update_task(
-                self._ctx,
-                contact_id,
-                task_id,
-                title=title,
-                body=body,
-                due_date=due_date,
-                completed=completed,
-                assigned_to=assigned_to,
-                options=options,
-            )
-        )
-
-    async def complete(
-        self,
-        contact_id: str,
-        task_id: str,
-        completed: bool = True,
-        *,
-        options: RequestOptions | None = None,
-    ) -> Task:
-        """Mark a task completed (or not, with ``completed=False``). Scope: ``contacts.write``."""
-        return await self._run.execute(
-            complete_task(self._ctx, contact_id, task_id, completed, options=options)
-        )
-
-    async def delete(
-        self, contact_id: str, task_id: str, *, options: RequestOptions | None = None
-    ) -> None:
-        """Delete a task. Scope: ``contacts.write``."""
-        return await self._run.execute(delete_task(self._ctx, contact_id, task_id, options=options))
-
-    def search(
-        self,
-        *,
-        contact_ids: Sequence[str] | None = None,
-        completed: bool | None = None,
-        assigned_to: Sequence[str] | None = None,
-        query: str | None = None,
-        business_id: str | None = None,
-        page_size: int = SEARCH_PAGE_SIZE,
-        location_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> AsyncPager[Task]:
-        """Iterate every task of the location matching the filters (``POST
-        /locations/{locationId}/tasks/search``, ``limit``/``skip`` pages fetched lazily): the
-        bulk read for all tasks of many contacts at once. ``contact_ids`` and ``assigned_to``
-        match any of the ids given. Scope: ``locations/tasks.readonly``."""
-        spec = search_tasks(
-            self._ctx,
-            contact_ids=contact_ids,
-            completed=completed,
-            assigned_to=assigned_to,
-            query=query,
-            business_id=business_id,
-            page_size=page_size,
-            location_id=location_id,
-            options=options,
-        )
-        return self._run.pages(spec, parse_search_page)
+    list = async_method(list_tasks)
+    get = async_method(get_task)
+    create = async_method(create_task)
+    update = async_method(update_task)
+    complete = async_method(complete_task)
+    delete = async_method(delete_task)
+    search = async_pager(search_tasks)
