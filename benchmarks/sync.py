@@ -5,8 +5,9 @@ simulated latency; GHL allows 100 requests per 10 s per location; Ninox gets one
 flight with the client's politeness gap), the number of 429s the caller saw, and then the API
 calls of a run where nothing changed, for two sizes (goal: the same count for both).
 
-Contacts only: GHL lists tasks, notes and appointments per contact, so they add one request
-per contact and entity whatever the engine does (see docs/bridge/sync.md).
+Also: the GHL calls of three passes over contacts with a task, a note and an appointment each,
+with the engine's CPU and the state's size per contact (``--with-children``), and a first sync
+of those under GHL's limit with its window scaled (``--children-wall``, ``--scale``).
 Run: ``python benchmarks/sync.py [--contacts 10000] [--latency 0.005] [--ninox-gap 0.05]``
 """
 
@@ -25,24 +26,35 @@ from bridge.mapping import MappingSet
 from bridge.state import SQLiteStateStore
 from bridge.sync import SyncEngine
 from bridge.testing import FakeWorld
-from ghlsdk import GHLClient
+from ghlsdk import GHLClient, RateLimiter, Window
 from ninoxsdk import NinoxClient
 
 CONTACTS_ONLY = MappingSet((default_mappings().entity("contact"),))
 BURST, INTERVAL = 100, 10.0
 
 
-def world_with(contacts: int, from_ninox: int, latency: float, limit: bool = True) -> FakeWorld:
+def world_with(
+    contacts: int,
+    from_ninox: int,
+    latency: float,
+    limit: bool = True,
+    *,
+    children: bool = False,
+    scale: float = 1.0,
+) -> FakeWorld:
     world = FakeWorld(
-        mappings=CONTACTS_ONLY,
+        mappings=None if children else CONTACTS_ONLY,
         ghl_options={
             "rate_limit": limit,
             "burst_limit": BURST,
-            "burst_interval": INTERVAL,
+            "burst_interval": INTERVAL * scale,
             "latency": latency,
         },
         ninox_options={"latency": latency},
     )
+    if children:
+        world.seed_ghl(contacts, tasks=1, notes=1, appointments=1)
+        contacts = 0
     # Realistic history: contacts last updated over the past 30 days, not all "now".
     start = datetime.now(timezone.utc) - timedelta(days=30)
     for n in range(contacts):
@@ -79,32 +91,43 @@ class Timed(httpx.BaseTransport):
             self.seconds += time.perf_counter() - started
 
 
-def first_sync(contacts: int, from_ninox: int, latency: float, gap: float) -> None:
-    world = world_with(contacts, from_ninox, latency)
+def first_sync(
+    contacts: int,
+    from_ninox: int,
+    latency: float,
+    gap: float,
+    *,
+    children: bool = False,
+    scale: float = 1.0,
+) -> None:
+    world = world_with(contacts, from_ninox, latency, children=children, scale=scale)
     ghl_t, ninox_t = Timed(world.ghl), Timed(world.ninox)
     ghl = GHLClient(
         token=world.ghl.token,
         location_id=world.ghl.location_id,
         http_client=httpx.Client(transport=ghl_t),
+        rate_limiter=RateLimiter([Window(BURST, INTERVAL * scale), Window(200_000, 86_400.0)]),
     )
     ninox = NinoxClient(
         world.ninox_api_key, min_interval=gap, http_client=httpx.Client(transport=ninox_t)
     )
     db = ninox.database(world.team_id, world.database_id)
-    engine = SyncEngine(ghl, db, SQLiteStateStore(), mappings=CONTACTS_ONLY)
+    engine = SyncEngine(ghl, db, SQLiteStateStore(), mappings=world.mappings)
     started = time.perf_counter()
     report = engine.sync()
     wall = time.perf_counter() - started
     n_ghl, n_ninox = len(world.ghl.requests), len(world.ninox.requests)
     limited = sum(1 for r in world.ghl.requests if r.status == 429)
-    ghl_bound = max(n_ghl * latency, max(0, n_ghl - BURST) * INTERVAL / BURST)
+    ghl_bound = max(n_ghl * latency, max(0, n_ghl - BURST) * INTERVAL * scale / BURST)
     ninox_bound = n_ninox * max(latency, gap)
     bound = ghl_bound + ninox_bound
     # The fakes' own CPU (sorting, copying, validating) is not the engine's doing: a real
     # server spends its own. Only the simulated latency belongs in the comparison.
     fake_cpu = max(0.0, ghl_t.seconds + ninox_t.seconds - (n_ghl + n_ninox) * latency)
+    what = "with a task, note and appointment each" if children else "(contacts only)"
     print(
-        f"first sync of {contacts} GHL + {from_ninox} Ninox contacts: {wall:.1f} s, "
+        f"first sync of {contacts} GHL {what} + {from_ninox} Ninox contacts, GHL's limit "
+        f"scaled by {scale}: {wall:.1f} s, "
         f"{n_ghl} GHL + {n_ninox} Ninox calls; lower bound {bound:.1f} s "
         f"(GHL {ghl_bound:.1f} s, Ninox {ninox_bound:.1f} s); ratio {wall / bound:.2f}x "
         f"(goal <= 1.1x); 429s answered by the fake {limited}, surfaced to the caller "
@@ -210,10 +233,13 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.005)
     parser.add_argument("--ninox-gap", type=float, default=0.05)
     parser.add_argument("--with-children", type=int, nargs="*", default=[1000, 10_000])
+    parser.add_argument("--children-wall", type=int, default=1000)
+    parser.add_argument("--scale", type=float, default=0.1, help="GHL's 10 s window x this")
     args = parser.parse_args()
     for size in args.with_children:
         report_passes(size)
     first_sync(args.contacts, args.from_ninox, args.latency, args.ninox_gap)
+    first_sync(args.children_wall, 0, args.latency, args.ninox_gap, children=True, scale=args.scale)
     small, large = quiet_run_calls(args.contacts // 10), quiet_run_calls(args.contacts)
     print(
         f"no-change run: {small[0]} GHL + {small[1]} Ninox calls at {args.contacts // 10} "
