@@ -20,15 +20,23 @@ busy connection pool, the network). The HTTP loops therefore take slots with
 slot counts as used from its acquisition until one ``period`` after its response, which covers
 every moment the server may have counted it. ``count_until_response=False`` counts a slot from
 its acquisition only (a plain pace between request starts).
+
+`acquire` remembers, in the caller's context (a ``ContextVar``: per thread, per asyncio
+task), when the slot it gave may start. `release` returns exactly that slot, and `learn` told
+``age=None`` (the response did not say how long it took) compares the server's report with
+the slots in use at that start: the server counted the request after it, so every slot of ours
+it counted was in use then, and none of ours is mistaken for someone else's request.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextvars
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -93,6 +101,19 @@ class _Budget:
         need = used - self.limit
         return max(at, returns[need] if need < len(returns) else now + self.period)
 
+    def pop_start(self, own: float | None, now: float) -> float:
+        """Forget the start of the slot in flight that returns: the caller's own (``own``,
+        from its context) when known, else the oldest."""
+        starts = self.starts
+        if own is not None:
+            try:
+                starts.remove(own)
+            except ValueError:
+                pass
+            else:
+                return own
+        return starts.popleft() if starts else now
+
     def take(self, start: float) -> None:
         self.add(start + self.period)
 
@@ -125,6 +146,33 @@ class _Budget:
         at = bisect.bisect_right(items, when)
         items[at:at] = [when] * missing
         self.returns = deque(items)
+
+
+def sent_by(now: float, age: float | None, own_start: float | None) -> float:
+    """A moment at or before the sending of the request whose response is reported ``now``:
+    ``age`` seconds ago when the response was timed, else the start of the slot the caller's
+    context took for it (the request went out after that), else now (nothing better known).
+    The server counted the request later, so our slots in use then include all of ours it
+    counted."""
+    if age is not None:
+        return now - max(0.0, age)
+    if own_start is not None:
+        return min(now, own_start)
+    return now
+
+
+class _Attempt(NamedTuple):
+    """The last slot `RateLimiter.acquire` gave in one context (thread or asyncio task)."""
+
+    limiter: Any
+    key: Hashable
+    start: float | None  # None: acquired while an earlier slot of this context was in flight
+    in_flight: bool
+
+
+_ATTEMPT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
+    "_sdkcore_rate_attempt", default=None
+)
 
 
 class RateLimiter:
@@ -172,7 +220,20 @@ class RateLimiter:
             else:
                 for b in budgets:
                     b.take(start)
+            # Two slots in flight at once in one context cannot be told apart: neither is
+            # remembered, and release falls back to the oldest start.
+            overlap = self._attempt(key, in_flight=True) is not None
+            _ATTEMPT.set(_Attempt(self, key, None if overlap else start, in_flight=True))
             return max(0.0, start - now)
+
+    def _attempt(self, key: Hashable, *, in_flight: bool | None = None) -> _Attempt | None:
+        """This context's last slot for ``key`` from this limiter (in flight or not, if asked)."""
+        attempt = _ATTEMPT.get()
+        if attempt is None or attempt.limiter is not self or attempt.key != key:
+            return None
+        if in_flight is not None and attempt.in_flight != in_flight:
+            return None
+        return attempt
 
     @staticmethod
     def _start(budgets: list[_Budget], now: float) -> float:
@@ -193,13 +254,16 @@ class RateLimiter:
         comes back one period from now."""
         if not self.count_until_response:
             return
+        attempt = self._attempt(key, in_flight=True)
+        own = None if attempt is None else attempt.start
+        if attempt is not None:
+            _ATTEMPT.set(attempt._replace(in_flight=False))
         with self._lock:
             now = self._clock()
             for b in self._for(key):
                 if b.in_flight > 0:
                     b.in_flight -= 1
-                    start = b.starts.popleft() if b.starts else now
-                    b.add(max(now, start) + b.period)
+                    b.add(max(now, b.pop_start(own, now)) + b.period)
 
     def reserve(self, key: Hashable = None) -> float:
         """Take one request slot for ``key``, counted from the moment it may start; return the
@@ -222,7 +286,7 @@ class RateLimiter:
         period: float,
         remaining: int,
         limit: int | None = None,
-        age: float = 0.0,
+        age: float | None = 0.0,
         free_in: float | None = None,
     ) -> None:
         """Tell the limiter what the server reported for the window of ``period`` seconds.
@@ -231,9 +295,12 @@ class RateLimiter:
         than we had slots free, the difference is counted as used now. ``age`` is how long ago
         the request that brought the report was sent (the server counted at some moment since;
         comparing with our slots of now would mistake our own slots that returned meanwhile
-        for someone else's requests). ``free_in`` is when the server said those requests stop
-        counting (a 429's ``Retry-After``), else one period. A new ``limit`` replaces ours.
+        for someone else's requests); ``None`` when unknown: then the start of the slot this
+        context last acquired for ``key`` (the request was sent after it), else now.
+        ``free_in`` is when the server said those requests stop counting (a 429's
+        ``Retry-After``), else one period. A new ``limit`` replaces ours.
         """
+        attempt = self._attempt(key) if age is None else None
         with self._lock:
             budgets = self._for(key)
             target = budgets[0]  # the first with the nearest period, as min(key=...) would pick
@@ -241,7 +308,8 @@ class RateLimiter:
                 if abs(b.period - period) < abs(target.period - period):
                     target = b
             now = self._clock()
-            target.learn(now, remaining, limit, now - max(0.0, age), free_in)
+            at = sent_by(now, age, None if attempt is None else attempt.start)
+            target.learn(now, remaining, limit, at, free_in)
 
     def remaining(self, key: Hashable = None) -> int:
         """Requests that could start right now for ``key`` without waiting."""

@@ -92,12 +92,14 @@ def _rate_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _age(response: httpx.Response) -> float:
-    """Seconds since ``response``'s request was sent (httpx's ``elapsed``; 0 if unknown)."""
+def _age(response: httpx.Response) -> float | None:
+    """Seconds since ``response``'s request was sent (httpx's ``elapsed``), or ``None`` when
+    httpx did not time it (a transport that hands back a response already read, such as
+    ``MockTransport`` or the fakes): the limiter then goes by its own record of the send."""
     try:
         return response.elapsed.total_seconds()
-    except RuntimeError:  # a response httpx did not time (built by hand, still streaming)
-        return 0.0
+    except RuntimeError:
+        return None
 
 
 def _int(raw: str | None) -> int | None:
