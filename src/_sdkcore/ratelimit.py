@@ -34,6 +34,7 @@ import bisect
 import contextvars
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
@@ -164,7 +165,7 @@ def sent_by(now: float, age: float | None, own_start: float | None) -> float:
 class _Attempt(NamedTuple):
     """The last slot `RateLimiter.acquire` gave in one context (thread or asyncio task)."""
 
-    limiter: Any
+    limiter: weakref.ref[Any]  # weak: a thread's context must not keep a limiter alive
     key: Hashable
     start: float | None  # None: acquired while an earlier slot of this context was in flight
     in_flight: bool
@@ -192,6 +193,7 @@ class RateLimiter:
         self._clock = clock
         self._lock = threading.Lock()
         self._budgets: dict[Hashable, list[_Budget]] = {}
+        self._ref = weakref.ref(self)
 
     def _for(self, key: Hashable) -> list[_Budget]:
         budgets = self._budgets.get(key)
@@ -223,13 +225,13 @@ class RateLimiter:
             # Two slots in flight at once in one context cannot be told apart: neither is
             # remembered, and release falls back to the oldest start.
             overlap = self._attempt(key, in_flight=True) is not None
-            _ATTEMPT.set(_Attempt(self, key, None if overlap else start, in_flight=True))
+            _ATTEMPT.set(_Attempt(self._ref, key, None if overlap else start, in_flight=True))
             return max(0.0, start - now)
 
     def _attempt(self, key: Hashable, *, in_flight: bool | None = None) -> _Attempt | None:
         """This context's last slot for ``key`` from this limiter (in flight or not, if asked)."""
         attempt = _ATTEMPT.get()
-        if attempt is None or attempt.limiter is not self or attempt.key != key:
+        if attempt is None or attempt.limiter is not self._ref or attempt.key != key:
             return None
         if in_flight is not None and attempt.in_flight != in_flight:
             return None

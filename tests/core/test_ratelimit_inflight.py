@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import random
+import weakref
 from collections import deque
 
 import httpx
@@ -254,7 +256,7 @@ def test_two_slots_in_flight_in_one_context_are_not_told_apart() -> None:
     limiter.acquire("k")
     clock.now += 1.0
     limiter.acquire("k")  # the first is still in flight: neither start is remembered
-    assert limiter._attempt("k") == (limiter, "k", None, True)
+    assert limiter._attempt("k") == (limiter._ref, "k", None, True)
     limiter.release("k")  # the oldest start goes
     assert list(limiter._for("k")[0].starts) == [1001.0]
 
@@ -302,3 +304,14 @@ def test_own_traffic_at_the_limit_is_never_counted_twice(seed: int) -> None:
         ours = sum(1 for t in answered if t + period > clock.now)
         assert len(budget.returns) == ours
     assert len(arrivals) == 30  # no 429, nothing resent
+
+
+def test_the_remembered_slot_does_not_keep_its_limiter_alive() -> None:
+    def use() -> weakref.ref[RateLimiter]:
+        limiter = RateLimiter([Window(5, 10.0)], clock=Clock())
+        limiter.acquire("k")  # this context now remembers the slot
+        return weakref.ref(limiter)
+
+    gone = use()
+    gc.collect()
+    assert gone() is None
