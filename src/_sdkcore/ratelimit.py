@@ -223,9 +223,11 @@ class RateLimiter:
                 for b in budgets:
                     b.take(start)
             # Two slots in flight at once in one context cannot be told apart: neither is
-            # remembered, and release falls back to the oldest start.
+            # remembered, and release falls back to the oldest start. (Counted from its start
+            # only, a slot is never released: it is not in flight.)
             overlap = self._attempt(key, in_flight=True) is not None
-            _ATTEMPT.set(_Attempt(self._ref, key, None if overlap else start, in_flight=True))
+            held = self.count_until_response
+            _ATTEMPT.set(_Attempt(self._ref, key, None if overlap else start, in_flight=held))
             return max(0.0, start - now)
 
     def _attempt(self, key: Hashable, *, in_flight: bool | None = None) -> _Attempt | None:

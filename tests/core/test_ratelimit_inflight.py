@@ -315,3 +315,12 @@ def test_the_remembered_slot_does_not_keep_its_limiter_alive() -> None:
     gone = use()
     gc.collect()
     assert gone() is None
+
+
+def test_a_plain_pace_remembers_each_start() -> None:
+    clock = Clock()
+    limiter = RateLimiter([Window(5, 10.0)], clock=clock, count_until_response=False)
+    limiter.acquire("k")
+    clock.now += 1.0
+    limiter.acquire("k")  # no release in this mode: the first is not "still in flight"
+    assert limiter._attempt("k") == (limiter._ref, "k", 1001.0, False)
