@@ -1,6 +1,8 @@
 """A griffe extension for the API reference: a resource method written as
-``get = sync_method(get_contact)`` (see ``ghlsdk.resources._twins``) is rendered as the
-method it is, with the builder's parameters (``self`` for the context) and docstring."""
+``get = op(get_contact)`` in the table both twins inherit (see ``ghlsdk.resources._twins``)
+is rendered on each twin as the method it is there, with the builder's parameters (``self``
+for the context), its docstring, its return type (a pager for the right twin) and, on the
+async twin, the ``async`` label."""
 
 from __future__ import annotations
 
@@ -8,13 +10,11 @@ from typing import Any
 
 import griffe
 
+#: descriptor → return annotation of the sync and the async method ({} is the result type)
 _FACTORIES = {
-    "sync_method": "{}",
-    "async_method": "{}",
-    "sync_program": "{}",
-    "async_program": "{}",
-    "sync_pager": "SyncPager[{}]",
-    "async_pager": "AsyncPager[{}]",
+    "op": ("{}", "{}"),
+    "program": ("{}", "{}"),
+    "pager": ("SyncPager[{}]", "AsyncPager[{}]"),
 }
 
 
@@ -48,27 +48,36 @@ class TwinMethods(griffe.Extension):
                 self._convert(member)
 
     def _convert(self, cls: griffe.Class) -> None:
-        for name, member in list(cls.members.items()):
-            if not isinstance(member, griffe.Attribute):
-                continue
-            found = _builder(cls, member.value)
-            if found is None:
-                continue
-            factory, builder = found
-            returns = builder.returns
-            inner = returns.slice if isinstance(returns, griffe.ExprSubscript) else returns
-            params = list(builder.parameters)[1:]
-            method = griffe.Function(
-                name,
-                lineno=member.lineno,
-                endlineno=member.endlineno,
-                parameters=griffe.Parameters(
-                    griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword),
-                    *params,
-                ),
-                returns=_FACTORIES[factory].format(inner) if factory.endswith("pager") else inner,
-                docstring=builder.docstring,
-            )
-            if factory.startswith("async") and not factory.endswith("pager"):
-                method.labels.add("async")
-            cls.set_member(name, method)
+        bases = [str(b).split("[")[0] for b in cls.bases]
+        if not {"SyncResource", "AsyncResource"} & set(bases):
+            return
+        is_async = "AsyncResource" in bases
+        tables = [cls.module.members.get(b) for b in bases]
+        for table in [t for t in tables if isinstance(t, griffe.Class)] + [cls]:
+            for name, member in list(table.members.items()):
+                if name not in cls.members or table is cls:
+                    self._method(cls, name, member, is_async)
+
+    def _method(self, cls: griffe.Class, name: str, member: Any, is_async: bool) -> None:
+        if not isinstance(member, griffe.Attribute):
+            return
+        found = _builder(cls, member.value)
+        if found is None:
+            return
+        factory, builder = found
+        returns = builder.returns
+        inner = returns.slice if isinstance(returns, griffe.ExprSubscript) else returns
+        method = griffe.Function(
+            name,
+            lineno=member.lineno,
+            endlineno=member.endlineno,
+            parameters=griffe.Parameters(
+                griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword),
+                *list(builder.parameters)[1:],
+            ),
+            returns=_FACTORIES[factory][is_async].format(inner) if factory == "pager" else inner,
+            docstring=builder.docstring,
+        )
+        if is_async and factory != "pager":
+            method.labels.add("async")
+        cls.set_member(name, method)

@@ -24,6 +24,8 @@ from ghlsdk.models.requests import (
     ContactCreate,
     ContactUpdate,
     ContactUpsert,
+    CustomFieldCreate,
+    CustomFieldUpdate,
     NoteCreate,
     NoteUpdate,
     TaskCreate,
@@ -69,6 +71,9 @@ def test_each_field_list_is_declared_once() -> None:
     assert set(NoteCreate.field_names()) == set(NoteUpdate.field_names())
     assert set(AppointmentCreate.field_names()) == set(AppointmentUpdate.field_names()) | {
         "contact_id"
+    }
+    assert set(CustomFieldCreate.field_names()) == set(CustomFieldUpdate.field_names()) | {
+        "data_type"
     }
 
 
@@ -222,6 +227,8 @@ def test_every_write_takes_its_model(ghl: GHLClient) -> None:
         (lambda g: g.tasks.create("c1", title="T"), "needs due_date"),
         (lambda g: g.notes.create("c1", body=3), "body must be a string"),
         (lambda g: g.appointments.update("ev1", contact_id="c2"), "unknown field 'contact_id'"),
+        (lambda g: g.custom_fields.create(name="Size", data_typ="TEXT"), "'data_type'"),
+        (lambda g: g.custom_fields.update("f1", placeholder="x"), "needs name"),
     ],
 )
 def test_bad_fields_fail_before_any_request(ghl: GHLClient, call: Any, match: str) -> None:

@@ -1,9 +1,9 @@
 """What the write methods send: one request model per body, each field declared once.
 
-``contacts.create/update/upsert``, ``tasks.create/update``, ``notes.create/update`` and
-``appointments.create/update`` take one of these models, or the same fields as keyword
-arguments (``ghl.contacts.update(cid, phone="+15550100")`` is
-``ghl.contacts.update(cid, ContactUpdate(phone="+15550100"))``). A field left
+``contacts.create/update/upsert``, ``tasks.create/update``, ``notes.create/update``,
+``appointments.create/update`` and ``custom_fields.create/update`` take one of these
+models, or the same fields as keyword arguments (``ghl.contacts.update(cid, phone="+1555")`` is
+``ghl.contacts.update(cid, ContactUpdate(phone="+1555"))``). A field left
 [`UNSET`][ghlsdk.UNSET] is not sent; ``None`` is sent as ``null`` where the API allows it.
 
 Every value is checked when the model is built, so an unknown field name, a wrong type or a
@@ -35,6 +35,8 @@ __all__ = [
     "ContactCreate",
     "ContactUpdate",
     "ContactUpsert",
+    "CustomFieldCreate",
+    "CustomFieldUpdate",
     "NoteCreate",
     "NoteUpdate",
     "RequestModel",
@@ -437,3 +439,53 @@ class AppointmentCreate(_AppointmentFields):
     start_time: datetime | str = attrs.field(
         metadata=_meta("startTime", iso_datetime), validator=_validate
     )
+
+
+# ---------------------------------------------------------------- custom field definitions
+
+
+def number(name: str, value: Any) -> float:
+    """An int or a float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number")
+    return value
+
+
+def field_model(name: str, value: Any) -> str:
+    """What a custom field belongs to: ``"contact"`` or ``"opportunity"``."""
+    if value not in ("contact", "opportunity"):
+        raise ValueError(f"{name} must be 'contact' or 'opportunity'")
+    return str(value)
+
+
+def choices(name: str, value: Any) -> list[dict[str, Any]]:
+    """The options of a list field, as the API's ``textBoxListOptions`` objects."""
+    return [{"label": label, "prefillValue": ""} for label in string_list(name, value)]
+
+
+@attrs.frozen(kw_only=True)
+class CustomFieldUpdate(RequestModel):
+    """The fields ``custom_fields.update`` sends (the API requires ``name`` on every
+    update); ``choices`` are the options of a list field."""
+
+    method: ClassVar[str] = "custom_fields.update"
+
+    name: str = attrs.field(metadata=_meta("name", _non_blank), validator=_validate)
+    placeholder: str | Unset = opt("placeholder", required_text)
+    position: float | Unset = opt("position", number)
+    model: str | Unset = opt("model", field_model)
+    accepted_format: Sequence[str] | Unset = opt("acceptedFormat", string_list)
+    is_multiple_file: bool | Unset = opt("isMultipleFile", boolean)
+    max_number_of_files: int | Unset = opt("maxNumberOfFiles", number)
+    choices: Sequence[str] | Unset = opt("textBoxListOptions", choices)
+
+
+@attrs.frozen(kw_only=True)
+class CustomFieldCreate(CustomFieldUpdate):
+    """The fields ``custom_fields.create`` sends: those of
+    [`CustomFieldUpdate`][ghlsdk.models.requests.CustomFieldUpdate] and ``data_type``
+    (``TEXT``, ``NUMERICAL``, ``CHECKBOX``...)."""
+
+    method: ClassVar[str] = "custom_fields.create"
+
+    data_type: str = attrs.field(metadata=_meta("dataType", _non_blank), validator=_validate)

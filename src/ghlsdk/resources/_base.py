@@ -31,7 +31,6 @@ from _sdkcore.paths import build_path
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError, MissingScopeError
 from ghlsdk.models._converter import converter
-from ghlsdk.resources._twins import name_methods
 
 __all__ = [
     "READ",
@@ -209,9 +208,8 @@ def envelope(response: httpx.Response, key: str, cls: type[T]) -> T:
     return structure(converter, record, cls, response)
 
 
-def envelope_list(response: httpx.Response, key: str, cls: type[T]) -> list[T]:
-    """``body[key]`` (a list; missing or null means empty) structured as ``list[cls]``."""
-    body = json_body(response)
+def raw_list(response: httpx.Response, body: Any, key: str) -> list[Any]:
+    """``body[key]`` unparsed: a list (missing or null means empty) in a JSON object."""
     if not isinstance(body, Mapping):
         raise APIResponseValidationError(
             f"expected a JSON object with a {key!r} list", response=response, body=body
@@ -225,6 +223,12 @@ def envelope_list(response: httpx.Response, key: str, cls: type[T]) -> list[T]:
             response=response,
             body=body,
         )
+    return items
+
+
+def envelope_list(response: httpx.Response, key: str, cls: type[T]) -> list[T]:
+    """``body[key]`` (a list; missing or null means empty) structured as ``list[cls]``."""
+    items = raw_list(response, json_body(response), key)
     return structure(converter, items, list[cls], response)  # type: ignore[valid-type]
 
 
@@ -333,22 +337,18 @@ def async_runner(http: AsyncHTTP, *, raw: bool = False) -> AsyncRunner:
 class SyncResource:
     """Base of the sync resource classes (their methods are made by ``_twins``)."""
 
+    _is_async = False
+
     def __init__(self, run: SyncRunner, ctx: Context) -> None:
         self._run = run
         self._ctx = ctx
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        name_methods(cls)
 
 
 class AsyncResource:
     """Base of the async resource classes."""
 
+    _is_async = True
+
     def __init__(self, run: AsyncRunner, ctx: Context) -> None:
         self._run = run
         self._ctx = ctx
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        name_methods(cls)

@@ -15,7 +15,7 @@ from ghlsdk.resources._base import (
     SyncResource,
     envelope_list,
 )
-from ghlsdk.resources._twins import async_method, sync_method
+from ghlsdk.resources._twins import op
 from ghlsdk.resources.calendars import (
     create_appointment,
     delete_appointment,
@@ -48,23 +48,21 @@ def list_appointments(
     return Call(spec, _parse_events)
 
 
-class Appointments(SyncResource):
+class _Appointments:
+    """The methods of [`Appointments`][ghlsdk.resources.Appointments] and its async twin."""
+
+    list = op(list_appointments)
+    get = op(get_appointment)
+    create = op(create_appointment)
+    update = op(update_appointment)
+    delete = op(delete_appointment)
+
+
+class Appointments(_Appointments, SyncResource):
     """Appointments (``ghl.appointments``): a contact's list, and get/create/update/delete by
     event id through the calendars API (list a time window with ``ghl.calendars.events``)."""
 
-    list = sync_method(list_appointments)
-    get = sync_method(get_appointment)
-    create = sync_method(create_appointment)
-    update = sync_method(update_appointment)
-    delete = sync_method(delete_appointment)
 
-
-class AsyncAppointments(AsyncResource):
+class AsyncAppointments(_Appointments, AsyncResource):
     """Appointments (``ghl.appointments`` on the async client): a contact's list, and
     get/create/update/delete by event id through the calendars API."""
-
-    list = async_method(list_appointments)
-    get = async_method(get_appointment)
-    create = async_method(create_appointment)
-    update = async_method(update_appointment)
-    delete = async_method(delete_appointment)

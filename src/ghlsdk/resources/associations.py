@@ -24,7 +24,7 @@ from ghlsdk.resources._base import (
     success,
 )
 from ghlsdk.resources._base import string_list as parse_string_list
-from ghlsdk.resources._twins import async_method, sync_method
+from ghlsdk.resources._twins import op
 from ghlsdk.resources.bulk import bulk_tags
 
 __all__ = [
@@ -252,63 +252,64 @@ def bulk_remove_tags(
     )
 
 
-class Tags(SyncResource):
+class _Tags:
+    """The methods of [`Tags`][ghlsdk.resources.Tags] and its async twin."""
+
+    add = op(add_tags)
+    remove = op(remove_tags)
+    bulk_add = op(bulk_add_tags)
+    bulk_remove = op(bulk_remove_tags)
+
+
+class Tags(_Tags, SyncResource):
     """Tags of a contact (``ghl.tags``), and of many contacts at once."""
 
-    add = sync_method(add_tags)
-    remove = sync_method(remove_tags)
-    bulk_add = sync_method(bulk_add_tags)
-    bulk_remove = sync_method(bulk_remove_tags)
 
-
-class AsyncTags(AsyncResource):
+class AsyncTags(_Tags, AsyncResource):
     """Tags of a contact (``ghl.tags`` on the async client)."""
 
-    add = async_method(add_tags)
-    remove = async_method(remove_tags)
-    bulk_add = async_method(bulk_add_tags)
-    bulk_remove = async_method(bulk_remove_tags)
+
+class _Followers:
+    """The methods of [`Followers`][ghlsdk.resources.Followers] and its async twin."""
+
+    add = op(add_followers)
+    remove = op(remove_followers)
 
 
-class Followers(SyncResource):
+class Followers(_Followers, SyncResource):
     """Followers (users) of a contact (``ghl.followers``)."""
 
-    add = sync_method(add_followers)
-    remove = sync_method(remove_followers)
 
-
-class AsyncFollowers(AsyncResource):
+class AsyncFollowers(_Followers, AsyncResource):
     """Followers (users) of a contact (``ghl.followers`` on the async client)."""
 
-    add = async_method(add_followers)
-    remove = async_method(remove_followers)
+
+class _Campaigns:
+    """The methods of [`Campaigns`][ghlsdk.resources.Campaigns] and its async twin."""
+
+    add = op(add_to_campaign)
+    remove = op(remove_from_campaign)
+    remove_all = op(remove_from_all_campaigns)
 
 
-class Campaigns(SyncResource):
+class Campaigns(_Campaigns, SyncResource):
     """Campaign membership of a contact (``ghl.campaigns``)."""
 
-    add = sync_method(add_to_campaign)
-    remove = sync_method(remove_from_campaign)
-    remove_all = sync_method(remove_from_all_campaigns)
 
-
-class AsyncCampaigns(AsyncResource):
+class AsyncCampaigns(_Campaigns, AsyncResource):
     """Campaign membership of a contact (``ghl.campaigns`` on the async client)."""
 
-    add = async_method(add_to_campaign)
-    remove = async_method(remove_from_campaign)
-    remove_all = async_method(remove_from_all_campaigns)
+
+class _Workflows:
+    """The methods of [`Workflows`][ghlsdk.resources.Workflows] and its async twin."""
+
+    add = op(add_to_workflow)
+    remove = op(remove_from_workflow)
 
 
-class Workflows(SyncResource):
+class Workflows(_Workflows, SyncResource):
     """Workflow enrolment of a contact (``ghl.workflows``)."""
 
-    add = sync_method(add_to_workflow)
-    remove = sync_method(remove_from_workflow)
 
-
-class AsyncWorkflows(AsyncResource):
+class AsyncWorkflows(_Workflows, AsyncResource):
     """Workflow enrolment of a contact (``ghl.workflows`` on the async client)."""
-
-    add = async_method(add_to_workflow)
-    remove = async_method(remove_from_workflow)

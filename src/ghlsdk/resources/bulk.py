@@ -18,7 +18,7 @@ from ghlsdk.models._converter import converter
 from ghlsdk.models.bulk import BulkBusinessResult, BulkTagsResult
 from ghlsdk.models.requests import string_list, text
 from ghlsdk.resources._base import WRITE, AsyncResource, Context, Operation, SyncResource
-from ghlsdk.resources._twins import async_method, sync_method
+from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncBusinesses", "Businesses"]
 
@@ -155,17 +155,18 @@ def remove_from_business(
     return bulk_business(ctx, contact_ids, None, location_id=location_id, options=options)
 
 
-class Businesses(SyncResource):
+class _Businesses:
+    """The methods of [`Businesses`][ghlsdk.resources.Businesses] and its async twin."""
+
+    add_contacts = op(add_to_business)
+    remove_contacts = op(remove_from_business)
+
+
+class Businesses(_Businesses, SyncResource):
     """Which business (company) contacts belong to, many at once (``ghl.businesses``); list a
     business's contacts with [`contacts.list_by_business`][ghlsdk.resources.Contacts]."""
 
-    add_contacts = sync_method(add_to_business)
-    remove_contacts = sync_method(remove_from_business)
 
-
-class AsyncBusinesses(AsyncResource):
+class AsyncBusinesses(_Businesses, AsyncResource):
     """Which business (company) contacts belong to, many at once (``ghl.businesses`` on the
     async client)."""
-
-    add_contacts = async_method(add_to_business)
-    remove_contacts = async_method(remove_from_business)

@@ -26,7 +26,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import async_method, sync_method
+from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncCalendars", "Calendars"]
 
@@ -230,15 +230,16 @@ def delete_appointment(
     return Call(ctx.spec(DELETE_APPOINTMENT, path_params=path, json={}, options=options), success)
 
 
-class Calendars(SyncResource):
+class _Calendars:
+    """The methods of [`Calendars`][ghlsdk.resources.Calendars] and its async twin."""
+
+    list = op(list_calendars)
+    events = op(list_events)
+
+
+class Calendars(_Calendars, SyncResource):
     """Calendars of a location and their events (``ghl.calendars``)."""
 
-    list = sync_method(list_calendars)
-    events = sync_method(list_events)
 
-
-class AsyncCalendars(AsyncResource):
+class AsyncCalendars(_Calendars, AsyncResource):
     """Calendars of a location and their events (``ghl.calendars`` on the async client)."""
-
-    list = async_method(list_calendars)
-    events = async_method(list_events)

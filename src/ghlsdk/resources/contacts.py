@@ -36,16 +36,10 @@ from ghlsdk.resources._base import (
     Operation,
     SyncResource,
     envelope,
+    raw_list,
     success,
 )
-from ghlsdk.resources._twins import (
-    Paged,
-    Prepared,
-    async_method,
-    async_pager,
-    sync_method,
-    sync_pager,
-)
+from ghlsdk.resources._twins import Paged, Prepared, op, pager
 from ghlsdk.resources.custom_fields import resolve_by_key
 
 __all__ = ["AsyncContacts", "Contacts"]
@@ -110,21 +104,6 @@ def get_contact(
     return Call(spec, _parse_contact)
 
 
-def _contact_items(response: httpx.Response, body: Any, key: str = "contacts") -> list[Any]:
-    if not isinstance(body, Mapping):
-        raise APIResponseValidationError(
-            f"expected a JSON object with a {key!r} list", response=response, body=body
-        )
-    items = body.get(key)
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise APIResponseValidationError(
-            f"expected {key!r} to be a list", response=response, body=body
-        )
-    return items
-
-
 def _structure_contacts(raw: list[Any], response: httpx.Response) -> list[Contact]:
     return structure(converter, raw, list[Contact], response)
 
@@ -141,7 +120,7 @@ def parse_contacts_page(spec: RequestSpec, response: httpx.Response) -> Page[Con
     (or, without ``meta``, from the last contact) while full pages come back. ``nextPageUrl``
     is never followed (it may name an internal host)."""
     body = json_body(response)
-    raw = _contact_items(response, body)
+    raw = raw_list(response, body, "contacts")
     items = _structure_contacts(raw, response)
     limit = int((spec.params or {}).get("limit") or MAX_LIST_LIMIT)
     next_spec = None
@@ -181,7 +160,7 @@ def list_contacts(
 def parse_business_page(spec: RequestSpec, response: httpx.Response) -> Page[Contact]:
     """One page of ``GET /contacts/business/{id}``: offset paging with ``skip``/``limit``."""
     body = json_body(response)
-    raw = _contact_items(response, body)
+    raw = raw_list(response, body, "contacts")
     items = _structure_contacts(raw, response)
     params = spec.params or {}
     limit, skip = int(params["limit"]), int(params.get("skip") or 0)
@@ -223,7 +202,7 @@ def parse_search_page(spec: RequestSpec, response: httpx.Response) -> Page[Conta
     """One page of ``POST /contacts/search``: ``page`` numbers up to 10,000 results, then the
     last contact's ``searchAfter`` cursor; stops on a short page or when ``total`` is reached."""
     body = json_body(response)
-    raw = _contact_items(response, body)
+    raw = raw_list(response, body, "contacts")
     items = _structure_contacts(raw, response)
     request = dict(spec.json)
     page_limit = int(request["pageLimit"])
@@ -431,29 +410,23 @@ def upsert_contact(
 # ---------------------------------------------------------------- the twins
 
 
-class Contacts(SyncResource):
+class _Contacts:
+    """The methods of [`Contacts`][ghlsdk.resources.Contacts] and its async twin."""
+
+    get = op(get_contact)
+    list = pager(list_contacts)
+    list_by_business = pager(list_by_business)
+    search = pager(search_contacts)
+    find_duplicate = op(find_duplicate)
+    create = op(create_contact)
+    update = op(update_contact)
+    delete = op(delete_contact)
+    upsert = op(upsert_contact)
+
+
+class Contacts(_Contacts, SyncResource):
     """Contacts of a location (``ghl.contacts``)."""
 
-    get = sync_method(get_contact)
-    list = sync_pager(list_contacts)
-    list_by_business = sync_pager(list_by_business)
-    search = sync_pager(search_contacts)
-    find_duplicate = sync_method(find_duplicate)
-    create = sync_method(create_contact)
-    update = sync_method(update_contact)
-    delete = sync_method(delete_contact)
-    upsert = sync_method(upsert_contact)
 
-
-class AsyncContacts(AsyncResource):
+class AsyncContacts(_Contacts, AsyncResource):
     """Contacts of a location (``ghl.contacts`` on the async client)."""
-
-    get = async_method(get_contact)
-    list = async_pager(list_contacts)
-    list_by_business = async_pager(list_by_business)
-    search = async_pager(search_contacts)
-    find_duplicate = async_method(find_duplicate)
-    create = async_method(create_contact)
-    update = async_method(update_contact)
-    delete = async_method(delete_contact)
-    upsert = async_method(upsert_contact)

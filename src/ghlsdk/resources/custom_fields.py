@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
@@ -26,7 +26,7 @@ from _sdkcore.programs import Program
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models.contacts import Contact, CustomFieldInput
 from ghlsdk.models.custom_fields import CustomFieldDefinition
-from ghlsdk.models.requests import boolean, required_text, string_list
+from ghlsdk.models.requests import CustomFieldCreate, CustomFieldUpdate
 from ghlsdk.resources._base import (
     AsyncResource,
     Context,
@@ -36,12 +36,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import (
-    async_method,
-    async_program,
-    sync_method,
-    sync_program,
-)
+from ghlsdk.resources._twins import op, program
 
 __all__ = [
     "AsyncCustomFieldRegistry",
@@ -70,18 +65,6 @@ DELETE = Operation(
 OPERATIONS = (LIST, GET, CREATE, UPDATE, DELETE)
 
 MODELS = ("contact", "opportunity", "all")
-
-_FIELD_ARGS = {
-    "name": "name",
-    "data_type": "dataType",
-    "placeholder": "placeholder",
-    "position": "position",
-    "model": "model",
-    "accepted_format": "acceptedFormat",
-    "is_multiple_file": "isMultipleFile",
-    "max_number_of_files": "maxNumberOfFiles",
-    "choices": "textBoxListOptions",
-}
 
 
 class UnknownCustomFieldError(ValueError):
@@ -208,89 +191,43 @@ def get_field(
     )
 
 
-def field_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for name, value in fields.items():
-        if isinstance(value, Unset):
-            continue
-        key = _FIELD_ARGS[name]
-        if name in ("position", "max_number_of_files"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number")
-            body[key] = value
-        elif name == "is_multiple_file":
-            body[key] = boolean(name, value)
-        elif name == "accepted_format":
-            body[key] = string_list(name, value)
-        elif name == "choices":
-            body[key] = [_option(v) for v in string_list(name, value)]
-        elif name == "model":
-            if value not in ("contact", "opportunity"):
-                raise ValueError("model must be 'contact' or 'opportunity'")
-            body[key] = value
-        else:
-            body[key] = required_text(name, value)
-    return body
-
-
-def _option(label: str) -> dict[str, Any]:
-    # textBoxListOptionsSchema: {label, prefillValue}
-    return {"label": label, "prefillValue": ""}
-
-
-def _field_args(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in _FIELD_ARGS}
-
-
 def create_field(
     ctx: Context,
+    /,
+    field: CustomFieldCreate | None = None,
     *,
-    name: str,
-    data_type: str,
-    placeholder: str | Unset = UNSET,
-    position: float | Unset = UNSET,
-    model: str | Unset = UNSET,
-    accepted_format: Sequence[str] | Unset = UNSET,
-    is_multiple_file: bool | Unset = UNSET,
-    max_number_of_files: int | Unset = UNSET,
-    choices: Sequence[str] | Unset = UNSET,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[CustomFieldDefinition]:
-    """Create a custom field (``data_type`` such as ``TEXT``, ``NUMERICAL``,
-    ``CHECKBOX``; ``choices`` the options of a list field). The server derives its key
+    """Create a custom field from a
+    [`CustomFieldCreate`][ghlsdk.models.requests.CustomFieldCreate] or its fields as keyword
+    arguments (``name`` and ``data_type`` such as ``TEXT``, ``NUMERICAL``, ``CHECKBOX``;
+    ``choices`` the options of a list field). The server derives its key
     (``contact.<name in snake case>``). Scope: ``locations/customFields.write``."""
-    body = field_body(_field_args(locals()))
+    body = CustomFieldCreate.of(field, fields).to_body()
     location = ctx.location(CREATE, location_id)
-    spec = ctx.spec(
-        CREATE,
-        path_params={"location_id": location},
-        json=body,
-        location_id=location,
-        options=options,
-    )
+    path = {"location_id": location}
+    spec = ctx.spec(CREATE, path_params=path, json=body, location_id=location, options=options)
     cache_of(ctx).drop(location)
     return Call(spec, _parse_field)
 
 
 def update_field(
     ctx: Context,
+    /,
     field_id: str,
+    changes: CustomFieldUpdate | None = None,
     *,
-    name: str,
-    placeholder: str | Unset = UNSET,
-    position: float | Unset = UNSET,
-    model: str | Unset = UNSET,
-    accepted_format: Sequence[str] | Unset = UNSET,
-    is_multiple_file: bool | Unset = UNSET,
-    max_number_of_files: int | Unset = UNSET,
-    choices: Sequence[str] | Unset = UNSET,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
+    **fields: Any,
 ) -> Call[CustomFieldDefinition]:
-    """Change a custom field (the API requires ``name`` on every update; UNSET arguments
-    are not sent). Scope: ``locations/customFields.write``."""
-    body = field_body(_field_args(locals()))
+    """Change a custom field from a
+    [`CustomFieldUpdate`][ghlsdk.models.requests.CustomFieldUpdate] or its fields as keyword
+    arguments (the API requires ``name`` on every update; UNSET fields are not sent).
+    Scope: ``locations/customFields.write``."""
+    body = CustomFieldUpdate.of(changes, fields).to_body()
     location = ctx.location(UPDATE, location_id)
     path = {"location_id": location, "field_id": field_id}
     spec = ctx.spec(UPDATE, path_params=path, json=body, location_id=location, options=options)
@@ -433,79 +370,70 @@ def values_by_key(ctx: Context, contact: Contact) -> Program[dict[str, Any]]:
 # ---------------------------------------------------------------- the twins
 
 
-class CustomFieldRegistry(SyncResource):
+class _Registry:
+    """The methods of [`CustomFieldRegistry`][ghlsdk.resources.CustomFieldRegistry] and its
+    async twin."""
+
+    _ctx: Context
+
+    @property
+    def location_id(self) -> str:
+        """The location whose fields these are."""
+        return _registry_location(self._ctx)
+
+    refresh = program(refresh)
+    definitions = program(definitions)
+    get = program(find)
+    id_for = program(id_for)
+    key_for = program(key_for)
+    resolve = program(resolve)
+    values_by_key = program(values_by_key)
+
+
+class CustomFieldRegistry(_Registry, SyncResource):
     """Custom fields of one location by key and id, loaded on first use and reloaded once
     when a name it does not know is asked for (``ghl.custom_fields.registry()``)."""
 
-    @property
-    def location_id(self) -> str:
-        """The location whose fields these are."""
-        return _registry_location(self._ctx)
 
-    refresh = sync_program(refresh)
-    definitions = sync_program(definitions)
-    get = sync_program(find)
-    id_for = sync_program(id_for)
-    key_for = sync_program(key_for)
-    resolve = sync_program(resolve)
-    values_by_key = sync_program(values_by_key)
-
-
-class AsyncCustomFieldRegistry(AsyncResource):
+class AsyncCustomFieldRegistry(_Registry, AsyncResource):
     """The async twin of
     [`CustomFieldRegistry`][ghlsdk.resources.custom_fields.CustomFieldRegistry]."""
 
-    @property
-    def location_id(self) -> str:
-        """The location whose fields these are."""
-        return _registry_location(self._ctx)
 
-    refresh = async_program(refresh)
-    definitions = async_program(definitions)
-    get = async_program(find)
-    id_for = async_program(id_for)
-    key_for = async_program(key_for)
-    resolve = async_program(resolve)
-    values_by_key = async_program(values_by_key)
+R = TypeVar("R", CustomFieldRegistry, AsyncCustomFieldRegistry)
 
 
-def _registry_ctx(ctx: Context, location_id: str | Unset) -> Context:
-    return attrs.evolve(ctx, location_id=ctx.location(LIST, location_id))
+class _CustomFields(Generic[R]):
+    """The methods of [`CustomFields`][ghlsdk.resources.CustomFields] and its async twin."""
 
+    _registry: type[R]
+    _run: Any
+    _ctx: Context
 
-class CustomFields(SyncResource):
-    """Custom fields of a location (``ghl.custom_fields``): list, get, create, update, delete,
-    and [`registry`][ghlsdk.resources.CustomFields.registry] to name fields by key."""
-
-    list = sync_method(list_fields)
-    get = sync_method(get_field)
-    create = sync_method(create_field)
-    update = sync_method(update_field)
-    delete = sync_method(delete_field)
+    list = op(list_fields)
+    get = op(get_field)
+    create = op(create_field)
+    update = op(update_field)
+    delete = op(delete_field)
 
     def registry(
         self, *, location_id: str | Unset = UNSET, options: RequestOptions | None = None
-    ) -> CustomFieldRegistry:
+    ) -> R:
         """The key ↔ id registry of the location's fields (cached per client; loaded on first
         use, reloaded once on an unknown name). Scope: ``locations/customFields.readonly``."""
         del options  # the registry's requests use the client's defaults
-        return CustomFieldRegistry(self._run, _registry_ctx(self._ctx, location_id))
+        ctx = attrs.evolve(self._ctx, location_id=self._ctx.location(LIST, location_id))
+        return self._registry(self._run, ctx)
 
 
-class AsyncCustomFields(AsyncResource):
+class CustomFields(_CustomFields[CustomFieldRegistry], SyncResource):
     """Custom fields of a location (``ghl.custom_fields``): list, get, create, update, delete,
     and [`registry`][ghlsdk.resources.CustomFields.registry] to name fields by key."""
 
-    list = async_method(list_fields)
-    get = async_method(get_field)
-    create = async_method(create_field)
-    update = async_method(update_field)
-    delete = async_method(delete_field)
+    _registry = CustomFieldRegistry
 
-    def registry(
-        self, *, location_id: str | Unset = UNSET, options: RequestOptions | None = None
-    ) -> AsyncCustomFieldRegistry:
-        """The key ↔ id registry of the location's fields (cached per client; loaded on first
-        use, reloaded once on an unknown name). Scope: ``locations/customFields.readonly``."""
-        del options  # the registry's requests use the client's defaults
-        return AsyncCustomFieldRegistry(self._run, _registry_ctx(self._ctx, location_id))
+
+class AsyncCustomFields(_CustomFields[AsyncCustomFieldRegistry], AsyncResource):
+    """Custom fields of a location (``ghl.custom_fields`` on the async client)."""
+
+    _registry = AsyncCustomFieldRegistry

@@ -20,7 +20,7 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import async_method, sync_method
+from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncNotes", "Notes"]
 
@@ -103,21 +103,19 @@ def delete_note(
     return Call(ctx.spec(DELETE, path_params=path, options=options), success)
 
 
-class Notes(SyncResource):
+class _Notes:
+    """The methods of [`Notes`][ghlsdk.resources.Notes] and its async twin."""
+
+    list = op(list_notes)
+    get = op(get_note)
+    create = op(create_note)
+    update = op(update_note)
+    delete = op(delete_note)
+
+
+class Notes(_Notes, SyncResource):
     """Notes of a contact (``ghl.notes``)."""
 
-    list = sync_method(list_notes)
-    get = sync_method(get_note)
-    create = sync_method(create_note)
-    update = sync_method(update_note)
-    delete = sync_method(delete_note)
 
-
-class AsyncNotes(AsyncResource):
+class AsyncNotes(_Notes, AsyncResource):
     """Notes of a contact (``ghl.notes`` on the async client)."""
-
-    list = async_method(list_notes)
-    get = async_method(get_note)
-    create = async_method(create_note)
-    update = async_method(update_note)
-    delete = async_method(delete_note)

@@ -13,7 +13,6 @@ from _sdkcore._http import Call, RequestOptions, RequestSpec
 from _sdkcore.pagination import Page
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
-from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.records import Task
 from ghlsdk.models.requests import TaskCreate, TaskUpdate, boolean, required_text, string_list
@@ -26,9 +25,10 @@ from ghlsdk.resources._base import (
     SyncResource,
     envelope,
     envelope_list,
+    raw_list,
     success,
 )
-from ghlsdk.resources._twins import Paged, async_method, async_pager, sync_method, sync_pager
+from ghlsdk.resources._twins import Paged, op, pager
 
 __all__ = ["AsyncTasks", "Tasks"]
 
@@ -145,17 +145,7 @@ def delete_task(
 
 def _search_items(response: httpx.Response) -> tuple[list[Any], Any]:
     body = json_body(response)
-    if not isinstance(body, Mapping):
-        raise APIResponseValidationError(
-            "expected a JSON object with a 'tasks' list", response=response, body=body
-        )
-    raw = body.get("tasks")
-    if raw is None:
-        return [], body
-    if not isinstance(raw, list):
-        raise APIResponseValidationError(
-            "expected 'tasks' to be a list", response=response, body=body
-        )
+    raw = raw_list(response, body, "tasks")
     items: list[Any] = []
     # The spec types each item as an array (a spec defect, UNCONFIRMED): flatten one level.
     for item in raw:
@@ -228,25 +218,21 @@ def search_tasks(
     return Paged(spec, parse_search_page)
 
 
-class Tasks(SyncResource):
+class _Tasks:
+    """The methods of [`Tasks`][ghlsdk.resources.Tasks] and its async twin."""
+
+    list = op(list_tasks)
+    get = op(get_task)
+    create = op(create_task)
+    update = op(update_task)
+    complete = op(complete_task)
+    delete = op(delete_task)
+    search = pager(search_tasks)
+
+
+class Tasks(_Tasks, SyncResource):
     """Tasks of a contact (``ghl.tasks``)."""
 
-    list = sync_method(list_tasks)
-    get = sync_method(get_task)
-    create = sync_method(create_task)
-    update = sync_method(update_task)
-    complete = sync_method(complete_task)
-    delete = sync_method(delete_task)
-    search = sync_pager(search_tasks)
 
-
-class AsyncTasks(AsyncResource):
+class AsyncTasks(_Tasks, AsyncResource):
     """Tasks of a contact (``ghl.tasks`` on the async client)."""
-
-    list = async_method(list_tasks)
-    get = async_method(get_task)
-    create = async_method(create_task)
-    update = async_method(update_task)
-    complete = async_method(complete_task)
-    delete = async_method(delete_task)
-    search = async_pager(search_tasks)
