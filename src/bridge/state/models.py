@@ -145,12 +145,20 @@ class Event:
 
 @attrs.frozen(kw_only=True)
 class ReviewItem:
-    """Something a person has to decide: a conflict, an ambiguous match, a mass delete.
+    """Something a person has to decide: a conflict, an ambiguous match, a mass delete, a
+    Ninox → GHL upsert the upsert guard held.
 
     ``open`` until a person resolves it (``resolution`` says how); ``resolved`` items are
     carried out by the next pass, which marks them ``applied``."""
 
-    kind: Literal["field_conflict", "ambiguous_match", "resurrection", "mass_delete", "flapping"]
+    kind: Literal[
+        "field_conflict",
+        "ambiguous_match",
+        "resurrection",
+        "mass_delete",
+        "flapping",
+        "upsert_guard",
+    ]
     link_id: int | None = None
     source_ref: str | None = None
     fields: Sequence[str] = ()
