@@ -21,7 +21,7 @@ def main(contacts: int = 25) -> dict[str, UpsertReport]:
 
     # Someone fixes a phone number in Ninox; push it back to the GHL master record.
     table = db.table("Contacts", typed=False)
-    record = next(iter(table.iter()))
+    record = next(iter(table.list()))
     table.update(record.id, {"Phone": "+15557654321"})
     back = up.ninox_to_ghl()
     print(back)

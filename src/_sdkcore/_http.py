@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import date, datetime
-from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import anyio
@@ -31,8 +30,10 @@ from _sdkcore.serde import UNSET, Unset
 
 __all__ = [
     "AsyncAuth",
+    "AsyncClosing",
     "AsyncHTTP",
     "Call",
+    "Closing",
     "HTTPConfig",
     "RawResponse",
     "RequestOptions",
@@ -408,7 +409,33 @@ def _parse(call: Call[T], response: httpx.Response) -> T:
         raise
 
 
-class SyncHTTP:
+class Closing:
+    """``with obj:`` closes ``obj`` at the end (its ``close()``)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncClosing:
+    """``async with obj:`` closes ``obj`` at the end (its ``aclose()``)."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class SyncHTTP(Closing):
     """Sends `RequestSpec` s with ``httpx.Client``: retries, limits, auth refresh."""
 
     def __init__(
@@ -494,17 +521,6 @@ class SyncHTTP:
         if self._owns_client:
             self._client.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 class _LazySemaphore:
     """An ``anyio.Semaphore`` made on first use, inside the event loop that uses it."""
@@ -522,7 +538,7 @@ class _LazySemaphore:
         return self._semaphore
 
 
-class AsyncHTTP:
+class AsyncHTTP(AsyncClosing):
     """The async twin of `SyncHTTP` over ``httpx.AsyncClient``."""
 
     def __init__(
@@ -606,14 +622,3 @@ class AsyncHTTP:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -126,7 +126,7 @@ def _run(
     say(_indent(first))
 
     contacts = db.table("Contacts", typed=False)
-    by_ghl = {r.fields["GHL Id"]: r for r in contacts.iter()}
+    by_ghl = {r.fields["GHL Id"]: r for r in contacts.list()}
     edited_in_ghl, edited_in_ninox, contested, deleted = ids[0], ids[1], ids[2], ids[3]
     world.ghl.edit_contact(edited_in_ghl, email="ada.new@example.com")
     contacts.update(by_ghl[edited_in_ninox].id, {"Phone": "+15550199999"})
@@ -149,7 +149,7 @@ def _run(
     say(_indent(second))
     if second.conflicts:
         say("   -> conflicts resolved by policy: contacts default to ghl_wins (GHL is the master)")
-    after = {r.fields["GHL Id"]: r.fields for r in contacts.iter()}
+    after = {r.fields["GHL Id"]: r.fields for r in contacts.list()}
     ghl_now = world.ghl.contacts
     checks = {
         "GHL email edit reached Ninox": after[edited_in_ghl]["Email"] == "ada.new@example.com",
@@ -183,7 +183,7 @@ def _review_step(
 ) -> dict[str, bool]:
     """An email changed on both sides goes to review; a person keeps Ninox's; a pass carries
     it out."""
-    record = next(r for r in contacts.iter() if r.fields["GHL Id"] == gid)
+    record = next(r for r in contacts.list() if r.fields["GHL Id"] == gid)
     world.ghl.edit_contact(gid, email="grace@ghl.example.com")
     contacts.update(record.id, {"Email": "grace@ninox.example.com"})
     waiting = engine.sync()
@@ -202,7 +202,7 @@ def _review_step(
     say("   The next sync carries it out:")
     say(_indent(applied))
     done = store.review(item.review_id)
-    ninox_email = next(r for r in contacts.iter() if r.fields["GHL Id"] == gid).fields["Email"]
+    ninox_email = next(r for r in contacts.list() if r.fields["GHL Id"] == gid).fields["Email"]
     return {
         "conflicting email waits for review": True,
         "resolved review applied on both sides": done is not None

@@ -6,14 +6,17 @@ from ninoxsdk import NinoxClient
 with NinoxClient(api_key="...") as nx:
     db = nx.database(team_id, database_id)
     contacts = db.table("Contacts")
-    for record in contacts.iter():
+    for record in contacts.list():          # every record, fetched page by page
         print(record.id, record.fields["Email"])
 ```
 
-``AsyncNinoxClient`` is the same with ``await`` / ``async for``.
+``AsyncNinoxClient`` is the same with ``await`` / ``async for``. A ``list()`` that walks pages
+returns [`SyncItems`][_sdkcore.programs.SyncItems] (``AsyncItems``): iterate it, or call
+``to_list()``.
 """
 
 from _sdkcore._http import RequestOptions
+from _sdkcore.programs import AsyncItems, SyncItems
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import UNSET, Unset
@@ -78,6 +81,7 @@ __all__ = [
     "Appointment",
     "AsyncChanges",
     "AsyncDatabaseHandle",
+    "AsyncItems",
     "AsyncNinoxClient",
     "AsyncRecordFiles",
     "AsyncTableHandle",
@@ -114,6 +118,7 @@ __all__ = [
     "RetryPolicy",
     "SDKError",
     "Schema",
+    "SyncItems",
     "Table",
     "TableCodec",
     "TableHandle",

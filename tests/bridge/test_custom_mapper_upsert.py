@@ -131,14 +131,14 @@ def test_ninox_to_ghl_with_a_hand_written_contact_mapper() -> None:
         up = Upserter(world.ghl_client(rate_limiting=False), db, mappings=world.mappings)
         assert up.import_ghl()["contact"].counts["created"] == 2
         contacts = db.table("Contacts", typed=False)
-        first = next(r for r in contacts.iter() if r.fields["GHL Id"] == ids[0])
+        first = next(r for r in contacts.list() if r.fields["GHL Id"] == ids[0])
         contacts.update(first.id, {"First Name": "Augusta "})
         world.ghl.reset_counters()
 
         report = up.ninox_to_ghl()
         assert report.updated == (str(first.id),)
         assert report.unchanged == tuple(
-            str(r.id) for r in contacts.iter() if r.fields["GHL Id"] == ids[1]
+            str(r.id) for r in contacts.list() if r.fields["GHL Id"] == ids[1]
         )
         [write] = [r for r in world.ghl.requests if r.method != "GET"]
         assert write.method == "PUT"

@@ -65,5 +65,5 @@ async def test_async_clients_follow_the_same_defaults() -> None:
             await ghl.contacts.get(cid)
     assert all(r.status == 200 for r in world.ghl.requests)
     db = world.async_ninox_db()
-    assert await db.table("Contacts", typed=False).list() == []
+    assert await db.table("Contacts", typed=False).page() == []
     world.close()

@@ -15,6 +15,7 @@ from ninoxsdk import (
     BatchWriteError,
     FieldMappingError,
     NinoxClient,
+    NotFoundError,
     UnknownFieldError,
 )
 from ninoxsdk.testing import FakeNinox, FieldSpec, ScriptDatabase
@@ -97,7 +98,7 @@ async def test_save_list_get_update(env: Env) -> None:
     assert ada.sequence is not None
     assert ada.created_at is not None
     assert ada.created_at.tzinfo is not None
-    page = await env(env.t.list(per_page=10))
+    page = await env(env.t.page(per_page=10))
     assert {r.id for r in page} == {ada.id, grace.id}
     got = await env(env.t.get(ada.id))
     assert got.fields["Born"] == date(1815, 12, 10)
@@ -113,7 +114,7 @@ async def test_save_list_get_update(env: Env) -> None:
 
 
 async def test_unknown_field_is_caught_before_the_fake_sees_it(env: Env) -> None:
-    await env(env.t.list())
+    await env(env.t.page())
     before = len(env.fake.requests)
     with pytest.raises(UnknownFieldError):
         await env(env.t.save([{"Nmae": "x"}]))
@@ -132,7 +133,7 @@ async def test_iter_while_writing_between_pages(env: Env) -> None:
     for i in range(10):
         env.fake.add_record("T1", "db1", "A", {"Name": f"r{i}"})
     ids: list[int] = []
-    async for record in _aiter(env.t.iter(per_page=3)):
+    async for record in _aiter(env.t.list(per_page=3)):
         ids.append(record.id)
         if len(ids) == 3:  # page boundary: the next page has not been fetched yet
             env.fake.delete_record("T1", "db1", "A", 2)  # already read
@@ -140,6 +141,33 @@ async def test_iter_while_writing_between_pages(env: Env) -> None:
             env.fake.update_record("T1", "db1", "A", 5, {"Name": "changed"})
             env.fake.add_record("T1", "db1", "A", {"Name": "late"})
     assert ids == [1, 2, 3, 4, 5, 6, 7, 9, 10, 11]
+
+
+async def test_list_is_lazy_and_every_page_and_iter_is_its_former_name(env: Env) -> None:
+    for i in range(7):
+        env.fake.add_record("T1", "db1", "A", {"Name": f"r{i}"})
+    listing = env.t.list(per_page=3)
+    assert env.fake.count("GET", "*/records") == 0  # nothing sent until iterated
+    assert [r.id for r in await env.collect(listing)] == [1, 2, 3, 4, 5, 6, 7]
+    assert env.fake.count("GET", "*/records") == 3
+    assert [r.id for r in await env(listing.to_list(limit=4))] == [1, 2, 3, 4]
+    assert env.fake.count("GET", "*/records") == 5  # two more pages, not three
+    assert [r.id for r in await env.collect(env.t.iter(per_page=3))] == [1, 2, 3, 4, 5, 6, 7]
+    assert [r.id for r in await env(env.t.page(1, per_page=3))] == [4, 5, 6]
+
+
+async def test_a_page_failing_half_way_through_a_listing_keeps_the_pages_before(
+    env: Env,
+) -> None:
+    for i in range(7):
+        env.fake.add_record("T1", "db1", "A", {"Name": f"r{i}"})
+    items = _aiter(env.t.list(per_page=3))
+    got = [(await anext(items)).id for _ in range(3)]
+    env.fake.fail_next(404, method="GET", path="*/records")
+    with pytest.raises(NotFoundError):
+        await anext(items)
+    assert got == [1, 2, 3]
+    assert env.fake.count("GET", "*/records") == 2  # the failed page is not retried
 
 
 async def _aiter(iterator: Any) -> AsyncIterator[Any]:
@@ -220,7 +248,7 @@ async def test_query_exec_and_schema(env: Env) -> None:
 async def test_transient_faults_are_retried(env: Env) -> None:
     env.nx._http._sleep = _no_sleep(env.mode)
     env.fake.fail_next(503, method="GET", path="*/records")
-    assert await env(env.t.list()) == []
+    assert await env(env.t.page()) == []
     env.fake.fail_next(429, method="POST", path="*/records")
     saved = await env(env.t.save([{"Name": "x"}]))
     assert len(saved) == 1

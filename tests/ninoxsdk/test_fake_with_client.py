@@ -42,7 +42,7 @@ def test_sync_client_round_trip() -> None:
         saved = contacts.save([{"First name": f"P{i}", "Score": i} for i in range(250)])
         assert [r.id for r in saved] == list(range(1, 251))
         assert fake.count("POST", "*/records") == 3  # ceil(250 / 100) batch requests
-        assert [r.id for r in contacts.iter()] == list(range(1, 251))
+        assert [r.id for r in contacts.list()] == list(range(1, 251))
         contacts.update(7, {"Stage": "Customer"})
         assert fake.record(TEAM, DB, "A", 7)["fields"]["Stage"] == "Customer"  # type: ignore[index]
         assert sorted(contacts.delete_many([1, 2, 3])) == [1, 2, 3]

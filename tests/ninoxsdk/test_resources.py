@@ -255,7 +255,7 @@ async def test_tables_list_and_get_by_name(env: Env, api: respx.MockRouter) -> N
 
 async def test_unknown_table_lists_tables(env: Env, api: respx.MockRouter) -> None:
     with pytest.raises(UnknownTableError, match=r"Contacts \(A\)"):
-        await env(env.db.table("Contcts").list())
+        await env(env.db.table("Contcts").page())
 
 
 # ------------------------------------------------------------------------- records
@@ -266,7 +266,7 @@ async def test_list_sends_exact_query_and_decodes(env: Env, api: respx.MockRoute
         json=[rec(42, 18190, Name="Ada", Stage="Lead", Born="1815-12-10", Extra=1)]
     )
     records = await env(
-        env.t.list(
+        env.t.page(
             page=2, per_page=50, order="Name", desc=True, since_id=3, filters={"Email": "a@b.org"}
         )
     )
@@ -293,16 +293,16 @@ async def test_list_sends_exact_query_and_decodes(env: Env, api: respx.MockRoute
 
 async def test_list_default_query_and_flags(env: Env, api: respx.MockRouter) -> None:
     route = api.get("/teams/T1/databases/db1/tables/A/records").respond(json=[])
-    assert await env(env.t.list()) == []
+    assert await env(env.t.page()) == []
     assert query_of(route.calls[0].request) == {"page": ["0"], "perPage": ["100"]}
-    await env(env.t.list(updated=True, since_sq=18000))
+    await env(env.t.page(updated=True, since_sq=18000))
     assert query_of(route.calls[1].request) == {
         "page": ["0"],
         "perPage": ["100"],
         "updated": ["true"],
         "sinceSq": ["18000"],
     }
-    await env(env.t.list(new=True))
+    await env(env.t.page(new=True))
     assert query_of(route.calls[2].request)["new"] == ["true"]
 
 
@@ -321,7 +321,7 @@ async def test_list_rejects_bad_arguments_before_requests(
     env: Env, api: respx.MockRouter, kwargs: dict[str, Any]
 ) -> None:
     with pytest.raises(ValueError, match=r"must|pass at most|cannot"):
-        await env(env.t.list(**kwargs))
+        await env(env.t.page(**kwargs))
     assert not [c for c in api.calls if "/records" in c.request.url.path]
 
 
@@ -651,7 +651,7 @@ async def test_iter_keyset_pages_and_survives_writes(env: Env, api: respx.MockRo
         lambda s: s.rows.update({50: rec(50, 50)}),  # create one
     ]
     api.get("/teams/T1/databases/db1/tables/A/records").mock(side_effect=server)
-    records = await env.collect(env.t.iter(per_page=3))
+    records = await env.collect(env.t.list(per_page=3))
     assert [r.id for r in records] == [1, 2, 3, 4, 5, 6, 7, 50]
     assert server.requests[0] == {"perPage": ["3"]}
     assert server.requests[1] == {"perPage": ["3"], "sinceId": ["3"]}
@@ -661,7 +661,7 @@ async def test_iter_keyset_pages_and_survives_writes(env: Env, api: respx.MockRo
 async def test_iter_with_order_pages_by_index(env: Env, api: respx.MockRouter) -> None:
     server = PagedServer(list(range(1, 6)))
     api.get("/teams/T1/databases/db1/tables/A/records").mock(side_effect=server)
-    records = await env.collect(env.t.iter(per_page=2, order="Name"))
+    records = await env.collect(env.t.list(per_page=2, order="Name"))
     assert [r.id for r in records] == [1, 2, 3, 4, 5]
     assert [q["page"] for q in server.requests] == [["0"], ["1"], ["2"]]
     assert all(q["order"] == ["Name"] for q in server.requests)
@@ -676,13 +676,13 @@ async def test_iter_falls_back_when_since_id_is_ignored(env: Env, api: respx.Moc
         return httpx.Response(200, json=rows[page * per : (page + 1) * per])
 
     api.get("/teams/T1/databases/db1/tables/A/records").mock(side_effect=ignore_since_id)
-    records = await env.collect(env.t.iter(per_page=2))
+    records = await env.collect(env.t.list(per_page=2))
     assert [r.id for r in records] == [1, 2, 3, 4, 5]
 
 
 async def test_iter_validates_when_called(env: Env, api: respx.MockRouter) -> None:
     with pytest.raises(ValueError, match="per_page"):
-        env.t.iter(per_page=0)
+        env.t.list(per_page=0)
 
 
 async def test_changes_polls_updated_since_sq(env: Env, api: respx.MockRouter) -> None:
@@ -744,7 +744,7 @@ async def test_per_call_options_apply_to_every_request(env: Env, api: respx.Mock
     options = RequestOptions(
         extra_query={"choiceStyle": "ids"}, extra_headers={"nx-password": "pw"}, timeout=7.0
     )
-    records = await env.collect(env.t.iter(per_page=2, options=options))
+    records = await env.collect(env.t.list(per_page=2, options=options))
     assert [r.id for r in records] == [1, 2, 3]
     assert route.call_count == 2
     for call in route.calls:
@@ -753,7 +753,7 @@ async def test_per_call_options_apply_to_every_request(env: Env, api: respx.Mock
         assert call.request.extensions["timeout"]["read"] == 7.0
     schema_request = api.routes["schema"].calls[0].request
     assert schema_request.headers["nx-password"] == "pw"
-    await env(env.t.list(options=RequestOptions(extra_query={"ids": True})))
+    await env(env.t.page(options=RequestOptions(extra_query={"ids": True})))
     assert query_of(route.calls[-1].request)["ids"] == ["true"]
     with pytest.raises(TypeError, match="RequestOptions"):
         await env(env.nx.teams.list(options={"timeout": 1}))

@@ -99,7 +99,7 @@ def test_iter_never_skips_or_repeats(
     server = Server(initial, seed, writes, ignore_since_id=ignore_since_id and writes == 0)
     client = httpx.Client(transport=httpx.MockTransport(server))
     with NinoxClient(api_key="k-123456789", http_client=client, min_interval=0) as nx:
-        ids = [r.id for r in nx.database("T", "D").table("Contacts").iter(per_page=per_page)]
+        ids = [r.id for r in nx.database("T", "D").table("Contacts").list(per_page=per_page)]
     check(server, ids)
 
 
@@ -111,7 +111,7 @@ async def test_async_iter_never_skips_or_repeats() -> None:
             api_key="k-123456789", http_client=client, min_interval=0
         ) as nx:
             t = nx.database("T", "D").table("Contacts")
-            ids = [r.id async for r in t.iter(per_page=1 + seed % 7)]
+            ids = [r.id async for r in t.list(per_page=1 + seed % 7)]
         await client.aclose()
         check(server, ids)
 

@@ -1,14 +1,16 @@
-"""The sync and async twins expose the same methods with the same signatures."""
+"""The sync and async twins expose the same methods with the same signatures and docstrings,
+and the generated sync modules are what their async sources give (the drift check)."""
 
 from __future__ import annotations
 
 import inspect
-import re
 from typing import Any
 
 import pytest
 
 import ninoxsdk
+from _sdkcore._unasync import PAIRS as GENERATED
+from _sdkcore._unasync import check, unasync
 from ninoxsdk import resources
 
 PAIRS = [
@@ -21,9 +23,9 @@ PAIRS = [
     (resources.RecordFiles, resources.AsyncRecordFiles),
     (resources.Changes, resources.AsyncChanges),
 ]
-#: Methods that return a handle or an iterator: plain ``def`` in both twins.
+#: Methods that return a handle or a lazy iterable: plain ``def`` in both twins (also any
+#: method returning ``Items``).
 NO_IO = {
-    "iter",
     "changes",
     "files",
     "table",
@@ -45,9 +47,8 @@ def public_methods(cls: type[Any]) -> dict[str, Any]:
 
 
 def normalise(annotation: Any) -> str:
-    text = str(annotation)
-    text = text.replace("AsyncIterator", "Iterator").replace("httpx.AsyncClient", "httpx.Client")
-    return re.sub(r"\bAsync(?=[A-Z])", "", text)
+    """The sync spelling of an async annotation (the rewrite the sync modules come from)."""
+    return unasync(str(annotation))
 
 
 @pytest.mark.parametrize(("sync_cls", "async_cls"), PAIRS, ids=lambda c: c.__name__)
@@ -66,8 +67,10 @@ def test_twins_have_the_same_surface(sync_cls: type[Any], async_cls: type[Any]) 
             (p.name, p.kind, p.default, normalise(p.annotation)) for p in a_sig.parameters.values()
         ], f"{sync_cls.__name__}.{name}"
         assert normalise(s_sig.return_annotation) == normalise(a_sig.return_annotation), name
+        assert (sync_method.__doc__ or "") == normalise(async_method.__doc__ or ""), name
+        lazy = name in NO_IO or "Items[" in str(s_sig.return_annotation)
         is_coroutine = inspect.iscoroutinefunction(async_method)
-        assert is_coroutine == (name not in NO_IO), f"{async_cls.__name__}.{name}"
+        assert is_coroutine == (not lazy), f"{async_cls.__name__}.{name}"
         assert not inspect.iscoroutinefunction(sync_method)
         assert (sync_method.__doc__ or "").strip(), f"{sync_cls.__name__}.{name} has no docstring"
 
@@ -87,3 +90,17 @@ def test_public_names_are_exported_and_documented() -> None:
         if inspect.isclass(obj) or inspect.isfunction(obj):
             assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
     assert "_sdkcore" not in " ".join(ninoxsdk.__all__)
+
+
+def test_list_is_every_record_and_page_is_one() -> None:
+    for cls in (resources.TableHandle, resources.AsyncTableHandle):
+        assert "per_page" in inspect.signature(cls.list).parameters
+        assert "page" not in inspect.signature(cls.list).parameters
+        assert "page" in inspect.signature(cls.page).parameters
+
+
+def test_generated_sync_modules_match_their_async_source() -> None:
+    """Fails when an async source was edited without running ``python -m _sdkcore._unasync``
+    (or a generated file was edited by hand)."""
+    assert GENERATED, "nothing is generated"
+    assert check() == []

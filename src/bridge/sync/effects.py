@@ -419,10 +419,10 @@ class NinoxAll(Effect[list[Record]]):
     table: str
 
     def run(self, c: Clients) -> list[Record]:
-        return list(c.ninox.table(self.table, typed=False).iter())
+        return list(c.ninox.table(self.table, typed=False).list())
 
     async def arun(self, c: AsyncClients) -> list[Record]:
-        return [r async for r in c.ninox.table(self.table, typed=False).iter()]
+        return [r async for r in c.ninox.table(self.table, typed=False).list()]
 
 
 @attrs.frozen

@@ -1,22 +1,23 @@
-"""Resource classes of the Ninox client, in sync/async twins over pure operation builders."""
+"""Resource classes of the Ninox client: each async class is written once (``_async``) and its
+sync twin generated from it (``_sync``, by ``_sdkcore._unasync``)."""
 
-from ninoxsdk.resources.database import (
+from ninoxsdk.resources._async import (
+    AsyncChanges,
     AsyncDatabaseHandle,
     AsyncDatabases,
-    AsyncTables,
-    AsyncTeams,
-    DatabaseHandle,
-    Databases,
-    Tables,
-    Teams,
-)
-from ninoxsdk.resources.records import (
-    AsyncChanges,
     AsyncRecordFiles,
     AsyncTableHandle,
+    AsyncTables,
+    AsyncTeams,
+)
+from ninoxsdk.resources._sync import (
     Changes,
+    DatabaseHandle,
+    Databases,
     RecordFiles,
     TableHandle,
+    Tables,
+    Teams,
 )
 
 __all__ = [

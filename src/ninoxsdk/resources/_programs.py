@@ -419,40 +419,24 @@ def _raise_delete(
 # ------------------------------------------------------------------------- iteration
 
 
-def iterate(
-    ctx: TableCtx,
-    *,
-    per_page: int | None,
-    order: str | None,
-    desc: bool,
-    new: bool,
-    updated: bool,
-    since_id: int | None,
-    since_sq: int | None,
-    filters: Mapping[str, Any] | None,
-) -> Program[None]:
-    """Every record across pages, none skipped or repeated.
+def iterate(ctx: TableCtx, query: Mapping[str, Any]) -> Program[None]:
+    """Every record across pages, none skipped or repeated; ``query`` is the validated query
+    of ``GET …/records`` without ``page`` (``filters`` not yet encoded).
 
     With no explicit ordering the scan is keyset paging by id (``sinceId`` = the largest id
     seen), which is stable while records are created or deleted between pages. With
     ``order``/``new``/``updated`` it pages by index and drops repeats by id (records moved by
     concurrent writes can then be missed, since Ninox offers no stable cursor there). If the
     server ignores ``sinceId`` the scan falls back to page indexes."""
-    size = ctx.db.settings.per_page if per_page is None else per_page
-    base = ops.record_params(
-        per_page=size,
-        order=order,
-        desc=desc,
-        new=new,
-        updated=updated,
-        since_id=since_id,
-        since_sq=since_sq,
-    )
+    base = dict(query)
+    size = base.setdefault("perPage", ctx.db.settings.per_page)
+    since_id: int | None = base.get("sinceId")
+    filters = base.pop("filters", None)
     res = yield from resolve(ctx)
     if filters is not None:
         base["filters"] = ops.encode_filters(filters, res.codec)
     seen: set[int] = set()
-    keyset = order is None and not new and not updated and not desc
+    keyset = not any(key in base for key in ("order", "new", "updated", "desc"))
     cursor = since_id
     page = 0
     last_ids: tuple[int, ...] = ()
