@@ -26,6 +26,7 @@ import anyio
 import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from bridge.ops import current_pause
 from bridge.state import Event, StateStore
 from ghlsdk import get_redacting_logger, redact_secrets
 from ghlsdk.webhooks import (
@@ -81,8 +82,6 @@ def _subject(event: WebhookEvent) -> tuple[str, str | None]:
 
 def store_pause(store: StateStore) -> PauseCheck:
     """The pause check of a store: its location's pause flag is set."""
-    from bridge.ops import current_pause
-
     return lambda: current_pause(store) is not None
 
 

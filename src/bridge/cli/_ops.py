@@ -79,6 +79,8 @@ def _review_list(ctx: Context, store: StateStore) -> int:
         return int(ExitCode.OK)
     for item in items:
         fields = ", ".join(item.fields) or "-"
+        if item.kind == "mass_delete":
+            fields = f"{len(item.fields)} record(s)"
         ctx.out.say(
             f"#{item.review_id}  {item.kind:<15} {item.status:<8} {item.source_ref or '-'}  "
             f"{fields}  {when(item.detected_at)}"
@@ -182,10 +184,9 @@ def _review_resolve(ctx: Context, store: StateStore, review_id: int) -> int:
             {"command": "review resolve", "ok": True, "exit_code": 0, "item": review_dict(item)}
         )
     else:
-        ctx.out.say(
-            f"review #{review_id} resolved ({item.resolution}); the next `ghl-ninox sync` "
-            "carries it out"
-        )
+        after = "upsert (ninox_to_ghl)" if item.kind == "upsert_guard" else "`ghl-ninox sync`"
+        done = "closed" if item.status == "applied" else f"the next {after} carries it out"
+        ctx.out.say(f"review #{review_id} resolved ({item.resolution}); {done}")
     return int(ExitCode.OK)
 
 
