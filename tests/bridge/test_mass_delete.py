@@ -4,6 +4,7 @@ across a crash; rejected, nothing is deleted and the links are tombstoned."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def test_approved_the_next_pass_deletes_exactly_those_once(tmp_path: Path) -> No
     assert sorted(c.item for c in report.changes if c.action == "delete") == sorted(gone)
     assert not set(gone) & set(world.ghl.contacts)
     assert set(newer) <= set(world.ghl.contacts)  # over the guard again: a new item
+    by_id = [line for line in faults.log if re.match(r"GET .*/records/\d+$", line)]
+    assert by_id == []  # 30 to check: one table scan, not a read per record
     deletes = Counter(line for line in faults.log if line.startswith("DELETE"))
     assert len(deletes) == 30
     assert set(deletes.values()) == {1}
@@ -196,3 +199,36 @@ def test_resolutions_that_do_not_fit_are_refused(tmp_path: Path) -> None:
         resolve(path, empty.review_id, approve=True)
     assert resolve(path, empty.review_id, dismiss=True).status == "applied"
     assert len(world.ghl.contacts) == 60
+
+
+def test_a_record_that_is_back_is_left_alone(tmp_path: Path) -> None:
+    world, path = synced(tmp_path)
+    removed = list(world.ghl.contacts)[:15]
+    saved = {gid: dict(world.ghl.contacts[gid]) for gid in removed}
+    for gid in removed:
+        world.ghl.remove_contact(gid)
+    engine(world, path, Faults(), config=CONFIG)("scan")
+    (item,) = mass_items(path, "open")
+    assert item.review_id is not None
+    assert {item.ghl_values[g] for g in removed} == {"deleted"}
+    back = removed[0]
+    world.ghl.add_contact(**saved[back])  # restored in GHL before the approval is carried out
+    resolve(path, item.review_id, approve=True)
+    faults = Faults()
+    report = engine(world, path, faults, config=CONFIG)("sync")
+    assert report.counts["contact"]["delete"] == 14
+    assert back not in {c.item for c in report.changes}
+    reads = Counter(line for line in faults.log if line in {f"GET /contacts/{g}" for g in removed})
+    assert len(reads) == 15  # 15 to check: each read by id, once
+    assert set(reads.values()) == {1}
+    ninox_ids = {r["fields"]["GHL Id"] for r in world.ninox_records("Contacts")}
+    assert back in ninox_ids
+    assert not set(removed[1:]) & ninox_ids
+    store = SQLiteStateStore(path)
+    try:
+        link = store.link_by_ghl("contact", back)
+    finally:
+        store.close()
+    assert link is not None
+    assert link.state == "active"
+    assert mass_items(path, "applied")[0].review_id == item.review_id

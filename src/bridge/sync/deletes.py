@@ -9,14 +9,11 @@ More deletions in one pass than the guard allows apply none of them and open a
 ``mass_delete`` review item listing them (one item while it is open, however many passes see
 the same deletions). A person approves or rejects it
 ([`resolve`][bridge.sync.review.resolve]); the next pass carries out exactly the deletions
-listed (:func:`carry_out_mass_deletes`), each checked first: a record that is back is left
-alone. Approved, they are applied as any delete; rejected, the links become tombstones and
-nothing is written to the other side.
+listed (`bridge.sync.mass_deletes`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
@@ -30,11 +27,9 @@ from bridge.sync.effects import (
     Effect,
     GhlAddTags,
     GhlDelete,
-    GhlGet,
     GhlListContacts,
     NinoxAll,
     NinoxDelete,
-    NinoxGet,
     NinoxSave,
     Program,
     SaveOutcome,
@@ -42,7 +37,7 @@ from bridge.sync.effects import (
     state,
 )
 from bridge.sync.outbox import new_op_key, outcome_of, transient, unsettle, written
-from bridge.sync.pairing import Parents, load_parents
+from bridge.sync.pairing import Parents
 from bridge.sync.report import Change, ErrorInfo
 from ninoxsdk import APIError, NotFoundError, RecordWrite
 
@@ -50,9 +45,10 @@ __all__ = [
     "DELETED",
     "PRESENT",
     "apply_deletes",
-    "carry_out_mass_deletes",
+    "delete_one",
     "guard_mass_delete",
     "scan_for_deletes",
+    "tombstone",
 ]
 
 #: How a ``mass_delete`` item shows each side of a listed record.
@@ -127,141 +123,29 @@ def _open_once(store: StateStore, item: ReviewItem) -> None:
         store.add_review(item)
 
 
-def carry_out_mass_deletes(ctx: PassContext) -> Program[None]:
-    """Stage 0c: the deletions of approved (or rejected) ``mass_delete`` items, exactly those
-    listed. Each record is read again first: still deleted, an approved delete is applied (as
-    any delete: outbox, history, report) and a rejected one only tombstones the link; back
-    again, it is left alone. The item is marked applied once every listed record is settled;
-    a record that failed keeps it ``resolved`` for the next pass."""
-    items = yield from state(lambda s: s.reviews("resolved", limit=1000))
-    for item in items:
-        verdict = _verdict(item)
-        entity = (item.source_ref or "").partition(":")[0]
-        if verdict is None or item.review_id is None or entity not in ctx.mappers:
-            continue
-        settled = yield from _carry_out(ctx, entity, item, verdict)
-        if settled and not ctx.dry_run:
-            yield from _mark_applied(item.review_id)
-            ctx.report.count("review", "applied")
-
-
-def _mark_applied(review_id: int) -> Program[None]:
-    yield from state(lambda s: s.set_review_status(review_id, "applied"))
-
-
-def _save_link(link: Link) -> Program[Link]:
-    return (yield from state(lambda s: s.save_link(link)))
-
-
-def _verdict(item: ReviewItem) -> Literal["approve", "reject"] | None:
-    if item.kind != "mass_delete":
-        return None
-    try:
-        resolution = json.loads(item.resolution or "{}")
-    except ValueError:
-        return None
-    if resolution.get("approve") is True:
-        return "approve"
-    return "reject" if resolution.get("reject") is True else None
-
-
-def _carry_out(
-    ctx: PassContext, entity: str, item: ReviewItem, verdict: Literal["approve", "reject"]
-) -> Program[bool]:
-    mapper = ctx.mapper(entity)
-    ids = {label: v for label, v in item.base_values.items() if isinstance(v, int)}
-    links = yield from state(lambda s: {label: s.link(i) for label, i in ids.items()})
-    parents = yield from load_parents(ctx)
-    settled = True
-    for label, link in links.items():
-        if link is None or link.state != "active":
-            continue  # carried out already (or the link is gone)
-        gone = _gone(item, label)
-        if (entity, link.ghl_id) in ctx.blocked_ghl or (entity, link.ninox_id) in ctx.blocked_ninox:
-            settled = False  # a write of unknown outcome: the next pass
-            continue
-        still = yield from _still_gone(ctx, mapper, link, gone, parents, label)
-        if still is None:
-            settled = False
-        elif still and verdict == "reject":
-            if not ctx.dry_run:
-                yield from _save_link(_tombstone(link, _TOMBSTONE[gone]))
-            ctx.report.count(entity, "delete_rejected")
-        elif still:
-            pair = Pair(
-                entity,
-                link,
-                GONE if gone in ("ghl", "both") else None,
-                GONE if gone in ("ninox", "both") else None,
-            )
-            done = yield from _delete(
-                ctx, mapper, Decision(pair=pair, action="delete", gone=gone), parents
-            )
-            settled = settled and done
-    return settled
-
-
-_TOMBSTONE: Final[dict[str, LinkState]] = {
-    "ghl": "tombstone_ghl",
-    "ninox": "tombstone_ninox",
-    "both": "tombstone_both",
-}
-
-
-def _gone(item: ReviewItem, label: str) -> Literal["ghl", "ninox", "both"]:
-    in_ghl = item.ghl_values.get(label) == DELETED
-    in_ninox = item.ninox_values.get(label) == DELETED
-    return "both" if in_ghl and in_ninox else "ghl" if in_ghl else "ninox"
-
-
-def _still_gone(
-    ctx: PassContext,
-    mapper: SyncMapper,
-    link: Link,
-    gone: Literal["ghl", "ninox", "both"],
-    parents: Parents,
-    label: str,
-) -> Program[bool | None]:
-    """Whether the record is still deleted where it was (``None``: could not tell; parked)."""
-    side: Side = "ninox" if gone == "ninox" else "ghl"
-    try:
-        if gone == "ninox" and link.ninox_id is not None:
-            yield from perform(NinoxGet(mapper.ninox_table, link.ninox_id))
-        elif gone == "ghl" and link.ghl_id is not None and link.entity != "appointment":
-            parent = parents.by_link.get(link.parent_link_id or -1)
-            if link.entity != "contact" and parent is None:
-                return True  # its contact is deleted: GHL deleted its children with it
-            yield from perform(GhlGet(link.entity, link.ghl_id, parent))  # type: ignore[arg-type]
-        else:
-            return True  # deleted on both sides, or not readable by id (appointments)
-    except NotFoundError:
-        return True
-    except APIError as exc:
-        yield from ctx.park(link.entity, label, side, "read", exc)
-        return None
-    return False
-
-
 def apply_deletes(
     ctx: PassContext, entity: str, decisions: Sequence[Decision], parents: Parents
 ) -> Program[None]:
     mapper = ctx.mapper(entity)
     for d in decisions:
         if d.action == "delete":
-            yield from _delete(ctx, mapper, d, parents)
+            yield from delete_one(ctx, mapper, d, parents)
 
 
-def _tombstone(link: Link, state_: LinkState) -> Link:
+def tombstone(link: Link, state_: LinkState) -> Link:
+    """``link`` as a settled tombstone."""
     return attrs.evolve(link, state=state_, error_count=0, last_error=None)
 
 
-def _delete(ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents) -> Program[bool]:
+def delete_one(
+    ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents
+) -> Program[bool]:
     """Apply one delete; False when it failed (the record is parked and its link unsettled)."""
     pair, link, entity = d.pair, d.pair.link, d.pair.entity
     assert link is not None
     if d.gone == "both":
         if not ctx.dry_run:
-            yield from state(lambda s: s.save_link(_tombstone(link, "tombstone_both")))
+            yield from state(lambda s: s.save_link(tombstone(link, "tombstone_both")))
         return True
     target: Side = "ninox" if d.gone == "ghl" else "ghl"
     hard = ctx.config.deletes == "hard"
@@ -275,7 +159,7 @@ def _delete(ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents)
     )
     effect = _effect(ctx, mapper, link, target, hard, parents)
     if effect is None:  # nothing to write on the other side: the tombstone is all
-        yield from state(lambda s: s.save_link(_tombstone(link, tomb)))
+        yield from state(lambda s: s.save_link(tombstone(link, tomb)))
         return True
     op = Op(
         op_key=new_op_key(),
@@ -300,7 +184,7 @@ def _delete(ctx: PassContext, mapper: SyncMapper, d: Decision, parents: Parents)
     except APIError as exc:
         error = exc
     if error is None:
-        yield from state(lambda s: _done(s, op, _tombstone(link, tomb)))
+        yield from state(lambda s: _done(s, op, tombstone(link, tomb)))
         return True
     failed = unsettle(link, f"{type(error).__name__}: {error}")
     refused = outcome_of(error) == "failed"

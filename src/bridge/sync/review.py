@@ -5,7 +5,7 @@ A field conflict under the ``MANUAL`` policy stays contested until a person pick
 pass writes it to both sides through the outbox, moves the field's agreed value to it, and
 marks the item ``applied``. A ``mass_delete`` item is approved (the next pass applies
 exactly the deletions it lists) or rejected (the next pass tombstones their links and writes
-nothing), see `bridge.sync.deletes`. Other items (an ambiguous match) are resolved by
+nothing), see `bridge.sync.mass_deletes`. Other items (an ambiguous match) are resolved by
 dismissing them once a person has dealt with the records; any item can be dismissed.
 """
 
@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from bridge.state import ReviewItem, StateStore
 from bridge.sync.context import Override, PassContext
-from bridge.sync.deletes import carry_out_mass_deletes
 from bridge.sync.effects import Program, state
+from bridge.sync.mass_deletes import carry_out_mass_deletes
 
 __all__ = ["VALUE_KINDS", "Override", "load_resolutions", "resolve", "settle_resolutions"]
 
