@@ -196,6 +196,22 @@ async def test_changes_follow_the_sequence(env: Env) -> None:
     assert idle.cursor == changes.cursor
 
 
+async def test_a_change_scan_failing_half_way_leaves_the_cursor_where_it_was(env: Env) -> None:
+    for i in range(3):
+        env.fake.add_record("T1", "db1", "A", {"Name": f"r{i}"})
+    changes = env.t.changes(0, per_page=1)
+    items = _aiter(changes)
+    first = await anext(items)
+    env.fake.fail_next(404, method="GET", path="*/records")
+    with pytest.raises(NotFoundError):
+        await anext(items)
+    assert changes.cursor == 0  # not advanced: the next poll reads these changes again
+    again = await env.collect(changes)
+    assert first.id in {r.id for r in again}
+    assert len(again) == 3
+    assert changes.cursor == env.fake.sequence("T1", "db1")
+
+
 async def test_changes_when_since_sq_needs_updated() -> None:
     env = Env("sync", since_sq_requires_updated=True)
     env.fake.add_record("T1", "db1", "A", {"Name": "a"})
