@@ -26,6 +26,7 @@ from bridge.mappers import default_mappings
 from bridge.mapping import MappingSet
 from bridge.testing import FakeWorld
 from ghlsdk import Window
+from ninoxsdk import NinoxClient
 from tests.served import TransportServer
 
 CONTACTS_ONLY = MappingSet((default_mappings().entity("contact"),))
@@ -64,10 +65,11 @@ class FakeFleet:
         second_database: int = 0,
         burst: tuple[int, float] = (20, 0.5),
         latency: float = 0.0,
+        mappings: MappingSet = CONTACTS_ONLY,
     ) -> None:
         self.burst = burst
         self.world = FakeWorld(
-            mappings=CONTACTS_ONLY,
+            mappings=mappings,
             ghl_options={
                 "rate_limit": True,
                 "burst_limit": burst[0],
@@ -180,12 +182,10 @@ def make_worker(settings: FleetSettings, name: str) -> tuple[FleetWorker, FleetC
     limiter = PostgresRateLimiter(FleetDB(settings.url), settings.windows, max_hold=5.0)
     clients = FleetClients(
         credentials=settings.tokens.__getitem__,
-        ninox_api_key=settings.ninox_api_key,
+        ninox=NinoxClient(settings.ninox_api_key, base_url=settings.ninox_url, min_interval=0),
         limiter=limiter,
         windows=settings.windows,
         ghl_base_url=settings.ghl_url,
-        ninox_base_url=settings.ninox_url,
-        ninox_options={"min_interval": 0},
     )
     worker = FleetWorker(
         db,
@@ -199,16 +199,27 @@ def make_worker(settings: FleetSettings, name: str) -> tuple[FleetWorker, FleetC
     return worker, clients
 
 
-def worker_main(settings: FleetSettings, name: str, until: float) -> None:
-    """A worker process: serve partitions until ``until`` (epoch seconds) or until killed."""
+def worker_main(settings: FleetSettings, name: str, until: float, ready: Any = None) -> None:
+    """A worker process: serve partitions until ``until`` (epoch seconds) or until killed;
+    puts its name on the ``ready`` queue, if any, once connected."""
     worker, clients = make_worker(settings, f"{name}:{os.getpid()}")
+    if ready is not None:
+        ready.put(name)
     try:
         while time.time() < until:
             if worker.run_once() is None:
                 time.sleep(0.05)
     finally:
-        clients.close()
-        worker.db.close()
+        close_worker(worker, clients)
+
+
+def close_worker(worker: FleetWorker, clients: FleetClients) -> None:
+    """Close what `make_worker` opened: the clients, the limiter's and the worker's
+    connections."""
+    clients.close()
+    if isinstance(clients.limiter, PostgresRateLimiter):
+        clients.limiter.db.close()
+    worker.db.close()
 
 
 def wait_for(check: Any, timeout: float, step: float = 0.1) -> bool:

@@ -3,7 +3,7 @@ refresh of the same location at once send one POST /oauth/token between them, an
 refresh token is the one stored (committed before use).
 
 FakeGHL runs the OAuth endpoints (rotating single-use refresh tokens) over HTTP, so both
-processes reach it; its token endpoint answers after 0.5 s so the two refreshes overlap."""
+processes reach it; its token endpoint answers after 1.5 s so the two refreshes overlap."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeGHL, TransportServer]]:
-    ghl = FakeGHL(latency=lambda r: 0.5 if r.path == "/oauth/token" else 0.0)
+    ghl = FakeGHL(latency=lambda r: 1.5 if r.path == "/oauth/token" else 0.0)
     server = TransportServer(ghl)
     yield ghl, server
     server.close()

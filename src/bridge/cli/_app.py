@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from bridge.cli._commands import Context, demo, init, run_engine, serve, undo
 from bridge.cli._doctor import doctor
 from bridge.cli._engine import Connect, EngineFactory, connect_clients, default_engine_factory
+from bridge.cli._fleet import add_fleet_commands, fleet, worker
 from bridge.cli._ops import history, pause, resume, review, status
 from bridge.cli._output import EXIT_CODES, ExitCode, Out, fail
 
@@ -32,6 +33,8 @@ _HANDLERS: dict[str, Callable[[Context], int]] = {
     "pause": pause,
     "resume": resume,
     "undo": undo,
+    "worker": worker,
+    "fleet": fleet,
 }
 
 
@@ -119,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[output], help="run the whole flow on built-in fakes (no credentials)"
     )
     _ops_commands(commands, common)
+    add_fleet_commands(commands, common)
     return parser
 
 

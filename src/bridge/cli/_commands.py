@@ -265,6 +265,10 @@ def serve(ctx: Context) -> int:
             "the webhook server is not available in this version (bridge.asgi is missing)"
         ) from None
     config = ctx.load()
+    if config.fleet.enabled:  # a receiver of the fleet: the workers handle the webhooks
+        from bridge.cli._fleet import fleet_serve
+
+        return fleet_serve(ctx, config)
     keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
     host = ctx.args.host or config.server.host
     port = ctx.args.port or config.server.port

@@ -22,6 +22,7 @@ commented sample ([`sample_config`][bridge.config.sample_config]). Relative path
 from __future__ import annotations
 
 from bridge.config._errors import ConfigError
+from bridge.config._fleet import FleetLocation, FleetSettings
 from bridge.config._load import find_config, load_config, parse_config, sample_config
 from bridge.config._parser import KEYS
 from bridge.config._policies import ENTITIES, POLICY_NAMES
@@ -51,6 +52,8 @@ __all__ = [
     "AlertSettings",
     "Config",
     "ConfigError",
+    "FleetLocation",
+    "FleetSettings",
     "GHLSettings",
     "HistorySettings",
     "NinoxSettings",

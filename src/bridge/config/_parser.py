@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from bridge.config._checks import suggest
 from bridge.config._errors import ConfigError
+from bridge.config._fleet import read_fleet
 from bridge.config._policies import PolicyChecks
 from bridge.config._settings import (
     GHL_DEFAULT_BASE_URL,
@@ -91,7 +92,7 @@ class Parser(PolicyChecks):
     def config(self, data: Mapping[str, Any], secrets: Secrets) -> Config:
         self.refuse_secrets(data, "")
         for name, value in data.items():
-            if name in _SECTIONS or str(name).lower() in _SECRET_KEYS:
+            if name in _SECTIONS or name == "fleet" or str(name).lower() in _SECRET_KEYS:
                 continue
             if not isinstance(value, Mapping):
                 homes = [sec for sec, keys in KEYS.items() if name in keys]
@@ -117,6 +118,7 @@ class Parser(PolicyChecks):
             server=self.server(sections["server"]),
             history=self.history(sections["history"]),
             alerts=self.alerts(sections["alerts"]),
+            fleet=read_fleet(self, data),
             secrets=secrets,
         )
         if self.errors:

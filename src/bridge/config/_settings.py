@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from bridge.config._fleet import FleetSettings
 from bridge.config._policies import policy_object
 from bridge.conflicts import Policy
 
@@ -258,6 +259,7 @@ class Config:
     history: HistorySettings = attrs.field(factory=HistorySettings)
     alerts: AlertSettings = attrs.field(factory=AlertSettings)
     secrets: Secrets = attrs.field(factory=Secrets)
+    fleet: FleetSettings = attrs.field(factory=FleetSettings)
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data, secrets shown only as ``set``/``missing``."""

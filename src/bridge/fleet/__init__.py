@@ -12,7 +12,7 @@ See docs/bridge/deploy.md.
 
 from bridge.fleet._db import FLEET_SCHEMA_VERSION, FleetDB
 from bridge.fleet.clients import FleetClients, GHLCredentials
-from bridge.fleet.inbox import FleetInbox, InboxRow
+from bridge.fleet.inbox import FleetInbox, InboxRow, ReceiverInbox
 from bridge.fleet.limiter import PostgresRateLimiter
 from bridge.fleet.partitions import (
     PartitionSpec,
@@ -37,6 +37,7 @@ __all__ = [
     "PartitionPass",
     "PartitionSpec",
     "PostgresRateLimiter",
+    "ReceiverInbox",
     "open_partition_store",
     "partition_schema",
     "schema_url",

@@ -20,37 +20,31 @@ __all__ = ["FleetClients", "GHLCredentials"]
 GHLCredentials = Callable[[str], "str | OAuthSession"]
 
 _GHL_DEFAULT_BASE = "https://services.leadconnectorhq.com"
-_NINOX_DEFAULT_BASE = "https://api.ninox.com/v1"
 
 
 class FleetClients:
     """A [`ClientSource`][bridge.fleet.ClientSource]: GHL clients per location (credentials
     from ``credentials(location_id)``, built once and reused), each given ``limiter`` (a
     [`PostgresRateLimiter`][bridge.fleet.PostgresRateLimiter] across the fleet; ``None``: a
-    limiter of their own with ``windows``); Ninox handles from one client with
-    ``ninox_api_key``. ``ghl_options`` and ``ninox_options`` are passed to the clients
-    (timeouts, the Ninox politeness gap...)."""
+    limiter of their own with ``windows``); Ninox handles from ``ninox`` (one client for every
+    database; closed with the source). ``ghl_options`` go to the GHL clients (timeouts...)."""
 
     def __init__(
         self,
         *,
         credentials: GHLCredentials,
-        ninox_api_key: str,
+        ninox: NinoxClient,
         limiter: RateLimiter | None,
         windows: Sequence[Window] = DEFAULT_WINDOWS,
         ghl_base_url: str = _GHL_DEFAULT_BASE,
-        ninox_base_url: str = _NINOX_DEFAULT_BASE,
         ghl_options: Mapping[str, Any] | None = None,
-        ninox_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.credentials = credentials
         self.limiter = limiter
         self.windows = tuple(windows)
         self.ghl_base_url = ghl_base_url
         self._ghl_options = dict(ghl_options or {})
-        self._ninox = NinoxClient(
-            ninox_api_key, base_url=ninox_base_url, **dict(ninox_options or {})
-        )
+        self._ninox = ninox
         self._ghl: dict[str, GHLClient] = {}
         self._lock = threading.Lock()
 

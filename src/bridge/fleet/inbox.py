@@ -8,11 +8,17 @@ need no connection per partition and a duplicate delivery (same key) is stored o
 
 from __future__ import annotations
 
+import json
+import logging
+
 import attrs
 
 from bridge.fleet._db import FleetDB
+from bridge.state import Event
 
-__all__ = ["FleetInbox", "InboxRow"]
+__all__ = ["FleetInbox", "InboxRow", "ReceiverInbox"]
+
+_log = logging.getLogger("bridge.fleet")
 
 
 @attrs.frozen(kw_only=True)
@@ -77,3 +83,42 @@ class FleetInbox:
             (older_than_days * 86_400.0,),
         )
         return cur.rowcount
+
+
+class ReceiverInbox(FleetDB):
+    """The state a ``serve`` process of a fleet hands the webhook app: deliveries go to the
+    fleet inbox (`FleetInbox.add`, for every partition of the event's ``locationId``) and stay
+    there for the workers. The receiver neither replays them nor marks them handled: only
+    the worker that holds the partition does."""
+
+    def __repr__(self) -> str:
+        return f"ReceiverInbox({self.url!r})"
+
+    def add_event(self, event: Event) -> bool:
+        try:
+            body = json.loads(event.raw_body)
+        except ValueError:
+            body = None
+        location = body.get("locationId") if isinstance(body, dict) else None
+        if not isinstance(location, str) or not location:
+            _log.warning("webhook %s names no locationId; not stored", event.event_key)
+            return False
+        added = FleetInbox(self).add(
+            event_key=event.event_key,
+            location_id=location,
+            type=event.type,
+            raw_body=event.raw_body,
+        )
+        if not added and not self._query(
+            "SELECT 1 FROM partitions WHERE location_id=%s LIMIT 1", (location,)
+        ):
+            _log.warning(
+                "webhook %s is for location %s, which no partition syncs", event.event_key, location
+            )
+        return added > 0
+
+    def new_events(self, limit: int = 100) -> list[Event]:
+        return []  # the workers drain the inbox, per partition
+
+    def set_event_state(self, event_key: str, state: str) -> None:
+        return  # handled means handled by a worker, not received
