@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from ghlsdk import AsyncGHLClient, Contact, DndSetting, GHLClient, InternalServerError, Note, Task
 from ghlsdk import resources as res
+from ghlsdk.models import requests
 from ghlsdk.models.requests import (
     AppointmentCreate,
     AppointmentUpdate,
@@ -75,6 +77,43 @@ def test_each_field_list_is_declared_once() -> None:
     assert set(CustomFieldCreate.field_names()) == set(CustomFieldUpdate.field_names()) | {
         "data_type"
     }
+
+
+MODELS = [
+    ContactCreate,
+    ContactUpdate,
+    ContactUpsert,
+    TaskCreate,
+    TaskUpdate,
+    NoteCreate,
+    NoteUpdate,
+    AppointmentCreate,
+    AppointmentUpdate,
+    CustomFieldCreate,
+    CustomFieldUpdate,
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_each_keyword_form_has_its_models_fields(model: type[requests.RequestModel]) -> None:
+    form = getattr(requests, model.__name__ + "Fields")
+    assert form.__required_keys__ == frozenset()  # a model may carry the required ones
+    assert form.__optional_keys__ == frozenset(model.field_names())
+
+
+def test_the_keyword_forms_are_generated_from_the_models(tmp_path: Path) -> None:
+    copy = tmp_path / "requests.py"
+    source = Path(requests.__file__).read_text(encoding="utf-8")
+    copy.write_text(source, encoding="utf-8")
+    assert not requests.regenerate(copy), (
+        "the keyword forms drifted from the models: run ghlsdk.models.requests.regenerate()"
+    )
+    # The check can fail: a field missing from a form is put back.
+    copy.write_text(
+        source.replace("    postal_code: str | Unset | None\n", "", 1), encoding="utf-8"
+    )
+    assert requests.regenerate(copy)
+    assert copy.read_text(encoding="utf-8") == source
 
 
 def test_to_body_sends_set_fields_in_wire_form() -> None:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import attrs
-from typing_extensions import Self
+from typing_extensions import Self, TypedDict
 
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models._converter import to_wire
@@ -31,17 +32,28 @@ from ghlsdk.models.records import AppointmentStatus
 
 __all__ = [
     "AppointmentCreate",
+    "AppointmentCreateFields",
     "AppointmentUpdate",
+    "AppointmentUpdateFields",
     "ContactCreate",
+    "ContactCreateFields",
     "ContactUpdate",
+    "ContactUpdateFields",
     "ContactUpsert",
+    "ContactUpsertFields",
     "CustomFieldCreate",
+    "CustomFieldCreateFields",
     "CustomFieldUpdate",
+    "CustomFieldUpdateFields",
     "NoteCreate",
+    "NoteCreateFields",
     "NoteUpdate",
+    "NoteUpdateFields",
     "RequestModel",
     "TaskCreate",
+    "TaskCreateFields",
     "TaskUpdate",
+    "TaskUpdateFields",
 ]
 
 Check = Callable[[str, Any], Any]
@@ -397,7 +409,7 @@ class NoteCreate(NoteUpdate):
 
 
 @attrs.frozen(kw_only=True)
-class _AppointmentFields(RequestModel):
+class _Appointment(RequestModel):
     end_time: datetime | str | Unset = opt("endTime", iso_datetime)
     title: str | Unset = opt("title", required_text)
     appointment_status: AppointmentStatus | str | Unset = opt(
@@ -416,7 +428,7 @@ class _AppointmentFields(RequestModel):
 
 
 @attrs.frozen(kw_only=True)
-class AppointmentUpdate(_AppointmentFields):
+class AppointmentUpdate(_Appointment):
     """The fields ``appointments.update`` sends; times are aware datetimes or ISO 8601
     strings."""
 
@@ -427,7 +439,7 @@ class AppointmentUpdate(_AppointmentFields):
 
 
 @attrs.frozen(kw_only=True)
-class AppointmentCreate(_AppointmentFields):
+class AppointmentCreate(_Appointment):
     """The fields ``appointments.create`` sends: ``calendar_id``, ``contact_id`` and
     ``start_time`` are required (the rest as in
     [`AppointmentUpdate`][ghlsdk.models.requests.AppointmentUpdate])."""
@@ -489,3 +501,196 @@ class CustomFieldCreate(CustomFieldUpdate):
     method: ClassVar[str] = "custom_fields.create"
 
     data_type: str = attrs.field(metadata=_meta("dataType", _non_blank), validator=_validate)
+
+
+# ---------------------------------------------------------------- keyword forms
+
+_BEGIN = "# BEGIN GENERATED: the keyword forms"
+_END = "# END GENERATED"
+
+
+def _keyword_form(model: type[RequestModel]) -> str:
+    """The ``TypedDict`` of ``model``'s fields (the type of a method's ``**fields``)."""
+    name = model.__name__.lstrip("_") + "Fields"
+    base = model.__mro__[1]
+    own = [f for f in attrs.fields(model) if not f.inherited]
+    inherit = (
+        base is not RequestModel and not {f.name for f in own} & attrs.fields_dict(base).keys()
+    )
+    parent = (base.__name__.lstrip("_") + "Fields") if inherit else "TypedDict"
+    fields = own if inherit else list(attrs.fields(model))
+    what = f"``{model.method}``" if model.method else "the methods below"
+    lines = [
+        f"class {name}({parent}, total=False):",
+        f'    """The keyword arguments of {what}: the fields of ``{model.__name__}``."""',
+        "",
+        *(f"    {f.name}: {f.type}" for f in fields),
+    ]
+    return "\n".join(lines)
+
+
+def keyword_forms() -> str:
+    """The generated block at the end of this module, as it should read."""
+    models: list[type[RequestModel]] = []
+    pending = list(RequestModel.__subclasses__())
+    while pending:
+        model = pending.pop(0)
+        if globals().get(model.__name__) is not model:
+            continue  # a class attrs replaced (slots), not yet collected
+        models.append(model)
+        pending[:0] = model.__subclasses__()
+    forms = "\n\n\n".join(_keyword_form(m) for m in models)
+    header = (
+        "# Made from the models above by ghlsdk.models.requests.regenerate(); a test fails\n"
+        "# when they disagree (tests/ghlsdk/test_request_models.py). Do not edit by hand."
+    )
+    return f"{_BEGIN}\n{header}\n\n\n{forms}\n\n\n{_END}\n"
+
+
+def regenerate(path: Path = Path(__file__)) -> bool:
+    """Rewrite the generated block of this module from the models; ``True`` if it changed."""
+    text = path.read_text(encoding="utf-8")
+    marker = f"\n{_BEGIN}\n"
+    head = text[: text.index(marker) + 1] if marker in text else text + "\n\n"
+    new = head + keyword_forms()
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+# BEGIN GENERATED: the keyword forms
+# Made from the models above by ghlsdk.models.requests.regenerate(); a test fails
+# when they disagree (tests/ghlsdk/test_request_models.py). Do not edit by hand.
+
+
+class ContactUpdateFields(TypedDict, total=False):
+    """The keyword arguments of ``contacts.update``: the fields of ``ContactUpdate``."""
+
+    first_name: str | Unset | None
+    last_name: str | Unset | None
+    name: str | Unset | None
+    email: str | Unset | None
+    phone: str | Unset | None
+    address1: str | Unset | None
+    city: str | Unset | None
+    state: str | Unset | None
+    postal_code: str | Unset | None
+    country: str | Unset | None
+    website: str | Unset | None
+    timezone: str | Unset | None
+    source: str | Unset | None
+    assigned_to: str | Unset | None
+    date_of_birth: str | date | Unset | None
+    dnd: bool | Unset
+    dnd_settings: Mapping[str, DndSetting] | Unset
+    inbound_dnd_settings: InboundDndSetting | Mapping[str, Any] | Unset
+    tags: Sequence[str] | Unset
+    custom_fields: Sequence[CustomFieldInput | CustomField] | Mapping[str, Any] | Unset
+
+
+class ContactCreateFields(ContactUpdateFields, total=False):
+    """The keyword arguments of ``contacts.create``: the fields of ``ContactCreate``."""
+
+    gender: str | Unset | None
+    company_name: str | Unset | None
+
+
+class ContactUpsertFields(ContactCreateFields, total=False):
+    """The keyword arguments of ``contacts.upsert``: the fields of ``ContactUpsert``."""
+
+    create_new_if_duplicate_allowed: bool | Unset
+
+
+class TaskUpdateFields(TypedDict, total=False):
+    """The keyword arguments of ``tasks.update``: the fields of ``TaskUpdate``."""
+
+    title: str | Unset
+    body: str | Unset
+    due_date: datetime | str | Unset
+    completed: bool | Unset
+    assigned_to: str | Unset
+
+
+class TaskCreateFields(TypedDict, total=False):
+    """The keyword arguments of ``tasks.create``: the fields of ``TaskCreate``."""
+
+    body: str | Unset
+    assigned_to: str | Unset
+    title: str
+    due_date: datetime | str
+    completed: bool | Unset
+
+
+class NoteUpdateFields(TypedDict, total=False):
+    """The keyword arguments of ``notes.update``: the fields of ``NoteUpdate``."""
+
+    body: str | Unset
+    user_id: str | Unset
+    title: str | Unset
+    color: str | Unset
+    pinned: bool | Unset
+
+
+class NoteCreateFields(TypedDict, total=False):
+    """The keyword arguments of ``notes.create``: the fields of ``NoteCreate``."""
+
+    user_id: str | Unset
+    title: str | Unset
+    color: str | Unset
+    pinned: bool | Unset
+    body: str
+
+
+class AppointmentFields(TypedDict, total=False):
+    """The keyword arguments of the methods below: the fields of ``_Appointment``."""
+
+    end_time: datetime | str | Unset
+    title: str | Unset
+    appointment_status: AppointmentStatus | str | Unset
+    assigned_user_id: str | Unset
+    address: str | Unset
+    description: str | Unset
+    meeting_location_type: str | Unset
+    meeting_location_id: str | Unset
+    override_location_config: bool | Unset
+    ignore_date_range: bool | Unset
+    to_notify: bool | Unset
+    ignore_free_slot_validation: bool | Unset
+    rrule: str | Unset
+
+
+class AppointmentUpdateFields(AppointmentFields, total=False):
+    """The keyword arguments of ``appointments.update``: the fields of ``AppointmentUpdate``."""
+
+    calendar_id: str | Unset
+    start_time: datetime | str | Unset
+
+
+class AppointmentCreateFields(AppointmentFields, total=False):
+    """The keyword arguments of ``appointments.create``: the fields of ``AppointmentCreate``."""
+
+    calendar_id: str
+    contact_id: str
+    start_time: datetime | str
+
+
+class CustomFieldUpdateFields(TypedDict, total=False):
+    """The keyword arguments of ``custom_fields.update``: the fields of ``CustomFieldUpdate``."""
+
+    name: str
+    placeholder: str | Unset
+    position: float | Unset
+    model: str | Unset
+    accepted_format: Sequence[str] | Unset
+    is_multiple_file: bool | Unset
+    max_number_of_files: int | Unset
+    choices: Sequence[str] | Unset
+
+
+class CustomFieldCreateFields(CustomFieldUpdateFields, total=False):
+    """The keyword arguments of ``custom_fields.create``: the fields of ``CustomFieldCreate``."""
+
+    data_type: str
+
+
+# END GENERATED

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 import httpx
+from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.parsing import json_body, structure
@@ -16,7 +17,14 @@ from _sdkcore.serde import UNSET, Unset
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.calendars import Calendar, CalendarEvent
-from ghlsdk.models.requests import AppointmentCreate, AppointmentUpdate, boolean, text
+from ghlsdk.models.requests import (
+    AppointmentCreate,
+    AppointmentCreateFields,
+    AppointmentUpdate,
+    AppointmentUpdateFields,
+    boolean,
+    text,
+)
 from ghlsdk.resources._base import (
     AsyncResource,
     Context,
@@ -184,7 +192,7 @@ def create_appointment(
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[AppointmentCreateFields],
 ) -> Call[CalendarEvent]:
     """Book an appointment for a contact on a calendar (``POST
     /calendars/events/appointments``) from an
@@ -205,7 +213,7 @@ def update_appointment(
     changes: AppointmentUpdate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[AppointmentUpdateFields],
 ) -> Call[CalendarEvent]:
     """Change the fields set in an
     [`AppointmentUpdate`][ghlsdk.models.requests.AppointmentUpdate] (or given as keyword

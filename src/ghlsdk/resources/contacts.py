@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions, RequestSpec
 from _sdkcore.logging import get_logger
@@ -22,8 +23,11 @@ from ghlsdk.models._converter import converter, to_wire
 from ghlsdk.models.contacts import Contact, UpsertResult
 from ghlsdk.models.requests import (
     ContactCreate,
+    ContactCreateFields,
     ContactUpdate,
+    ContactUpdateFields,
     ContactUpsert,
+    ContactUpsertFields,
     RequestModel,
     required_text,
     text,
@@ -339,7 +343,7 @@ def create_contact(
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[ContactCreateFields],
 ) -> Prepared[Contact]:
     """Create a contact from a [`ContactCreate`][ghlsdk.models.requests.ContactCreate] or
     its fields as keyword arguments; only the fields you set are sent (``None`` sends null).
@@ -358,7 +362,7 @@ def update_contact(
     changes: ContactUpdate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[ContactUpdateFields],
 ) -> Prepared[Contact]:
     """Change the fields set in a [`ContactUpdate`][ghlsdk.models.requests.ContactUpdate]
     (or given as keyword arguments): UNSET ones are not sent, ``None`` clears a field.
@@ -397,7 +401,7 @@ def upsert_contact(
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[ContactUpsertFields],
 ) -> Prepared[UpsertResult]:
     """Create the contact, or update the one the location's duplicate rules match
     (email/phone), from a [`ContactUpsert`][ghlsdk.models.requests.ContactUpsert] or its

@@ -20,13 +20,19 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.programs import Program
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models.contacts import Contact, CustomFieldInput
 from ghlsdk.models.custom_fields import CustomFieldDefinition
-from ghlsdk.models.requests import CustomFieldCreate, CustomFieldUpdate
+from ghlsdk.models.requests import (
+    CustomFieldCreate,
+    CustomFieldCreateFields,
+    CustomFieldUpdate,
+    CustomFieldUpdateFields,
+)
 from ghlsdk.resources._base import (
     AsyncResource,
     Context,
@@ -198,7 +204,7 @@ def create_field(
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[CustomFieldCreateFields],
 ) -> Call[CustomFieldDefinition]:
     """Create a custom field from a
     [`CustomFieldCreate`][ghlsdk.models.requests.CustomFieldCreate] or its fields as keyword
@@ -221,7 +227,7 @@ def update_field(
     *,
     location_id: str | Unset = UNSET,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[CustomFieldUpdateFields],
 ) -> Call[CustomFieldDefinition]:
     """Change a custom field from a
     [`CustomFieldUpdate`][ghlsdk.models.requests.CustomFieldUpdate] or its fields as keyword

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
+from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions
 from ghlsdk.models.records import Note
-from ghlsdk.models.requests import NoteCreate, NoteUpdate
+from ghlsdk.models.requests import NoteCreate, NoteCreateFields, NoteUpdate, NoteUpdateFields
 from ghlsdk.resources._base import (
     READ,
     WRITE,
@@ -66,7 +65,7 @@ def create_note(
     note: NoteCreate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[NoteCreateFields],
 ) -> Call[Note]:
     """Add a note to a contact from a [`NoteCreate`][ghlsdk.models.requests.NoteCreate] or
     its fields as keyword arguments (``body`` is required; ``color`` is a hex string like
@@ -84,7 +83,7 @@ def update_note(
     changes: NoteUpdate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[NoteUpdateFields],
 ) -> Call[Note]:
     """Change the fields set in a [`NoteUpdate`][ghlsdk.models.requests.NoteUpdate] (or
     given as keyword arguments). Scope: ``contacts.write``."""

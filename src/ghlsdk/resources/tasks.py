@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions, RequestSpec
 from _sdkcore.pagination import Page
@@ -15,7 +16,15 @@ from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
 from ghlsdk.models._converter import converter
 from ghlsdk.models.records import Task
-from ghlsdk.models.requests import TaskCreate, TaskUpdate, boolean, required_text, string_list
+from ghlsdk.models.requests import (
+    TaskCreate,
+    TaskCreateFields,
+    TaskUpdate,
+    TaskUpdateFields,
+    boolean,
+    required_text,
+    string_list,
+)
 from ghlsdk.resources._base import (
     READ,
     WRITE,
@@ -92,7 +101,7 @@ def create_task(
     task: TaskCreate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[TaskCreateFields],
 ) -> Call[Task]:
     """Create a task from a [`TaskCreate`][ghlsdk.models.requests.TaskCreate] or its fields
     as keyword arguments (``title`` and ``due_date``, an aware datetime or an ISO 8601
@@ -110,7 +119,7 @@ def update_task(
     changes: TaskUpdate | None = None,
     *,
     options: RequestOptions | None = None,
-    **fields: Any,
+    **fields: Unpack[TaskUpdateFields],
 ) -> Call[Task]:
     """Change the fields set in a [`TaskUpdate`][ghlsdk.models.requests.TaskUpdate] (or
     given as keyword arguments; UNSET ones are not sent). Scope: ``contacts.write``."""
