@@ -9,6 +9,8 @@ import contextlib
 from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+
 from ghlsdk.auth import (
     AsyncOAuth2,
     AsyncOAuthSession,
@@ -88,3 +90,16 @@ async def test_async_session_refreshes_under_the_stores_lock() -> None:
     assert store.log[-1] == "unlock loc_1"
     assert "save (locked) after 1 POST" in store.log
     assert server.refresh_calls == 1
+
+
+def test_postgres_store_never_shows_its_password() -> None:
+    pytest.importorskip("psycopg")
+    from ghlsdk.auth import PostgresTokenStore
+
+    with pytest.raises(ConnectionError) as caught:
+        PostgresTokenStore("postgresql://bridge:sekrit-pw-1@127.0.0.1:1/db", connect_timeout=1)
+    assert "sekrit-pw-1" not in str(caught.value)
+    assert "token store" in str(caught.value)
+    with pytest.raises(ConnectionError) as caught:
+        PostgresTokenStore("postgresql://bridge@127.0.0.1:1/db", password="sekrit-pw-2")
+    assert "sekrit-pw-2" not in str(caught.value)

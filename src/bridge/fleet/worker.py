@@ -126,7 +126,14 @@ class FleetWorker:
     def run(self, stop: threading.Event, *, idle: float = 1.0) -> None:
         """Serve due partitions until ``stop`` is set, waiting ``idle`` seconds when none is."""
         while not stop.is_set():
-            done = self.run_once()
+            try:
+                done = self.run_once()
+            except Exception as exc:  # the fleet database went away: wait, then try again
+                _log.error(
+                    "worker %s: %s", self.name, redact_secrets(f"{type(exc).__name__}: {exc}")
+                )
+                stop.wait(idle)
+                continue
             if done is not None:
                 _log.info(
                     "worker %s: partition %s %s (%d webhooks)%s",
@@ -142,7 +149,11 @@ class FleetWorker:
     def serve(self, partition: Partition) -> PartitionPass:
         """Drain ``partition``'s webhooks and, when due, sync it; then give it back."""
         key = partition.key
-        store = open_partition_store(self.db, self.url, key, password=self.password)
+        try:
+            store = open_partition_store(self.db, self.url, key, password=self.password)
+        except Exception as exc:  # its state cannot be opened: try again after the interval
+            self.leases.release(self.name, key, synced=True)
+            return self._failed(key, exc)
         synced = False
         try:
             if not store.acquire_lock(self.name, ttl=self.lease_ttl):
@@ -161,9 +172,7 @@ class FleetWorker:
                 return PartitionPass(key=key, outcome="synced", events=events, report=report)
         except Exception as exc:
             synced = True  # a failing partition waits its interval like a synced one
-            message = redact_secrets(f"{type(exc).__name__}: {exc}")
-            _log.error("worker %s: partition %s failed: %s", self.name, key, message)
-            return PartitionPass(key=key, outcome="failed", error=message)
+            return self._failed(key, exc)
         finally:
             with contextlib.suppress(Exception):
                 store.release_lock(self.name)
@@ -171,6 +180,11 @@ class FleetWorker:
             self.leases.release(self.name, key, synced=synced)
 
     # -- parts --------------------------------------------------------------------------------
+
+    def _failed(self, key: str, exc: Exception) -> PartitionPass:
+        message = redact_secrets(f"{type(exc).__name__}: {exc}")
+        _log.error("worker %s: partition %s failed: %s", self.name, key, message)
+        return PartitionPass(key=key, outcome="failed", error=message)
 
     def _due(self, partition: Partition) -> bool:
         age = self.leases.since_synced(partition.key)

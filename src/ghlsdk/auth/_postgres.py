@@ -55,7 +55,13 @@ class PostgresTokenStore:
         self._pg: Any = psycopg
         self.table = table
         self._url = url
-        self._secrets = [s for s in (password,) if s]
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            in_url = conninfo_to_dict(url).get("password")
+        except psycopg.Error:
+            in_url = None
+        self._secrets = [str(s) for s in (password, in_url) if s]
         self._kwargs: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
         if password is not None:
             self._kwargs["password"] = password
