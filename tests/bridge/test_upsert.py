@@ -71,7 +71,7 @@ def test_changed_fields_only_are_written(world: FakeWorld) -> None:
     report = up.ghl_to_ninox("contact", [world.ghl.contacts[cid]])
     assert report.updated == (cid,)
     [post] = [r for r in world.ninox.requests if r.method == "POST"]
-    assert post.json() == [{"id": 1, "fields": {"Email": "new@example.com"}}]
+    assert post.json == [{"id": 1, "fields": {"Email": "new@example.com"}}]
 
 
 def test_bad_items_are_reported_and_the_rest_goes_through(world: FakeWorld) -> None:

@@ -37,7 +37,7 @@ async def test_fail_next_answers_the_status_once_then_recovers(api: Api) -> None
     assert first.json() == {"message": "HTTP 503 injected by FakeNinox"}
     assert (await api.get("/teams")).status_code == 200
     assert fault.hits == 1
-    assert fault.remaining == 0
+    assert fault.times == 0
     assert [r.injected for r in api.fake.requests] == [True, False]
 
 
@@ -116,7 +116,7 @@ async def test_write_then_fail_applies_the_write_but_fails_the_answer(api: Api) 
 
 def test_fault_arguments_are_checked() -> None:
     fake = FakeNinox()
-    with pytest.raises(ValueError, match="status or an exception"):
+    with pytest.raises(ValueError, match="needs a status, an exception or a delay"):
         fake.fail_next(None)
     with pytest.raises(ValueError, match="times"):
         fake.fail_next(503, times=0)
@@ -187,7 +187,7 @@ async def test_concurrency_limit_rejects_with_429_async() -> None:
         assert [(await first).status_code, (await second).status_code] == [200, 200]
     assert fake.rejected == 1
     assert fake.max_in_flight == 2
-    assert fake.calls["GET /teams"] == 3
+    assert fake.counters["GET /teams"] == 3
 
 
 def test_concurrency_limit_rejects_with_429_threads() -> None:
@@ -232,10 +232,10 @@ async def test_request_log_redacts_the_key_and_keeps_the_body(api: Api) -> None:
     entry = api.fake.requests[-1]
     assert entry.method == "POST"
     assert entry.path == f"/teams/{TEAM}/databases/{DB}/tables/A/records"
-    assert entry.endpoint == f"POST {RECORDS_TEMPLATE}"
+    assert entry.operation == f"POST {RECORDS_TEMPLATE}"
     assert entry.url.startswith(f"{BASE_URL}/teams/")
-    assert entry.params == {"x": "1"}
-    assert entry.json() == [{"fields": {"First name": "Ada"}}]
+    assert entry.query == {"x": "1"}
+    assert entry.json == [{"fields": {"First name": "Ada"}}]
     assert entry.status == 200
     assert entry.headers["authorization"] == "Bearer ***"
     assert KEY not in repr(api.fake.requests)
@@ -247,14 +247,15 @@ async def test_counters_count_and_reset(api: Api) -> None:
     await api.ok("GET", "/teams")
     await api.ok("POST", RECORDS, json=[])
     await api.ok("GET", RECORDS)
-    assert api.fake.calls["GET /teams"] == 2
-    assert api.fake.calls[f"POST {RECORDS_TEMPLATE}"] == 1
+    assert api.fake.counters["GET /teams"] == 2
+    assert api.fake.counters[f"POST {RECORDS_TEMPLATE}"] == 1
+    assert api.fake.calls == api.fake.counters  # the older name
     assert api.fake.count() == 4
     assert api.fake.count("get") == 3
     assert api.fake.count(path="*/records") == 2
     assert api.fake.count("POST", RECORDS_TEMPLATE) == 1
     api.fake.reset_counters()
-    assert (api.fake.requests, api.fake.count(), sum(api.fake.calls.values())) == ([], 0, 0)
+    assert (api.fake.requests, api.fake.count(), api.fake.counters) == ([], 0, {})
     assert api.fake.max_in_flight == 0
     assert api.fake.sequence(TEAM, DB) == 0  # state kept, nothing was written
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ninoxsdk.testing import FakeClock
 from tests.ninoxsdk.test_fake_ninox_support import (  # noqa: F401
     CONTACTS,
     DB,
@@ -14,7 +15,6 @@ from tests.ninoxsdk.test_fake_ninox_support import (  # noqa: F401
     RECORDS,
     TEAM,
     Api,
-    Clock,
     api_fixture,
     fake_fixture,
     make_fake,
@@ -74,8 +74,8 @@ async def test_single_object_body_is_accepted_and_answered_with_one_record(api: 
 
 
 async def test_update_with_id_merges_and_bumps_sequence_and_modified_at(api: Api) -> None:
-    clock = api.fake.now
-    assert isinstance(clock, Clock)
+    clock = api.fake.clock
+    assert isinstance(clock, FakeClock)
     await save(api, [{"fields": {"First name": "Ada", "Email": "ada@example.org"}}])
     clock.advance(61)
     updated = await save(api, [{"id": 1, "fields": {"Stage": "Customer"}}])
@@ -408,9 +408,7 @@ async def test_seed_api_writes_as_another_user_and_validates() -> None:
     assert fake.sequence(TEAM, DB) == 4
 
 
-async def test_naive_clock_values_are_taken_as_utc() -> None:
-    from datetime import datetime
-
-    fake = make_fake(now=lambda: datetime(2025, 1, 2, 3, 4, 5))
+async def test_any_epoch_seconds_callable_is_a_clock() -> None:
+    fake = make_fake(clock=lambda: 1735787045.5)  # 2025-01-02T03:04:05.5Z
     record = fake.add_record(TEAM, DB, "A", {})
     assert record["createdAt"] == "2025-01-02T03:04:05"

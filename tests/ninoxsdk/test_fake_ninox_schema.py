@@ -51,7 +51,9 @@ async def test_unknown_endpoints_answer_end_point_not_found(api: Api) -> None:
         assert response.json() == {"message": "End-point not found"}
     outside = await api.get("https://api.ninox.com/v2/whatever")
     assert outside.status_code == 404
-    assert api.fake.calls["GET /v2/whatever"] == 1
+    assert api.fake.count("GET", "/v2/whatever") == 1
+    assert api.fake.counters["unknown"] == 4  # no endpoint matched any of them
+    assert api.fake.requests[-1].operation is None
 
 
 async def test_missing_wrong_and_revoked_keys_get_401(api: Api) -> None:

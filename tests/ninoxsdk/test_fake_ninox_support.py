@@ -8,13 +8,13 @@ points run the same checks.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 import pytest
 
-from ninoxsdk.testing import FakeNinox, FieldSpec
+from ninoxsdk.testing import FakeClock, FakeNinox, FieldSpec
 
 KEY = "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0f9"
 TEAM = "Qw3rTy7uIo9pAs1dF"
@@ -25,22 +25,14 @@ CONTACTS = f"{DBP}/tables/A"
 RECORDS = f"{CONTACTS}/records"
 
 
-class Clock:
-    """Injectable clock for record timestamps; advance it by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 2, 9, 14, 5, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+def make_clock() -> FakeClock:
+    """The clock of the tests' fakes (record timestamps), moved by hand."""
+    return FakeClock(datetime(2025, 3, 2, 9, 14, 5, tzinfo=timezone.utc))
 
 
 def make_fake(**options: Any) -> FakeNinox:
     """A fake with one team, one database, ``Contacts`` (A) and ``Companies`` (B)."""
-    options.setdefault("now", Clock())
+    options.setdefault("clock", make_clock())
     fake = FakeNinox(api_key=KEY, user_id="u8f2k1", **options)
     fake.add_team(TEAM, "Acme Sales")
     fake.add_database(TEAM, DB, "CRM")

@@ -18,7 +18,7 @@ verify the fake's [`signed_events`][ghlsdk.testing.FakeGHL.signed_events].
 The fake does not import the ghlsdk client: it speaks HTTP only.
 """
 
-from ghlsdk.testing._clock import FakeClock
+from _sdkcore.testing import FakeClock, Fault, RecordedRequest, ScaledClock
 from ghlsdk.testing._fake import (
     BASE_URL,
     CONTACTS_VERSION,
@@ -26,7 +26,6 @@ from ghlsdk.testing._fake import (
     OPERATIONS,
     FakeGHL,
 )
-from ghlsdk.testing._faults import Fault, RecordedRequest
 from ghlsdk.testing._webhooks import TEST_KEY_SEED, WebhookSigner, sign_webhook
 
 __all__ = [
@@ -39,6 +38,7 @@ __all__ = [
     "FakeGHL",
     "Fault",
     "RecordedRequest",
+    "ScaledClock",
     "WebhookSigner",
     "sign_webhook",
 ]

@@ -3,22 +3,28 @@ state (with its indexes) and the small helpers the route modules use."""
 
 from __future__ import annotations
 
-import bisect
 import copy
 import random
-import re
 import threading
 import uuid
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
+from _sdkcore.testing import FakeKit, Fault, RecordedRequest
 from ghlsdk.testing import _schema, _search
-from ghlsdk.testing._faults import Fault, RecordedRequest
+from ghlsdk.testing._indexes import (
+    EventIndex,
+    IdentityIndex,
+    ListKey,
+    SortedKeys,
+    digits,
+    list_key,
+)
 from ghlsdk.testing._webhooks import WebhookSigner
 
 BASE_URL = "https://services.leadconnectorhq.com"
@@ -43,7 +49,6 @@ _REASONS = {
 }
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _DUPLICATE_MESSAGE = "This location does not allow duplicated contacts."
-_AUTH_MASK = "Bearer ***"
 
 #: Contact fields a contact webhook carries (webhooks/Contact*.schema.json).
 _WEBHOOK_CONTACT_FIELDS = (
@@ -134,16 +139,17 @@ class _Admission:
 
 
 Handler = Callable[[_Ctx], tuple[int, Any]]
-ListKey = tuple[int, str]
 
 
-class FakeBase:
+class FakeBase(FakeKit):
     """The fake's state and the helpers every route module uses. Each area of the API is a
     mixin on top of this (``_contacts``, ``_records``, ``_calendars``...); ``FakeGHL`` combines
-    them. Lists are served from indexes kept beside the stores: contacts per location in
-    ``GET /contacts/`` order, each contact's tasks/notes/appointments, each location's tasks
-    and appointments; query results (search, business, task search) are cached per store
-    generation, so a walk through pages costs per page, not per store."""
+    them. Lists are served from indexes kept beside the stores (``_indexes``): contacts per
+    location in ``GET /contacts/`` order and by email/phone, each contact's
+    tasks/notes/appointments, each location's tasks, appointments by start time; query
+    results (search, business, task search) are cached per store generation, so a walk
+    through pages costs per page, not per store. Faults, the clock and the request log are
+    the shared kit's (``FakeKit``)."""
 
     # configuration (set by FakeGHL.__init__)
     token: str
@@ -157,7 +163,6 @@ class FakeBase:
     burst_interval: float
     daily_limit: int
     send_retry_after: bool
-    latency: float | Callable[[RecordedRequest], float]
     missing_field_status: int
     not_found_status: int
     tags_echo: str
@@ -167,9 +172,6 @@ class FakeBase:
     company_id: str
     token_ttl: int
     location_token_refresh: bool
-    clock: Callable[[], float]
-    _sleep: Callable[[float], None]
-    _async_sleep: Callable[[float], Awaitable[None]]
 
     def _init_state(self, seed: int | None) -> None:
         self._lock = threading.RLock()
@@ -183,9 +185,6 @@ class FakeBase:
         self._custom_fields: dict[str, dict[str, Any]] = {}
         self._campaigns: dict[str, list[str]] = {}
         self._workflows: dict[str, dict[str, str | None]] = {}
-        self._requests: list[RecordedRequest] = []
-        self._counters: Counter[str] = Counter()
-        self._faults: list[Fault] = []
         self._windows: dict[str, deque[float]] = {}
         self._daily: dict[str, tuple[str, int]] = {}
         self._events: list[dict[str, Any]] = []
@@ -196,10 +195,12 @@ class FakeBase:
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, _Grant] = {}
         # indexes
-        self._by_location: dict[str, list[ListKey]] = {}
+        self._order = SortedKeys()  # per location: ListKey in GET /contacts/ order
         self._list_keys: dict[str, ListKey] = {}
+        self._identities = IdentityIndex()  # per location: contacts by email / phone
         self._children: dict[str, dict[str, dict[str, None]]] = {}
         self._location_tasks: dict[str, dict[str, None]] = {}
+        self._event_times = EventIndex()  # per location: appointments by start time
         self._generation = 0
         self._query_cache: dict[Any, Any] = {}
 
@@ -218,23 +219,27 @@ class FakeBase:
         return found
 
     def _index_contact(self, rec: Mapping[str, Any]) -> None:
-        key = _list_key(rec)
+        key = list_key(rec)
         self._list_keys[rec["id"]] = key
-        bisect.insort(self._by_location.setdefault(rec["locationId"], []), key)
+        self._order.add(rec["locationId"], key)
+        self._identities.add(rec["locationId"], rec)
         self._changed()
 
     def _unindex_contact(self, rec: Mapping[str, Any]) -> None:
         key = self._list_keys.pop(rec["id"], None)
-        keys = self._by_location.get(rec["locationId"], [])
         if key is not None:
-            i = bisect.bisect_left(keys, key)
-            if i < len(keys) and keys[i] == key:
-                del keys[i]
+            self._order.remove(rec["locationId"], key)
+        self._identities.remove(rec["locationId"], rec)
         self._changed()
 
     def _location_contacts(self, location: str) -> list[dict[str, Any]]:
         """The location's contacts in ``GET /contacts/`` order (from the index)."""
-        return [self._contacts[cid] for _, cid in self._by_location.get(location, [])]
+        return [self._contacts[cid] for _, cid in self._order.group(location)]
+
+    def _index_event(self, event: Mapping[str, Any]) -> None:
+        begins = _search.iso_to_ms(event.get("startTime")) or 0
+        ends = _search.iso_to_ms(event.get("endTime")) or begins
+        self._event_times.add(str(event.get("locationId")), event["id"], begins, ends)
 
     def _child_ids(self, contact_id: str, kind: str) -> dict[str, None]:
         return self._children.setdefault(contact_id, {}).setdefault(kind, {})
@@ -244,6 +249,8 @@ class FakeBase:
         store = {"tasks": self._tasks, "notes": self._notes, "appointments": self._appointments}
         store[kind][rec["id"]] = rec
         self._child_ids(rec["contactId"], kind)[rec["id"]] = None
+        if kind == "appointments":
+            self._index_event(rec)
         if kind == "tasks":
             owner = self._contacts.get(rec["contactId"])
             location = owner["locationId"] if owner else self.location_id
@@ -254,6 +261,7 @@ class FakeBase:
         store = {"tasks": self._tasks, "notes": self._notes, "appointments": self._appointments}
         rec = store[kind].pop(child_id)
         self._child_ids(rec["contactId"], kind).pop(child_id, None)
+        self._event_times.remove(child_id)
         if kind == "tasks":
             for tasks in self._location_tasks.values():
                 tasks.pop(child_id, None)
@@ -360,10 +368,6 @@ class FakeBase:
 # ---------------------------------------------------------------------- module helpers
 
 
-def _digits(phone: Any) -> str:
-    return re.sub(r"\D", "", phone) if isinstance(phone, str) else ""
-
-
 def _check_wire_names(fields: Mapping[str, Any]) -> None:
     bad = sorted(k for k in fields if "_" in k.strip("_"))
     if bad:
@@ -385,12 +389,6 @@ def _derive_names(rec: dict[str, Any]) -> None:
     rec["emailLowerCase"] = email.lower() if isinstance(email, str) else None
 
 
-def _same(fld: str, have: Any, wanted: Any) -> bool:
-    if fld == "email":
-        return isinstance(have, str) and have.lower() == str(wanted).lower()
-    return bool(_digits(have)) and _digits(have) == _digits(wanted)
-
-
 def _unique(values: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
     for v in values:
@@ -399,20 +397,16 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return out
 
 
-def _list_key(contact: Mapping[str, Any]) -> tuple[int, str]:
-    return (_search.iso_to_ms(contact.get("dateAdded")) or 0, str(contact["id"]))
-
-
 def _text_filter(contacts: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
     if not query:
         return list(contacts)
     needle = str(query).lower()
-    digits = _digits(needle)
+    wanted = digits(needle)
     fields = ("name", "firstName", "lastName", "email", "companyName")
     out = []
     for c in contacts:
         hay = " ".join(str(c.get(f) or "") for f in fields).lower()
-        if needle in hay or (digits and digits in _digits(c.get("phone"))):
+        if needle in hay or (wanted and wanted in digits(c.get("phone"))):
             out.append(c)
     return out
 

@@ -108,15 +108,12 @@ class CalendarRoutes(EventsMixin):
             bounds.append(int(raw))
         start, end = bounds
         out = []
-        for event in self._appointments.values():
-            if event.get("locationId") != location or not self._owned(event, q):
-                continue
-            begins = _search.iso_to_ms(event.get("startTime")) or 0
+        for begins, eid in self._event_times.overlapping(location, start, end):
+            event = self._appointments[eid]
             ends = _search.iso_to_ms(event.get("endTime")) or begins
-            if begins <= end and ends >= start:  # overlaps the window
-                out.append((begins, event["id"], self._render_event(event)))
-        out.sort(key=lambda item: (item[0], item[1]))
-        return 200, {"events": [item[2] for item in out]}
+            if ends >= start and self._owned(event, q):  # overlaps the window
+                out.append(self._render_event(event))
+        return 200, {"events": out}
 
     @staticmethod
     def _owned(event: Mapping[str, Any], q: Mapping[str, str]) -> bool:
@@ -191,6 +188,7 @@ class CalendarRoutes(EventsMixin):
         body = self._body(ctx)
         self._check_appointment(body, ctx.location_id)
         event.update({k: copy.deepcopy(v) for k, v in body.items() if k not in _CREATE_ONLY})
+        self._index_event(event)
         if "rrule" in body:
             event["isRecurring"] = bool(body["rrule"])
         event["dateUpdated"] = self._now_iso()

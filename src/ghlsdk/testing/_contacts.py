@@ -17,17 +17,15 @@ from ghlsdk.testing._base import (
     _CONTACT_DEFAULTS,
     _DUPLICATE_MESSAGE,
     BASE_URL,
-    ListKey,
     _ApiError,
     _Ctx,
     _derive_names,
     _int_param,
-    _list_key,
-    _same,
     _text_filter,
     _unique,
 )
 from ghlsdk.testing._events import EventsMixin
+from ghlsdk.testing._indexes import ListKey, list_key
 
 __all__ = ["ContactRoutes"]
 
@@ -36,6 +34,9 @@ class ContactRoutes(EventsMixin):
     """The contacts endpoints of ``apps/contacts.json``."""
 
     def _apply_contact_fields(self, rec: dict[str, Any], body: Mapping[str, Any]) -> None:
+        indexed = rec.get("id") in self._list_keys
+        if indexed:  # the email/phone index follows the change
+            self._identities.remove(rec["locationId"], rec)
         for key, value in body.items():
             if key in ("locationId", "createNewIfDuplicateAllowed"):
                 continue
@@ -46,6 +47,8 @@ class ContactRoutes(EventsMixin):
             else:
                 rec[key] = copy.deepcopy(value)
         _derive_names(rec)
+        if indexed:
+            self._identities.add(rec["locationId"], rec)
 
     def _merge_custom_fields(self, current: Any, updates: list[dict[str, Any]]) -> list[Any]:
         merged: dict[str, Any] = {}
@@ -64,9 +67,9 @@ class ContactRoutes(EventsMixin):
             wanted = body.get(fld)
             if not wanted:
                 continue
-            for c in self._location_contacts(location):
-                if c["id"] != exclude and _same(fld, c.get(fld), wanted):
-                    return c, fld
+            ids = [i for i in self._identities.matching(location, fld, wanted) if i != exclude]
+            if ids:  # the first in list order, as a scan of the list would find
+                return self._contacts[min(ids, key=self._list_keys.__getitem__)], fld
         return None
 
     def _duplicate_error(self, match: tuple[dict[str, Any], str]) -> _ApiError:
@@ -81,7 +84,7 @@ class ContactRoutes(EventsMixin):
 
     def _list_order(self, location: str, query: Any) -> list[ListKey]:
         """The location's list keys in ``GET /contacts/`` order, narrowed by ``query``."""
-        keys = self._by_location.get(location, [])
+        keys: list[ListKey] = self._order.group(location)
         if not query:
             return keys
         contacts = self._contacts
@@ -115,7 +118,7 @@ class ContactRoutes(EventsMixin):
             "total": len(keys),
             "nextPageUrl": None,
             "startAfterId": last["id"] if last else None,
-            "startAfter": _list_key(last)[0] if last else None,
+            "startAfter": list_key(last)[0] if last else None,
             "currentPage": current,
             "nextPage": current + 1 if has_more else None,
             "prevPage": current - 1 if current > 1 else None,

@@ -5,24 +5,24 @@ It speaks the wire format of the official files (``apps/contacts.json``, ``locat
 any HTTP client (and the ghlsdk client can be tested against it honestly).
 
 The class is assembled from one module per job: ``_server`` (transport, pipeline, rate
-limit, request log), ``_faults`` (fault injection), ``_events`` (webhook events),
-``_oauth`` (tokens and the OAuth endpoints), and the routes per area: ``_contacts``,
-``_records`` (tasks, notes, task search), ``_associations`` (tags, followers, campaigns,
-workflows), ``_calendars``, ``_custom_fields``; ``_base`` holds the state and its indexes,
-``_routes`` the route table. This module adds the constructor and the seeding helpers.
+limit), ``_events`` (webhook events), ``_oauth`` (tokens and the OAuth endpoints), and the
+routes per area: ``_contacts``, ``_records`` (tasks, notes, task search), ``_associations``
+(tags, followers, campaigns, workflows), ``_calendars``, ``_custom_fields``; ``_base`` holds
+the state, ``_indexes`` the indexes beside it, ``_routes`` the route table. Faults, clocks and
+the request log come from the kit shared with FakeNinox (``_sdkcore.testing``). This module
+adds the constructor and the seeding helpers.
 """
 
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import anyio
 import httpx
 
+from _sdkcore.testing import RecordedRequest
 from ghlsdk.testing._associations import AssociationRoutes
 from ghlsdk.testing._base import (
     _CONTACT_DEFAULTS,
@@ -33,10 +33,8 @@ from ghlsdk.testing._base import (
     _derive_names,
 )
 from ghlsdk.testing._calendars import DEFAULT_CALENDAR_ID, CalendarRoutes
-from ghlsdk.testing._clock import FakeClock
 from ghlsdk.testing._contacts import ContactRoutes
 from ghlsdk.testing._custom_fields import CustomFieldRoutes, field_key
-from ghlsdk.testing._faults import FaultsMixin, RecordedRequest
 from ghlsdk.testing._oauth import DEFAULT_SCOPES, OAuthRoutes
 from ghlsdk.testing._records import RecordRoutes
 from ghlsdk.testing._routes import OPERATIONS, ROUTES
@@ -50,7 +48,6 @@ _ROUTES = ROUTES
 
 class FakeGHL(
     ServerMixin,
-    FaultsMixin,
     OAuthRoutes,
     ContactRoutes,
     RecordRoutes,
@@ -172,7 +169,6 @@ class FakeGHL(
         self.burst_interval = float(burst_interval)
         self.daily_limit = daily_limit
         self.send_retry_after = send_retry_after
-        self.latency = latency
         self.missing_field_status = missing_field_status
         self.not_found_status = not_found_status
         self.tags_echo = tags_echo
@@ -182,13 +178,7 @@ class FakeGHL(
         self.company_id = company_id
         self.token_ttl = token_ttl
         self.location_token_refresh = location_token_refresh
-        self.clock: Callable[[], float] = clock if clock is not None else time.time
-        if isinstance(clock, FakeClock):
-            self._sleep: Callable[[float], None] = sleep or clock.sleep
-            self._async_sleep: Callable[[float], Awaitable[None]] = async_sleep or clock.asleep
-        else:
-            self._sleep = sleep or time.sleep
-            self._async_sleep = async_sleep or anyio.sleep
+        self._init_kit(clock=clock, sleep=sleep, async_sleep=async_sleep, latency=latency)
         self._init_state(seed)
         self.add_calendar(id=DEFAULT_CALENDAR_ID, name="Default calendar")
 

@@ -8,15 +8,12 @@ segments wins over one that captures them (``/contacts/search`` before ``/contac
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-import httpx
-
 from ghlsdk.testing._base import CALENDARS_VERSION, CONTACTS_VERSION, READ, WRITE
 
-__all__ = ["OPERATIONS", "ROUTES", "Route", "clean_path", "is_form", "mask_form", "match"]
+__all__ = ["FORM_SECRETS", "OPERATIONS", "ROUTES", "Route", "clean_path", "match"]
 
 
 @dataclass(frozen=True)
@@ -247,13 +244,5 @@ def match(method: str, path: str) -> tuple[Route | None, dict[str, str]]:
     return None, {}
 
 
-_FORM_SECRETS = frozenset({"client_secret", "refresh_token", "code"})
-
-
-def is_form(request: httpx.Request) -> bool:
-    ctype = str(request.headers.get("content-type", ""))
-    return ctype.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"
-
-
-def mask_form(form: Mapping[str, str]) -> dict[str, str]:
-    return {k: "***" if k in _FORM_SECRETS else v for k, v in form.items()}
+#: Form fields of the OAuth endpoints recorded masked.
+FORM_SECRETS = frozenset({"client_secret", "refresh_token", "code"})

@@ -1,20 +1,19 @@
-"""The server core of FakeGHL: the httpx transport entry points, the request pipeline
-(record, authenticate, rate-limit, pick a fault, run the route, answer) and the request log."""
+"""The server core of FakeGHL: the httpx transport entry points and the request pipeline
+(record, authenticate, rate-limit, pick a fault, run the route, answer); the request log and
+the faults are the shared kit's."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 
+from _sdkcore.testing import record
 from ghlsdk.testing._base import (
-    _AUTH_MASK,
     _REASONS,
     CALENDARS_VERSION,
     _Admission,
@@ -23,8 +22,7 @@ from ghlsdk.testing._base import (
     _Token,
 )
 from ghlsdk.testing._events import EventsMixin
-from ghlsdk.testing._faults import Fault, RecordedRequest
-from ghlsdk.testing._routes import Route, clean_path, is_form, mask_form, match
+from ghlsdk.testing._routes import FORM_SECRETS, OPERATIONS, Route, clean_path, match
 
 __all__ = ["ServerMixin"]
 
@@ -33,38 +31,17 @@ _READ_ONLY_POSTS = frozenset({"search-contacts-advanced", "task-search"})
 
 
 class ServerMixin(EventsMixin):
-    """Transport, pipeline, rate limit and the request log."""
+    """Transport, pipeline and rate limit."""
+
+    _service = "FakeGHL"
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received since the last
-        [`reset_counters`][ghlsdk.testing.FakeGHL.reset_counters], oldest first."""
-        with self._lock:
-            return list(self._requests)
+    def _operations(self) -> Collection[str]:
+        return OPERATIONS
 
-    @property
-    def counters(self) -> dict[str, int]:
-        """Requests received per operationId (``"unknown"`` for unmatched routes)."""
-        with self._lock:
-            return dict(self._counters)
-
-    def count(self, operation: str | None = None, *, method: str | None = None) -> int:
-        """Requests received for ``operation`` (operationId) and/or ``method``; all if none."""
-        with self._lock:
-            return sum(
-                1
-                for r in self._requests
-                if (operation is None or r.operation == operation)
-                and (method is None or r.method == method.upper())
-            )
-
-    def reset_counters(self) -> None:
-        """Clear the request log, the counters and [`events`][ghlsdk.testing.FakeGHL.events] (state
-        is kept)."""
-        with self._lock:
-            self._requests.clear()
-            self._counters.clear()
-            self._events.clear()
+    def _on_reset(self) -> None:
+        """``reset_counters`` clears [`events`][ghlsdk.testing.FakeGHL.events] too."""
+        self._events.clear()
 
     def rate_limit_remaining(self, location_id: str | None = None) -> int:
         """Requests left in the current burst window for a location (enforced mode)."""
@@ -97,28 +74,8 @@ class ServerMixin(EventsMixin):
     def _admit(self, request: httpx.Request, raw_body: bytes) -> _Admission:
         """Record the request, check auth, version and rate limit, pick a fault."""
         path = clean_path(request.url.raw_path)
-        query = {k: v for k, v in request.url.params.multi_items()}
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if "authorization" in headers:
-            headers["authorization"] = _AUTH_MASK
-        body: Any = None
-        form: dict[str, str] | None = None
-        bad_json = False
-        if raw_body and is_form(request):
-            form = dict(parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True))
-            body = form
-        elif raw_body:
-            try:
-                body = json.loads(raw_body)
-            except ValueError:
-                bad_json = True
-        rec = RecordedRequest(
-            method=request.method.upper(),
-            path=path,
-            query=query,
-            json=None if form is not None else body,
-            headers=headers,
-            form=mask_form(form) if form is not None else None,
+        rec, body, bad_json = record(
+            request, raw_body, path=path, at=self.clock(), form_secrets=FORM_SECRETS
         )
         route, params = match(rec.method, path)
         if route is not None:
@@ -126,8 +83,7 @@ class ServerMixin(EventsMixin):
             rec.path_params = params
         adm = _Admission(rec=rec)
         with self._lock:
-            self._requests.append(rec)
-            self._counters[rec.operation or "unknown"] += 1
+            self._log_request(rec)
             now = self.clock()
             token = self._token_of(request)
             location = self.location_id
@@ -150,16 +106,11 @@ class ServerMixin(EventsMixin):
                 rec.status = err.status
             else:
                 ctx_location = location if token is None else (token.location_id or "")
-                adm.ctx = _Ctx(rec, ctx_location, params, query, body)
+                adm.ctx = _Ctx(rec, ctx_location, params, rec.query, body)
                 adm.ctx.token = token
                 adm.handler = getattr(self, route.handler)
-                for fault in self._faults:
-                    if fault.active and fault.predicate(rec):
-                        fault.take()
-                        adm.fault = fault
-                        break
-                self._faults = [f for f in self._faults if f.active]
-        adm.delay = self._latency_for(rec) + (adm.fault.delay if adm.fault else 0.0)
+                adm.fault = self._take_fault(rec)
+        adm.delay = self._delay_for(rec, adm.fault)
         return adm
 
     def _check_credentials(
@@ -197,9 +148,9 @@ class ServerMixin(EventsMixin):
         if adm.response is not None:
             return adm.response
         fault = adm.fault
-        failing = fault is not None and (fault.status is not None or fault.exception is not None)
+        failing = fault is not None and fault.fails
         if fault is not None and failing and not fault.after_write:
-            return self._fault_response(request, adm, fault)
+            return self._fault_response(request, adm.rec, fault, adm.headers)
         assert adm.handler is not None
         assert adm.ctx is not None
         with self._lock:
@@ -219,27 +170,21 @@ class ServerMixin(EventsMixin):
             events, self._pending = self._pending, []
         self._dispatch(events)
         if fault is not None and failing:
-            return self._fault_response(request, adm, fault)
+            return self._fault_response(request, adm.rec, fault, adm.headers)
         return response
-
-    def _fault_response(
-        self, request: httpx.Request, adm: _Admission, fault: Fault
-    ) -> httpx.Response:
-        if fault.exception is not None:
-            adm.rec.status = None
-            raise fault.make_exception(request)
-        status = fault.status
-        assert status is not None
-        adm.rec.status = status
-        headers = {**adm.headers, **(fault.headers or {})}
-        if fault.body is not None:
-            return httpx.Response(status, json=fault.body, headers=headers, request=request)
-        err = _ApiError(status, _REASONS.get(status, "Error"))
-        return self._error_response(request, err, headers)
 
     def _error_response(
         self, request: httpx.Request, err: _ApiError, headers: Mapping[str, str]
     ) -> httpx.Response:
+        return httpx.Response(
+            err.status,
+            json=self._envelope(err),
+            headers={**headers, **err.headers},
+            request=request,
+        )
+
+    def _envelope(self, err: _ApiError) -> dict[str, Any]:
+        """The API's error body: ``{statusCode, message, error}`` (+ ``traceId`` on 400/422)."""
         body: dict[str, Any] = {"statusCode": err.status, "message": err.message}
         reason = _REASONS.get(err.status)
         if reason:
@@ -247,14 +192,12 @@ class ServerMixin(EventsMixin):
         body.update(err.extra)
         if err.status in (400, 422):
             body.setdefault("traceId", self._trace_id())
-        return httpx.Response(
-            err.status, json=body, headers={**headers, **err.headers}, request=request
-        )
+        return body
 
-    def _latency_for(self, rec: RecordedRequest) -> float:
-        lat = self.latency
-        value = lat(rec) if callable(lat) else lat
-        return max(0.0, float(value))
+    def _error_body(self, status: int, message: str | None) -> Any:
+        """A status fault's body: the error envelope (``message`` default: the reason)."""
+        with self._lock:
+            return self._envelope(_ApiError(status, message or _REASONS.get(status, "Error")))
 
     def _token_of(self, request: httpx.Request) -> _Token | None:
         auth = request.headers.get("authorization", "")

@@ -8,17 +8,20 @@ code.
 See ``docs/ninox/testing.md``.
 """
 
-from ninoxsdk.testing._fake import FakeNinox, Fault, RecordedRequest
+from _sdkcore.testing import FakeClock, Fault, RecordedRequest, ScaledClock
+from ninoxsdk.testing._fake import FakeNinox
 from ninoxsdk.testing._schema import FieldDecl, FieldSpec
 from ninoxsdk.testing._server import ENDPOINTS, ScriptDatabase, ScriptError, ScriptHandler
 
 __all__ = [
     "ENDPOINTS",
+    "FakeClock",
     "FakeNinox",
     "Fault",
     "FieldDecl",
     "FieldSpec",
     "RecordedRequest",
+    "ScaledClock",
     "ScriptDatabase",
     "ScriptError",
     "ScriptHandler",

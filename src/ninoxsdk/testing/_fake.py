@@ -1,22 +1,16 @@
 """``FakeNinox``: the in-memory server as an httpx sync + async transport, with faults,
-latency, a concurrency limit and a request log."""
+latency, a concurrency limit and a request log (the kit it shares with FakeGHL)."""
 
 from __future__ import annotations
 
-import fnmatch
-import json
-import re
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
 
-import anyio
-import attrs
 import httpx
 
+from _sdkcore.testing import FakeKit, Fault, Latency, RecordedRequest, record
 from ninoxsdk.testing._server import (
+    ENDPOINTS,
     Call,
     NinoxServer,
     ScriptHandler,
@@ -27,74 +21,11 @@ from ninoxsdk.testing._server import (
 
 __all__ = ["FakeNinox", "Fault", "RecordedRequest"]
 
-PathPattern = str | re.Pattern[str]
-ExceptionSpec = BaseException | type[BaseException]
+_OPERATIONS = frozenset(f"{method} {template}" for method, template, _ in ENDPOINTS)
+_Route = tuple[str | None, dict[str, str]]
 
 
-def _path_matches(pattern: PathPattern | None, path: str, template: str | None) -> bool:
-    if pattern is None:
-        return True
-    if isinstance(pattern, re.Pattern):
-        return pattern.search(path) is not None
-    if "{" in pattern:  # an endpoint template such as "/teams/{team}/.../records"
-        return template == pattern
-    return fnmatch.fnmatchcase(path, pattern)
-
-
-@attrs.frozen(kw_only=True)
-class RecordedRequest:
-    """One request the fake received, in completion order (see ``FakeNinox.requests``).
-
-    ``path`` is the part after ``/v1`` (``/teams/T/databases/D/tables/A/records``),
-    ``endpoint`` the matched template (``"POST /teams/{team}/.../records"``) or None.
-    The ``Authorization`` header is stored redacted. ``status`` is None when the fake raised
-    an exception instead of answering (``error`` names it).
-    """
-
-    method: str
-    url: str
-    path: str
-    endpoint: str | None
-    params: dict[str, str]
-    headers: dict[str, str]
-    content: bytes
-    status: int | None
-    error: str | None = None
-    injected: bool = False
-
-    def json(self) -> Any:
-        """The request body parsed as JSON."""
-        return json.loads(self.content)
-
-
-@attrs.define(kw_only=True)
-class Fault:
-    """A scheduled failure (returned by
-    [`FakeNinox.fail_next`][ninoxsdk.testing.FakeNinox.fail_next]).
-
-    ``hits`` counts how often it fired; ``remaining`` is None for "until cleared".
-    """
-
-    status: int | None
-    exception: ExceptionSpec | None
-    remaining: int | None
-    method: str | None
-    path: PathPattern | None
-    after_write: bool
-    message: str | None
-    headers: dict[str, str]
-    hits: int = 0
-
-    def matches(self, method: str, path: str, template: str | None) -> bool:
-        """Whether this fault applies to a request."""
-        if self.remaining is not None and self.remaining <= 0:
-            return False
-        if self.method is not None and self.method.upper() != method:
-            return False
-        return _path_matches(self.path, path, template)
-
-
-class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
+class FakeNinox(FakeKit, NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A stateful in-memory Ninox classic REST API (``/v1/teams/...``) usable as an httpx
     transport, sync and async::
 
@@ -108,20 +39,24 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
     from the ``v1`` segment that precedes ``teams``. Thread-safe; one fake can serve several
     sync and async clients at once.
 
-    Options (also writable attributes): ``user_id`` of the default key; ``now`` clock for
-    timestamps; ``latency`` seconds (or ``fn(request) -> seconds``) slept before each answer
-    through ``sleep``/``async_sleep`` (inject fakes in tests); ``max_concurrency`` answers
-    429 beyond N requests in flight (``retry_after`` adds that header); see
-    `NinoxServer` for the server behaviour switches.
+    Options (also writable attributes): ``user_id`` of the default key; ``clock`` (seconds
+    since the epoch, e.g. a [`FakeClock`][ninoxsdk.testing.FakeClock]) for timestamps;
+    ``latency`` seconds (or a function of the
+    [`RecordedRequest`][ninoxsdk.testing.RecordedRequest]) waited before each answer
+    through ``sleep``/``async_sleep`` (default: the clock's own, else real sleeps);
+    ``max_concurrency`` answers 429 beyond N requests in flight (``retry_after`` adds that
+    header); see `NinoxServer` for the server behaviour switches.
     """
+
+    _service = "FakeNinox"
 
     def __init__(
         self,
         api_key: str = "test-api-key",
         *,
         user_id: str = "fake-user",
-        now: Callable[[], datetime] | None = None,
-        latency: float | Callable[[httpx.Request], float] = 0.0,
+        clock: Callable[[], float] | None = None,
+        latency: Latency = 0.0,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         max_concurrency: int | None = None,
@@ -137,8 +72,9 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
         script_handler: ScriptHandler | None = None,
         empty_script_result_as_empty_body: bool = True,
     ) -> None:
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError("max_concurrency must be >= 1 or None")
         super().__init__(
-            now=now,
             field_error_status=field_error_status,
             validate_values=validate_values,
             batch_atomic=batch_atomic,
@@ -150,27 +86,18 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
             script_handler=script_handler,
             empty_script_result_as_empty_body=empty_script_result_as_empty_body,
         )
-        if max_concurrency is not None and max_concurrency < 1:
-            raise ValueError("max_concurrency must be >= 1 or None")
+        self._init_kit(clock=clock, sleep=sleep, async_sleep=async_sleep, latency=latency)
         self._keys: dict[str, str] = {api_key: user_id}
-        self.latency = latency
-        self.sleep: Callable[[float], None] = sleep or time.sleep
-        self.async_sleep: Callable[[float], Awaitable[None]] = async_sleep or anyio.sleep
         self.max_concurrency = max_concurrency
         self.retry_after = retry_after
-        self._faults: list[Fault] = []
         self._in_flight = 0
-        #: Every request received, in completion order.
-        self.requests: list[RecordedRequest] = []
-        #: Requests per endpoint, keyed ``"METHOD /teams/{team}/..."`` (unknown: the raw path).
-        self.calls: Counter[str] = Counter()
         #: Most requests seen in flight at the same time (after admission).
         self.max_in_flight = 0
         #: Requests refused with 429 by ``max_concurrency``.
         self.rejected = 0
 
     def __repr__(self) -> str:
-        return f"FakeNinox(teams={len(self._teams)}, requests={len(self.requests)})"
+        return f"FakeNinox(teams={len(self._teams)}, requests={len(self._requests)})"
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -184,101 +111,52 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             self._keys.pop(api_key, None)
 
-    # -- faults and counters ----------------------------------------------------------------
+    # -- the kit's hooks ----------------------------------------------------------------------
 
-    def fail_next(
-        self,
-        status: int | None = 503,
-        *,
-        times: int | None = 1,
-        method: str | None = None,
-        path: PathPattern | None = None,
-        exception: ExceptionSpec | None = None,
-        after_write: bool = False,
-        message: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Fault:
-        """Make the next matching request(s) fail.
+    @property
+    def _operations(self) -> Collection[str]:
+        return _OPERATIONS
 
-        ``status``: answer this status with ``{"message": ...}``. ``exception``: raise it
-        instead (a class such as ``httpx.ReadTimeout`` is built with the request). ``times``:
-        how many requests (None: until [`clear_faults`][ninoxsdk.testing.FakeNinox.clear_faults]).
-        ``method``/``path`` narrow the
-        match: ``path`` is a glob over the path after ``/v1`` (``"*/records"``), an endpoint
-        template (``"/teams/{team}/databases/{db}/tables/{tid}/records"``) or a compiled
-        regex. ``after_write=True``: the request is served first (writes applied), then the
-        failure replaces the answer -- the client sees an error although the write happened.
-        Faults fire before authentication and in the order they were added.
-        """
-        if status is None and exception is None:
-            raise ValueError("fail_next needs a status or an exception")
-        if times is not None and times < 1:
-            raise ValueError("times must be >= 1 or None")
-        fault = Fault(
-            status=status,
-            exception=exception,
-            remaining=times,
-            method=method,
-            path=path,
-            after_write=after_write,
-            message=message,
-            headers=dict(headers or {}),
-        )
-        with self._lock:
-            self._faults.append(fault)
-        return fault
+    def _on_reset(self) -> None:
+        """``reset_counters`` also resets ``max_in_flight`` and ``rejected``."""
+        self.max_in_flight = self._in_flight
+        self.rejected = 0
 
-    def clear_faults(self) -> None:
-        """Drop every scheduled fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def reset_counters(self) -> None:
-        """Clear ``requests``, ``calls``, ``max_in_flight`` and ``rejected`` (state stays)."""
-        with self._lock:
-            self.requests.clear()
-            self.calls.clear()
-            self.max_in_flight = self._in_flight
-            self.rejected = 0
-
-    def count(self, method: str | None = None, path: PathPattern | None = None) -> int:
-        """How many logged requests match ``method`` and ``path`` (as in
-        [`fail_next`][ninoxsdk.testing.FakeNinox.fail_next])."""
-        with self._lock:
-            return sum(
-                1
-                for r in self.requests
-                if (method is None or r.method == method.upper())
-                and _path_matches(path, r.path, r.endpoint.split(" ", 1)[1] if r.endpoint else None)
-            )
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests per endpoint (``"POST /teams/{team}/.../records"``): the
+        [`counters`][ninoxsdk.testing.FakeNinox.counters] under their older name."""
+        return Counter(self.counters)
 
     # -- transport --------------------------------------------------------------------------
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """httpx sync transport entry point."""
-        request.read()
-        rejected = self._enter(request)
+        rec, route = self._receive(request, request.read())
+        rejected = self._enter(rec)
         if rejected is not None:
             return rejected
         try:
-            delay = self._delay(request)
+            fault = self._take_fault(rec)
+            delay = self._delay_for(rec, fault)
             if delay > 0:
-                self.sleep(delay)
-            return self._respond(request)
+                self._sleep(delay)
+            return self._respond(request, rec, route, fault)
         finally:
             self._leave()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """httpx async transport entry point."""
-        await request.aread()
-        rejected = self._enter(request)
+        rec, route = self._receive(request, await request.aread())
+        rejected = self._enter(rec)
         if rejected is not None:
             return rejected
         try:
-            delay = self._delay(request)
+            fault = self._take_fault(rec)
+            delay = self._delay_for(rec, fault)
             if delay > 0:
-                await self.async_sleep(delay)
-            return self._respond(request)
+                await self._async_sleep(delay)
+            return self._respond(request, rec, route, fault)
         finally:
             self._leave()
 
@@ -288,11 +166,22 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Nothing to release; the fake stays usable (state is kept)."""
 
-    def _delay(self, request: httpx.Request) -> float:
-        latency = self.latency
-        return float(latency(request) if callable(latency) else latency)
+    def _receive(self, request: httpx.Request, body: bytes) -> tuple[RecordedRequest, _Route]:
+        """Record and log the request; its handler name and path parameters."""
+        segments = split_path(request.url.raw_path)
+        path = request.url.path if segments is None else "/" + "/".join(segments)
+        rec, _parsed, _bad_json = record(request, body, path=path, at=self.clock())
+        found = match_route(request.method, segments) if segments is not None else None
+        route: _Route = (None, {})
+        if found is not None:
+            template, handler, params = found
+            rec.operation = f"{rec.method} {template}"
+            rec.path_params = params
+            route = (handler, params)
+        self._log_request(rec)
+        return rec, route
 
-    def _enter(self, request: httpx.Request) -> httpx.Response | None:
+    def _enter(self, rec: RecordedRequest) -> httpx.Response | None:
         with self._lock:
             limit = self.max_concurrency
             if limit is not None and self._in_flight >= limit:
@@ -303,8 +192,7 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
                 response: httpx.Response = error_response(
                     429, "Too many parallel requests; wait for each answer", headers
                 )
-                route = self._route(request)
-                self._log(request, route, response, None, injected=False)
+                rec.status = response.status_code
                 return response
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -314,63 +202,21 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             self._in_flight -= 1
 
-    def _route(self, request: httpx.Request) -> tuple[str, str | None, str | None, dict[str, str]]:
-        """``(path, template, handler, path params)``."""
-        segments = split_path(request.url.raw_path)
-        if segments is None:
-            return request.url.path, None, None, {}
-        path = "/" + "/".join(segments)
-        found = match_route(request.method, segments)
-        if found is None:
-            return path, None, None, {}
-        template, handler, params = found
-        return path, template, handler, params
-
-    def _take_fault(self, method: str, path: str, template: str | None) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path, template):
-                    fault.hits += 1
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                        if fault.remaining == 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
-
-    def _fire(self, fault: Fault, request: httpx.Request) -> httpx.Response:
-        exc = fault.exception
-        if exc is not None:
-            if isinstance(exc, type):
-                text = fault.message or f"{exc.__name__} injected by FakeNinox"
-                if issubclass(exc, httpx.RequestError):
-                    raise exc(text, request=request)
-                raise exc(text)
-            raise exc
-        assert fault.status is not None
-        message = fault.message or f"HTTP {fault.status} injected by FakeNinox"
-        response: httpx.Response = error_response(fault.status, message, fault.headers)
-        return response
-
-    def _respond(self, request: httpx.Request) -> httpx.Response:
-        route = self._route(request)
-        path, template, handler, params = route
-        fault = self._take_fault(request.method, path, template)
-        response: httpx.Response | None = None
-        error: BaseException | None = None
+    def _respond(
+        self, request: httpx.Request, rec: RecordedRequest, route: _Route, fault: Fault | None
+    ) -> httpx.Response:
+        failing = fault is not None and fault.fails
         try:
-            if fault is not None and not fault.after_write:
-                response = self._fire(fault, request)
-                return response
-            response = self._serve(request, handler, params)
-            if fault is not None:
-                response = self._fire(fault, request)
+            if fault is not None and failing and not fault.after_write:
+                return self._fault_response(request, rec, fault, {})
+            response = self._serve(request, *route)
+            rec.status = response.status_code
+            if fault is not None and failing:
+                return self._fault_response(request, rec, fault, {})
             return response
         except BaseException as exc:
-            error = exc
+            rec.status, rec.error = None, type(exc).__name__
             raise
-        finally:
-            self._log(request, route, response, error, injected=fault is not None)
 
     def _serve(
         self, request: httpx.Request, handler: str | None, params: dict[str, str]
@@ -400,33 +246,3 @@ class FakeNinox(NinoxServer, httpx.BaseTransport, httpx.AsyncBaseTransport):
             return None
         with self._lock:
             return self._keys.get(token.strip())
-
-    def _log(
-        self,
-        request: httpx.Request,
-        route: tuple[str, str | None, str | None, dict[str, str]],
-        response: httpx.Response | None,
-        error: BaseException | None,
-        *,
-        injected: bool,
-    ) -> None:
-        path, template, _handler, _params = route
-        headers = dict(request.headers)
-        if "authorization" in headers:
-            headers["authorization"] = "Bearer ***"
-        endpoint = f"{request.method} {template}" if template else None
-        entry = RecordedRequest(
-            method=request.method,
-            url=str(request.url),
-            path=path,
-            endpoint=endpoint,
-            params=dict(request.url.params),
-            headers=headers,
-            content=request.content,
-            status=None if response is None else response.status_code,
-            error=None if error is None else type(error).__name__,
-            injected=injected,
-        )
-        with self._lock:
-            self.requests.append(entry)
-            self.calls[endpoint or f"{request.method} {path}"] += 1

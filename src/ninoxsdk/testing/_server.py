@@ -311,10 +311,12 @@ class NinoxServer:
     """State, seed API and endpoint handlers. [`FakeNinox`][ninoxsdk.testing.FakeNinox] adds the
     transport layer."""
 
+    #: Seconds since the epoch (set by FakeNinox): record timestamps come from it.
+    clock: Callable[[], float]
+
     def __init__(
         self,
         *,
-        now: Callable[[], datetime] | None = None,
         field_error_status: int = 500,
         validate_values: bool = True,
         batch_atomic: bool = True,
@@ -329,7 +331,6 @@ class NinoxServer:
         self._lock = threading.RLock()
         self._teams: dict[str, _Team] = {}
         self._ids = 0
-        self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         #: HTTP status for unknown fields, formula/read-only fields and bad values (REFERENCE
         #: observed 500; make it 400 to mimic a stricter server).
         self.field_error_status = field_error_status
@@ -542,8 +543,7 @@ class NinoxServer:
     # -- core operations (lock held) ---------------------------------------------------------
 
     def _now(self) -> datetime:
-        value = self.now()
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return datetime.fromtimestamp(self.clock(), tz=timezone.utc)
 
     def _field_error(self, message: str) -> FakeError:
         return FakeError(self.field_error_status, message)
