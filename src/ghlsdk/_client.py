@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 import anyio
 import attrs
@@ -61,10 +61,8 @@ from ghlsdk.resources import (
 )
 from ghlsdk.resources._base import (
     AsyncResource,
-    AsyncRunner,
     Context,
     SyncResource,
-    SyncRunner,
     async_runner,
     normalize_scopes,
     sync_runner,
@@ -218,41 +216,145 @@ class AsyncRawNamespace(Generic[R]):
         return [n for n in dir(self._resource) if not n.startswith("_")]
 
 
-class GHLRawResponses:
+S = TypeVar("S", bound=SyncResource)
+A = TypeVar("A", bound=AsyncResource)
+
+
+class _Resource(Generic[S, A]):
+    """One resource of both clients, named once: ``S`` on ``GHLClient``, ``A`` on
+    ``AsyncGHLClient`` (and wrapped in a raw namespace on ``with_raw_response``). Made on
+    first use, then kept in the instance (a non-data descriptor: later reads skip it)."""
+
+    def __init__(self, sync_cls: type[S], async_cls: type[A]) -> None:
+        self.sync_cls, self.async_cls = sync_cls, async_cls
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, obj: GHLClient, owner: type | None = None) -> S: ...
+    @overload
+    def __get__(self, obj: AsyncGHLClient, owner: type | None = None) -> A: ...
+    @overload
+    def __get__(self, obj: GHLRawResponses, owner: type | None = None) -> SyncRawNamespace[S]: ...
+    @overload
+    def __get__(
+        self, obj: AsyncGHLRawResponses, owner: type | None = None
+    ) -> AsyncRawNamespace[A]: ...
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        cls = self.async_cls if obj._is_async else self.sync_cls
+        made: Any = cls(obj._run, obj._ctx)
+        if obj._raw_mode:
+            made = (AsyncRawNamespace if obj._is_async else SyncRawNamespace)(made)
+        obj.__dict__[self.name] = made
+        return made
+
+
+class _Resources:
+    """The resources of a client (and of its ``with_raw_response``), listed once."""
+
+    _is_async = False
+    _raw_mode = False
+    _run: Any
+    _ctx: Context
+
+    contacts = _Resource(Contacts, AsyncContacts)
+    tasks = _Resource(Tasks, AsyncTasks)
+    notes = _Resource(Notes, AsyncNotes)
+    appointments = _Resource(Appointments, AsyncAppointments)
+    tags = _Resource(Tags, AsyncTags)
+    followers = _Resource(Followers, AsyncFollowers)
+    campaigns = _Resource(Campaigns, AsyncCampaigns)
+    workflows = _Resource(Workflows, AsyncWorkflows)
+    businesses = _Resource(Businesses, AsyncBusinesses)
+    calendars = _Resource(Calendars, AsyncCalendars)
+    custom_fields = _Resource(CustomFields, AsyncCustomFields)
+
+    def __init__(self, run: Any, ctx: Context) -> None:
+        self._run, self._ctx = run, ctx
+
+
+class GHLRawResponses(_Resources):
     """``ghl.with_raw_response``: the same resources, returning ``RawResponse`` objects."""
 
-    def __init__(self, run: SyncRunner, ctx: Context) -> None:
-        self.contacts = SyncRawNamespace[Contacts](Contacts(run, ctx))
-        self.tasks = SyncRawNamespace[Tasks](Tasks(run, ctx))
-        self.notes = SyncRawNamespace[Notes](Notes(run, ctx))
-        self.appointments = SyncRawNamespace[Appointments](Appointments(run, ctx))
-        self.tags = SyncRawNamespace[Tags](Tags(run, ctx))
-        self.followers = SyncRawNamespace[Followers](Followers(run, ctx))
-        self.campaigns = SyncRawNamespace[Campaigns](Campaigns(run, ctx))
-        self.workflows = SyncRawNamespace[Workflows](Workflows(run, ctx))
-        self.businesses = SyncRawNamespace[Businesses](Businesses(run, ctx))
-        self.calendars = SyncRawNamespace[Calendars](Calendars(run, ctx))
-        self.custom_fields = SyncRawNamespace[CustomFields](CustomFields(run, ctx))
+    _raw_mode = True
 
 
-class AsyncGHLRawResponses:
+class AsyncGHLRawResponses(_Resources):
     """``ghl.with_raw_response`` on the async client."""
 
-    def __init__(self, run: AsyncRunner, ctx: Context) -> None:
-        self.contacts = AsyncRawNamespace[AsyncContacts](AsyncContacts(run, ctx))
-        self.tasks = AsyncRawNamespace[AsyncTasks](AsyncTasks(run, ctx))
-        self.notes = AsyncRawNamespace[AsyncNotes](AsyncNotes(run, ctx))
-        self.appointments = AsyncRawNamespace[AsyncAppointments](AsyncAppointments(run, ctx))
-        self.tags = AsyncRawNamespace[AsyncTags](AsyncTags(run, ctx))
-        self.followers = AsyncRawNamespace[AsyncFollowers](AsyncFollowers(run, ctx))
-        self.campaigns = AsyncRawNamespace[AsyncCampaigns](AsyncCampaigns(run, ctx))
-        self.workflows = AsyncRawNamespace[AsyncWorkflows](AsyncWorkflows(run, ctx))
-        self.businesses = AsyncRawNamespace[AsyncBusinesses](AsyncBusinesses(run, ctx))
-        self.calendars = AsyncRawNamespace[AsyncCalendars](AsyncCalendars(run, ctx))
-        self.custom_fields = AsyncRawNamespace[AsyncCustomFields](AsyncCustomFields(run, ctx))
+    _is_async = True
+    _raw_mode = True
 
 
-class GHLClient:
+class _Client(_Resources):
+    """What both clients share beside their resources: options, location, scopes, budget."""
+
+    _http: Any
+    _tracker: RateLimitTracker
+
+    def __init__(self, http: Any, ctx: Context, tracker: RateLimitTracker) -> None:
+        runner = async_runner if self._is_async else sync_runner
+        super().__init__(runner(http), ctx)
+        self._http, self._tracker = http, tracker
+
+    def _raw_view(self) -> Any:
+        raw = self.__dict__.get("_raw")
+        if raw is None:
+            view = AsyncGHLRawResponses if self._is_async else GHLRawResponses
+            runner = async_runner if self._is_async else sync_runner
+            raw = self.__dict__["_raw"] = view(runner(self._http, raw=True), self._ctx)
+        return raw
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        location_id: str | Unset | None = UNSET,
+    ) -> Self:
+        """A client with these settings changed that shares this one's connection pool,
+        credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
+        changes = _option_changes(self._http.core.config, timeout, max_retries)
+        clone = object.__new__(type(self))
+        _Client.__init__(
+            clone,
+            self._http.with_config(**changes),
+            _option_ctx(self._ctx, location_id),
+            self._tracker,
+        )
+        return clone
+
+    @property
+    def location_id(self) -> str | None:
+        """The default location of this client's calls."""
+        return self._ctx.location_id
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """The scopes the token is known to have (``scopes=`` or the auth's), ``None`` when
+        unknown. Methods needing a scope that is missing raise ``MissingScopeError`` early."""
+        return self._ctx.granted_scopes()
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        """The budget from the last response's ``X-RateLimit-*`` headers for this client's
+        location (or the last seen, without a location); ``None`` before any."""
+        return self._tracker.info(self._ctx.location_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(location_id={self._ctx.location_id!r}, "
+            f"base_url={self._http.core.base_url!r}, auth={type(self._ctx.auth).__name__})"
+        )
+
+
+class GHLClient(_Client):
     """Sync client for the HighLevel (GHL / LeadConnector) API v2.
 
     ``GHLClient(token="...", location_id="...")`` with a Private Integration token or an
@@ -273,6 +375,8 @@ class GHLClient:
 
     Use it as a context manager, or call [`close`][ghlsdk.GHLClient.close].
     """
+
+    _http: SyncHTTP
 
     def __init__(
         self,
@@ -311,67 +415,15 @@ class GHLClient:
             max_concurrency=max_concurrency,
             protocol=SyncAuth,
         )
-        self._tracker = setup.tracker
         http = SyncHTTP(
             setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or time.sleep
         )
-        self._bind(http, setup.ctx)
-
-    def _bind(self, http: SyncHTTP, ctx: Context) -> None:
-        self._http = http
-        self._ctx = ctx
-        run = sync_runner(http)
-        self.contacts = Contacts(run, ctx)
-        self.tasks = Tasks(run, ctx)
-        self.notes = Notes(run, ctx)
-        self.appointments = Appointments(run, ctx)
-        self.tags = Tags(run, ctx)
-        self.followers = Followers(run, ctx)
-        self.campaigns = Campaigns(run, ctx)
-        self.workflows = Workflows(run, ctx)
-        self.businesses = Businesses(run, ctx)
-        self.calendars = Calendars(run, ctx)
-        self.custom_fields = CustomFields(run, ctx)
-        self._raw: GHLRawResponses | None = None
+        super().__init__(http, setup.ctx, setup.tracker)
 
     @property
     def with_raw_response(self) -> GHLRawResponses:
         """The same resources, returning ``RawResponse`` (status, headers, body, ``parse()``)."""
-        if self._raw is None:
-            self._raw = GHLRawResponses(sync_runner(self._http, raw=True), self._ctx)
-        return self._raw
-
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes | Unset = UNSET,
-        max_retries: int | Unset = UNSET,
-        location_id: str | Unset | None = UNSET,
-    ) -> GHLClient:
-        """A client with these settings changed that shares this one's connection pool,
-        credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
-        clone = object.__new__(GHLClient)
-        clone._tracker = self._tracker
-        changes = _option_changes(self._http.core.config, timeout, max_retries)
-        clone._bind(self._http.with_config(**changes), _option_ctx(self._ctx, location_id))
-        return clone
-
-    @property
-    def location_id(self) -> str | None:
-        """The default location of this client's calls."""
-        return self._ctx.location_id
-
-    @property
-    def scopes(self) -> frozenset[str] | None:
-        """The scopes the token is known to have (``scopes=`` or the auth's), ``None`` when
-        unknown. Methods needing a scope that is missing raise ``MissingScopeError`` early."""
-        return self._ctx.granted_scopes()
-
-    @property
-    def rate_limit(self) -> RateLimitInfo | None:
-        """The budget from the last response's ``X-RateLimit-*`` headers for this client's
-        location (or the last seen, without a location); ``None`` before any."""
-        return self._tracker.info(self._ctx.location_id)
+        return cast(GHLRawResponses, self._raw_view())
 
     def close(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in)."""
@@ -388,19 +440,16 @@ class GHLClient:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return (
-            f"GHLClient(location_id={self._ctx.location_id!r}, "
-            f"base_url={self._http.core.base_url!r}, auth={type(self._ctx.auth).__name__})"
-        )
 
-
-class AsyncGHLClient:
+class AsyncGHLClient(_Client):
     """Async client for the HighLevel API v2; same arguments and resources as
     [`GHLClient`][ghlsdk.GHLClient], with ``await`` (and ``async for`` over pagers). ``auth``
     implements
     ``aheaders()`` / ``arefresh(rejected)``; ``http_client`` is an ``httpx.AsyncClient``.
     Use ``async with`` or call [`aclose`][ghlsdk.AsyncGHLClient.aclose]."""
+
+    _is_async = True
+    _http: AsyncHTTP
 
     def __init__(
         self,
@@ -439,67 +488,15 @@ class AsyncGHLClient:
             max_concurrency=max_concurrency,
             protocol=AsyncAuth,
         )
-        self._tracker = setup.tracker
         http = AsyncHTTP(
             setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or anyio.sleep
         )
-        self._bind(http, setup.ctx)
-
-    def _bind(self, http: AsyncHTTP, ctx: Context) -> None:
-        self._http = http
-        self._ctx = ctx
-        run = async_runner(http)
-        self.contacts = AsyncContacts(run, ctx)
-        self.tasks = AsyncTasks(run, ctx)
-        self.notes = AsyncNotes(run, ctx)
-        self.appointments = AsyncAppointments(run, ctx)
-        self.tags = AsyncTags(run, ctx)
-        self.followers = AsyncFollowers(run, ctx)
-        self.campaigns = AsyncCampaigns(run, ctx)
-        self.workflows = AsyncWorkflows(run, ctx)
-        self.businesses = AsyncBusinesses(run, ctx)
-        self.calendars = AsyncCalendars(run, ctx)
-        self.custom_fields = AsyncCustomFields(run, ctx)
-        self._raw: AsyncGHLRawResponses | None = None
+        super().__init__(http, setup.ctx, setup.tracker)
 
     @property
     def with_raw_response(self) -> AsyncGHLRawResponses:
         """The same resources, returning ``RawResponse`` (status, headers, body, ``parse()``)."""
-        if self._raw is None:
-            self._raw = AsyncGHLRawResponses(async_runner(self._http, raw=True), self._ctx)
-        return self._raw
-
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes | Unset = UNSET,
-        max_retries: int | Unset = UNSET,
-        location_id: str | Unset | None = UNSET,
-    ) -> AsyncGHLClient:
-        """A client with these settings changed that shares this one's connection pool,
-        credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
-        clone = object.__new__(AsyncGHLClient)
-        clone._tracker = self._tracker
-        changes = _option_changes(self._http.core.config, timeout, max_retries)
-        clone._bind(self._http.with_config(**changes), _option_ctx(self._ctx, location_id))
-        return clone
-
-    @property
-    def location_id(self) -> str | None:
-        """The default location of this client's calls."""
-        return self._ctx.location_id
-
-    @property
-    def scopes(self) -> frozenset[str] | None:
-        """The scopes the token is known to have (``scopes=`` or the auth's), ``None`` when
-        unknown. Methods needing a scope that is missing raise ``MissingScopeError`` early."""
-        return self._ctx.granted_scopes()
-
-    @property
-    def rate_limit(self) -> RateLimitInfo | None:
-        """The budget from the last response's ``X-RateLimit-*`` headers for this client's
-        location (or the last seen, without a location); ``None`` before any."""
-        return self._tracker.info(self._ctx.location_id)
+        return cast(AsyncGHLRawResponses, self._raw_view())
 
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in)."""
@@ -515,9 +512,3 @@ class AsyncGHLClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncGHLClient(location_id={self._ctx.location_id!r}, "
-            f"base_url={self._http.core.base_url!r}, auth={type(self._ctx.auth).__name__})"
-        )
