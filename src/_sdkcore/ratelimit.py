@@ -37,7 +37,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
@@ -162,14 +162,11 @@ def sent_by(now: float, age: float | None, own_start: float | None) -> float:
     return now
 
 
-class _Attempt(NamedTuple):
-    """The last slot `RateLimiter.acquire` gave in one context (thread or asyncio task)."""
-
-    limiter: weakref.ref[Any]  # weak: a thread's context must not keep a limiter alive
-    key: Hashable
-    start: float | None  # None: acquired while an earlier slot of this context was in flight
-    in_flight: bool
-
+#: The last slot `RateLimiter.acquire` gave in one context (thread or asyncio task), as
+#: (limiter, key, start, in flight). The limiter is held weakly: a thread's context must not
+#: keep it alive. ``start`` is None when it was acquired while an earlier slot of this context
+#: was in flight. A plain tuple: this runs twice per request.
+_Attempt = tuple[weakref.ref[Any], Hashable, float | None, bool]
 
 _ATTEMPT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
     "_sdkcore_rate_attempt", default=None
@@ -226,16 +223,15 @@ class RateLimiter:
             # remembered, and release falls back to the oldest start. (Counted from its start
             # only, a slot is never released: it is not in flight.)
             overlap = self._attempt(key, in_flight=True) is not None
-            held = self.count_until_response
-            _ATTEMPT.set(_Attempt(self._ref, key, None if overlap else start, in_flight=held))
+            _ATTEMPT.set((self._ref, key, None if overlap else start, self.count_until_response))
             return max(0.0, start - now)
 
     def _attempt(self, key: Hashable, *, in_flight: bool | None = None) -> _Attempt | None:
         """This context's last slot for ``key`` from this limiter (in flight or not, if asked)."""
         attempt = _ATTEMPT.get()
-        if attempt is None or attempt.limiter is not self._ref or attempt.key != key:
+        if attempt is None or attempt[0] is not self._ref or attempt[1] != key:
             return None
-        if in_flight is not None and attempt.in_flight != in_flight:
+        if in_flight is not None and attempt[3] != in_flight:
             return None
         return attempt
 
@@ -259,9 +255,10 @@ class RateLimiter:
         if not self.count_until_response:
             return
         attempt = self._attempt(key, in_flight=True)
-        own = None if attempt is None else attempt.start
+        own = None
         if attempt is not None:
-            _ATTEMPT.set(attempt._replace(in_flight=False))
+            own = attempt[2]
+            _ATTEMPT.set((attempt[0], key, own, False))
         with self._lock:
             now = self._clock()
             for b in self._for(key):
@@ -312,7 +309,7 @@ class RateLimiter:
                 if abs(b.period - period) < abs(target.period - period):
                     target = b
             now = self._clock()
-            at = sent_by(now, age, None if attempt is None else attempt.start)
+            at = sent_by(now, age, None if attempt is None else attempt[2])
             target.learn(now, remaining, limit, at, free_in)
 
     def remaining(self, key: Hashable = None) -> int:

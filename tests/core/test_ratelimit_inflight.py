@@ -236,7 +236,7 @@ def test_each_task_remembers_its_own_slot() -> None:
         limiter.acquire("k")
         await asyncio.sleep(wait)  # the other task acquires meanwhile
         attempt = limiter._attempt("k", in_flight=True)
-        seen[name] = None if attempt is None else attempt.start
+        seen[name] = None if attempt is None else attempt[2]
         limiter.release("k")
 
     async def main() -> None:
