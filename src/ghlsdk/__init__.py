@@ -76,6 +76,19 @@ from ghlsdk.models import (
 from ghlsdk.models.bulk import BulkBusinessResult, BulkTagOutcome, BulkTagsResult
 from ghlsdk.models.calendars import Calendar, CalendarEvent, EventCreator
 from ghlsdk.models.custom_fields import CustomFieldDefinition
+from ghlsdk.models.requests import (
+    AppointmentCreate,
+    AppointmentUpdate,
+    ContactCreate,
+    ContactUpdate,
+    ContactUpsert,
+    CustomFieldCreate,
+    CustomFieldUpdate,
+    NoteCreate,
+    NoteUpdate,
+    TaskCreate,
+    TaskUpdate,
+)
 from ghlsdk.models.search import Filter, Sort
 from ghlsdk.resources import UnknownCustomFieldError
 
@@ -89,7 +102,9 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Appointment",
+    "AppointmentCreate",
     "AppointmentStatus",
+    "AppointmentUpdate",
     "AsyncGHLClient",
     "AsyncOAuth2",
     "AsyncOAuthSession",
@@ -104,10 +119,15 @@ __all__ = [
     "CalendarEvent",
     "ConflictError",
     "Contact",
+    "ContactCreate",
     "ContactType",
+    "ContactUpdate",
+    "ContactUpsert",
     "CustomField",
+    "CustomFieldCreate",
     "CustomFieldDefinition",
     "CustomFieldInput",
+    "CustomFieldUpdate",
     "DndSetting",
     "DndStatus",
     "DuplicateContactError",
@@ -123,6 +143,8 @@ __all__ = [
     "NotFoundBadRequestError",
     "NotFoundError",
     "Note",
+    "NoteCreate",
+    "NoteUpdate",
     "OAuth2",
     "OAuthSession",
     "Page",
@@ -138,6 +160,8 @@ __all__ = [
     "Sort",
     "SyncPager",
     "Task",
+    "TaskCreate",
+    "TaskUpdate",
     "TokenSet",
     "TokenStore",
     "TokenStoreError",
