@@ -7,7 +7,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import httpx
 import pytest
+import respx
 
 import ghlsdk
 from ghlsdk import AsyncGHLClient, GHLClient
@@ -83,3 +85,24 @@ def test_clients_expose_the_same_resources_and_options() -> None:
 def test_package_exports_resolve() -> None:
     for name in ghlsdk.__all__:
         assert getattr(ghlsdk, name) is not None
+
+
+def test_resources_are_made_once_per_client_and_follow_with_options() -> None:
+    ghl = GHLClient(token="tok-surface-2", location_id="loc1", max_retries=0)
+    assert ghl.contacts is ghl.contacts  # made on first use, then kept
+    other = ghl.with_options(location_id="loc2", max_retries=1)
+    assert type(other) is GHLClient
+    assert other.contacts is not ghl.contacts
+    assert ghl.with_raw_response is ghl.with_raw_response
+    assert repr(other) == (
+        "GHLClient(location_id='loc2', base_url='https://services.leadconnectorhq.com', "
+        "auth=StaticAuth)"
+    )
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.get("https://services.leadconnectorhq.com/contacts/").mock(
+            return_value=httpx.Response(200, json={"contacts": []})
+        )
+        assert other.contacts.list().to_list() == []
+        assert ghl.contacts.list().to_list() == []
+    assert [c.request.url.params["locationId"] for c in route.calls] == ["loc2", "loc1"]
+    ghl.close()
