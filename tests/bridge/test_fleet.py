@@ -30,6 +30,7 @@ pytestmark = pytest.mark.postgres
 FULL = os.environ.get("GHL_NINOX_FLEET_FULL") == "1"
 LOCATIONS, SECOND_DB = 50, 5
 GHL_CONTACTS, NINOX_CONTACTS = (150, 50) if FULL else (30, 10)
+WAIT = 600 if FULL else 80  # seconds until the fleet must have converged
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def start_fleet(fakes: FakeFleet, url: str, workers: int = 4) -> list[SpawnProce
     with FleetDB(url) as db:
         fakes.register(db)
     fakes.world.ghl.reset_counters()
-    return start_workers(fakes.settings(url, interval=3.0), workers, seconds=90)
+    return start_workers(fakes.settings(url, interval=3.0), workers, seconds=WAIT + 10)
 
 
 def start_workers(settings: FleetSettings, n: int, seconds: float) -> list[SpawnProcess]:
@@ -103,7 +104,7 @@ def test_four_workers_converge_every_location_without_429s_or_double_writes(
 ) -> None:
     procs = start_fleet(fakes, fleet_url)
     try:
-        assert wait_for(fakes.converged, timeout=80, step=0.5), "the fleet did not converge"
+        assert wait_for(fakes.converged, timeout=WAIT, step=0.5), "the fleet did not converge"
     finally:
         stop(procs)
     check_result(fakes)
@@ -149,7 +150,7 @@ def test_a_worker_killed_mid_pass_has_its_partitions_finished_by_the_others(
         assert procs[0].pid is not None
         os.kill(procs[0].pid, signal.SIGKILL)
         procs[0].join(10)
-        assert wait_for(fakes.converged, timeout=80, step=0.5), "the fleet did not converge"
+        assert wait_for(fakes.converged, timeout=WAIT, step=0.5), "the fleet did not converge"
     finally:
         stop(procs)
     check_result(fakes)

@@ -9,6 +9,7 @@ import io
 import json
 import textwrap
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,15 @@ import pytest
 
 from bridge.cli import ExitCode, main
 from bridge.config import ConfigError, parse_config
-from bridge.fleet import FleetDB, FleetInbox, PartitionLeases, ReceiverInbox
+from bridge.fleet import (
+    FleetDB,
+    FleetInbox,
+    PartitionLeases,
+    ReceiverInbox,
+    open_partition_store,
+)
 from bridge.mappers import default_mappings
+from bridge.ops import PAUSE_FLAG, Pause
 from bridge.state import Event
 from tests.bridge.fleet_support import FakeFleet, close_worker, make_worker
 
@@ -233,3 +241,38 @@ def test_a_webhook_received_anywhere_is_handled_by_the_partitions_worker(
     assert "web.hook@example.com" in fakes.ninox_emails("db0001")
     with FleetDB(postgres_schema_url) as db:
         assert FleetInbox(db).pending("loc0001/team1/db0001") == []
+
+
+@pytest.mark.postgres
+def test_a_partition_paused_in_its_own_state_is_not_claimed_again_until_resumed(
+    fakes: FakeFleet, postgres_schema_url: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, fakes, postgres_schema_url)
+    key = "loc0002/team1/db0002"
+    with FleetDB(postgres_schema_url) as db:
+        fakes.register(db)
+        with open_partition_store(db, postgres_schema_url, key) as store:
+            reason = "3 authentication failures in a row"
+            store.set_flag(
+                PAUSE_FLAG,
+                Pause(kind="auth", reason=reason, since=datetime.now(timezone.utc)).to_flag(),
+            )
+    worker, clients = make_worker(fakes.settings(postgres_schema_url, interval=3600), "w")
+    try:
+        outcomes = []
+        while (done := worker.run_once()) is not None:
+            outcomes.append((done.key, done.outcome))
+        assert sorted(outcomes) == [
+            ("loc0000/team1/db0000", "synced"),
+            ("loc0001/team1/db0001", "synced"),
+            (key, "paused"),  # once, not over and over
+        ]
+        with FleetDB(postgres_schema_url) as db:
+            assert {p.key: p.paused for p in PartitionLeases(db).partitions()}[key]
+        code, _, err = run(["fleet", "resume", key], config, env(fakes))
+        assert code == ExitCode.OK, err
+        done = worker.run_once()
+        assert done is not None
+        assert (done.key, done.outcome) == (key, "synced")
+    finally:
+        close_worker(worker, clients)

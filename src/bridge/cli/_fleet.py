@@ -30,7 +30,9 @@ from bridge.fleet import (
     PartitionSpec,
     PostgresRateLimiter,
     ReceiverInbox,
+    open_partition_store,
 )
+from bridge.ops import PAUSE_FLAG
 from bridge.state import STATE_PASSWORD_ENV
 
 __all__ = ["add_fleet_commands", "fleet", "fleet_serve", "partition_specs", "worker"]
@@ -265,6 +267,11 @@ def fleet(ctx: Context) -> int:
                 raise ConfigError(
                     f"no partition {ctx.args.key!r} (ghl-ninox fleet list shows them)"
                 ) from None
+            if ctx.args.fleet_action == "resume":  # and a pause kept in its own state
+                with open_partition_store(
+                    db, url, ctx.args.key, password=_password(ctx.environ)
+                ) as store:
+                    store.set_flag(PAUSE_FLAG, None)
             ctx.status(f"ghl-ninox fleet: {ctx.args.key} {ctx.args.fleet_action}d")
         rows = [
             {

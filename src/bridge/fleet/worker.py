@@ -157,10 +157,15 @@ class FleetWorker:
         synced = False
         try:
             if not store.acquire_lock(self.name, ttl=self.lease_ttl):
+                synced = True  # another worker's pass runs: it is not due before its interval
                 return PartitionPass(key=key, outcome="busy")
             with self._heartbeat(partition, store):
                 pause = current_pause(store)
                 if pause is not None:
+                    # Paused in its own state (by hand or by the pause guard): pause the
+                    # partition too, so no worker claims it again until `fleet resume`.
+                    self.leases.set_paused(key, True)
+                    _log.warning("worker %s: %s is paused: %s", self.name, key, pause.reason)
                     return PartitionPass(key=key, outcome="paused", error=pause.reason)
                 ghl, ninox = self.clients.clients(partition)
                 engine = SyncEngine(ghl, ninox, store, mappings=self.mappings, config=self.config)
