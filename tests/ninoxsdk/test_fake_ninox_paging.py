@@ -39,6 +39,31 @@ async def page_ids(api: Api, **params: Any) -> list[int]:
 # -- paging -------------------------------------------------------------------------------
 
 
+async def test_a_walk_through_pages_selects_once_until_a_write(api: Api) -> None:
+    await create(api, 1_000)
+    selections = 0
+    compute = api.fake._compute_select
+
+    def counted(*args: Any) -> Any:
+        nonlocal selections
+        selections += 1
+        return compute(*args)
+
+    api.fake._compute_select = counted  # type: ignore[method-assign]
+    walk = {"updated": "true", "sinceSq": "0", "perPage": "100"}
+    first = [i for p in range(10) for i in await page_ids(api, **walk, page=p)]
+    assert first == list(range(1_000, 0, -1))  # newest change first
+    assert selections == 1  # one filter-and-sort for ten pages, not one per page
+    await api.ok("PUT", f"{RECORDS}/5", json={"fields": {"Score": -1}})
+    assert (await page_ids(api, **walk, page=0))[:2] == [5, 1_000]  # the write is seen
+    assert await page_ids(api, order="Score", perPage=1) == [5]
+    assert selections == 3
+    api.fake.rename_field(TEAM, DB, "A", "Score", "Points")  # no sequence number, still seen
+    with pytest.raises(AssertionError):
+        await page_ids(api, order="Score", perPage=1)
+    assert await page_ids(api, order="Points", perPage=1) == [5]
+
+
 async def test_page_and_per_page(api: Api) -> None:
     await create(api, 250)
     assert await page_ids(api) == list(range(1, 101))  # default perPage 100, page 0

@@ -247,6 +247,12 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
 _SPLIT = tuple((m, t, tuple(t.strip("/").split("/")), h) for m, t, h in ENDPOINTS)
 
 
+#: Query parameters that pick a page of a selection (not part of what is selected).
+_PAGING = frozenset({"page", "perPage"})
+#: Selections kept at most (the oldest query shapes are dropped all at once beyond it).
+_MAX_SELECTIONS = 256
+
+
 def match_route(method: str, segments: Sequence[str]) -> tuple[str, str, dict[str, str]] | None:
     """``(template, handler name, path params)`` for a request, or None (unknown endpoint)."""
     best: tuple[int, str, str, dict[str, str]] | None = None
@@ -330,6 +336,8 @@ class NinoxServer:
     ) -> None:
         self._lock = threading.RLock()
         self._teams: dict[str, _Team] = {}
+        #: List queries' selections: (database, table, query) -> (state stamp, records).
+        self._selections: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[_Record]]] = {}
         self._ids = 0
         #: HTTP status for unknown fields, formula/read-only fields and bad values (REFERENCE
         #: observed 500; make it 400 to mimic a stricter server).
@@ -822,7 +830,28 @@ class NinoxServer:
                 return False
         return True
 
-    def _select(self, tbl: _Table, params: httpx.QueryParams) -> list[_Record]:
+    def _select(self, db: _Database, tbl: _Table, params: httpx.QueryParams) -> list[_Record]:
+        """The records a list query selects, in its order. Computed once per query and state
+        of the database (any write takes a sequence number), so walking the pages of a query
+        costs a slice per page, not a filter and sort of the table per page."""
+        shape = tuple(sorted((k, v) for k, v in params.multi_items() if k not in _PAGING))
+        key = (db.team_id, db.id, tbl.id, shape)
+        stamp = (
+            db.seq,
+            tuple((fid, spec.name) for fid, spec in tbl.fields.items()),
+            self.since_sq_requires_updated,
+            self.scrambled_default_order,
+        )
+        cached = self._selections.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if len(self._selections) >= _MAX_SELECTIONS:
+            self._selections.clear()
+        recs = self._compute_select(tbl, params)
+        self._selections[key] = (stamp, recs)
+        return recs
+
+    def _compute_select(self, tbl: _Table, params: httpx.QueryParams) -> list[_Record]:
         recs = list(tbl.records.values())
         filters = self._filters(tbl, params.get("filters"))
         if filters:
@@ -866,8 +895,8 @@ class NinoxServer:
         return lambda r: (sort_key(to_wire(spec, r.values.get(fid), choice_ids=False)), r.id)
 
     def _h_list_records(self, call: Call) -> httpx.Response:
-        _db, tbl = self._tbl(call)
-        recs = self._select(tbl, call.params)
+        db, tbl = self._tbl(call)
+        recs = self._select(db, tbl, call.params)
         page = _int_param(call.params, "page", 0)
         per_page = _int_param(call.params, "perPage", self.default_per_page)
         assert page is not None
