@@ -33,6 +33,7 @@ PAGES = {
     "bridge.state": "bridge/state.md",
     "bridge.mapping": "bridge/mapping.md",
     "bridge.cli": "bridge/cli.md",
+    "bridge.fleet": "bridge/fleet.md",
 }
 
 
