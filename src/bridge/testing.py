@@ -113,19 +113,27 @@ class FakeWorld:
         notes: int = 1,
         appointments: int = 1,
         seed: int = 7,
+        history: timedelta | None = None,
     ) -> list[str]:
         """Create ``contacts`` GHL contacts, each with the given number of tasks, notes and
-        appointments; returns the contact ids. Deterministic for a given ``seed``."""
+        appointments; returns the contact ids. Deterministic for a given ``seed``. With
+        ``history``, the contacts' ``dateAdded``/``dateUpdated`` are spread evenly over that
+        much of the past (oldest first) instead of all being now."""
         rng = random.Random(seed)
         start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
         ids: list[str] = []
         for n in range(contacts):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            stamps: dict[str, str] = {}
+            if history is not None:
+                at = datetime.now(timezone.utc) - history * (1 - n / max(contacts, 1))
+                stamps["dateAdded"] = stamps["dateUpdated"] = at.isoformat()
             contact = self.ghl.add_contact(
                 firstName=first,
                 lastName=last,
                 email=f"{first}.{last}.{n}@example.com".lower(),
                 phone=f"+1555{n:07d}",
+                **stamps,
             )
             cid = contact["id"]
             ids.append(cid)

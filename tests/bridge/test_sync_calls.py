@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -48,6 +49,20 @@ def test_a_pass_with_nothing_changed_costs_the_same_few_calls_at_any_size(contac
     assert calls[1] == calls[2]
     assert len(calls[1]) <= 10
     assert not [c for c in calls[1] if c.endswith(("/notes", "/tasks", "/appointments"))]
+
+
+def test_a_quiet_pass_costs_the_same_at_50_and_at_600_contacts() -> None:
+    counts = []
+    for size in (50, 600):  # 600: more than one page of the contact search
+        world = FakeWorld()
+        world.seed_ghl(size, tasks=1, notes=0, appointments=1, history=timedelta(days=30))
+        engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore())
+        engine.sync()
+        engine.sync()
+        world.ghl.reset_counters()
+        assert engine.sync().writes == 0
+        counts.append(len(world.ghl.requests))
+    assert counts[0] == counts[1] <= 10
 
 
 def test_reading_every_contacts_children_is_still_possible() -> None:

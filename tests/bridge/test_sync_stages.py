@@ -24,8 +24,10 @@ from bridge.sync.effects import (
     GhlUpdate,
     NinoxDelete,
     NinoxSave,
+    Program,
     State,
 )
+from bridge.sync.interpret import Together
 from bridge.sync.passes import sync_pass
 from bridge.testing import FakeWorld
 from ninoxsdk import Record
@@ -141,15 +143,25 @@ WRITES = (GhlCreate, GhlUpdate, GhlDelete, GhlAddTags, NinoxSave, NinoxDelete)
 
 
 def run_recording(ctx: PassContext, clients: Clients) -> list[Effect[Any]]:
-    """Interpret a pass by hand, recording every effect it yields."""
+    """Interpret a pass by hand, recording every effect it yields (inside ``Together`` too)."""
     seen: list[Effect[Any]] = []
-    program = sync_pass(ctx)
+    interpret_recording(sync_pass(ctx), clients, seen)
+    return seen
+
+
+def interpret_recording(program: Program[Any], clients: Clients, seen: list[Effect[Any]]) -> Any:
     value: Any = None
     while True:
         try:
             effect = program.send(value)
-        except StopIteration:
-            return seen
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(effect, Together):
+            value = (
+                interpret_recording(effect.first, clients, seen),
+                interpret_recording(effect.second, clients, seen),
+            )
+            continue
         seen.append(effect)
         value = effect.run(clients)
 

@@ -270,5 +270,6 @@ def build_sync_config(config: Config) -> Any:
         if s.appointments_span_days is None
         else timedelta(days=s.appointments_span_days),
         note_backfill_calls=s.note_backfill_calls,
+        appointment_calendar_id=s.appointment_calendar_id,
         **options,
     )

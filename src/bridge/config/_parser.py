@@ -70,6 +70,7 @@ KEYS: Final = {
         "appointments_future_days",
         "appointments_span_days",
         "note_backfill_calls",
+        "appointment_calendar_id",
     ),
     "server": ("host", "port", "path", "poll_interval", "status_token"),
     "history": ("keep_days",),
@@ -289,6 +290,9 @@ class Parser(PolicyChecks):
             note_backfill_calls=None
             if "note_backfill_calls" not in section
             else int(number("note_backfill_calls", 1000, minimum=1, integer=True)),
+            appointment_calendar_id=self.attempt(
+                lambda: self.text(section, "sync", "appointment_calendar_id"), None
+            ),
         )
 
     def server(self, section: Mapping[str, Any]) -> ServerSettings:

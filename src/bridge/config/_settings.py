@@ -120,7 +120,8 @@ class SyncSettings:
     How GHL is read (see [`SyncConfig`][bridge.sync.SyncConfig]): ``children_of``,
     ``task_search``, ``calendar_events``, the appointments window in days
     (``appointments_past_days``, ``appointments_future_days``, ``appointments_span_days``)
-    and ``note_backfill_calls``.
+    and ``note_backfill_calls``; ``appointment_calendar_id``: the GHL calendar appointments
+    created in Ninox are booked on.
     """
 
     policies: Mapping[str, str] = attrs.field(factory=dict)
@@ -141,6 +142,7 @@ class SyncSettings:
     appointments_future_days: float = 365.0
     appointments_span_days: float | None = None
     note_backfill_calls: int | None = None
+    appointment_calendar_id: str | None = None
 
     @property
     def overlap(self) -> timedelta:

@@ -70,9 +70,8 @@ def _one(
         if not d.reason or d.reason == "tombstoned":
             ctx.report.count(entity, "unchanged")
         return
-    if d.action == "skip":
-        if "GHL -> Ninox only" in d.reason or "not readable" in d.reason:
-            yield from ctx.park(entity, d.pair.label, "ghl", "plan", d.reason)
+    if d.action == "skip":  # every skip says why: reported, retried when the record changes
+        yield from ctx.park(entity, d.pair.label, "ghl", "plan", d.reason)
         return
     if d.action == "create_ninox":
         yield from _create_in_ninox(ctx, mapper, d, parents, batch)
@@ -161,6 +160,8 @@ def _create_in_ghl(
             ctx.planned_ninox.add(record.id)
         return
     body = mapper.ghl_write(record.fields, None, current=None)
+    if entity == "appointment":  # booked on the configured calendar (decide checked it is set)
+        body = {**body, "calendarId": ctx.config.appointment_calendar_id}
     op = Op(
         op_key=new_op_key(),
         link_id=None,

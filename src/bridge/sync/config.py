@@ -49,6 +49,9 @@ class SyncConfig:
       ``calendars/events.readonly``; without them the pass falls back to one list per
       contact. Absence from the window is not taken as a deletion (the feed's coverage is
       UNCONFIRMED): deletions come from the webhooks and from ``scan_deletes`` passes.
+    - ``appointment_calendar_id``: the GHL calendar an appointment created in Ninox is booked
+      on (``None``: such appointments are reported as skipped, not sent). Edits and deletes
+      of linked appointments go back to GHL whatever it is.
     - ``note_backfill_calls``: GHL has no bulk read for notes, so notes are read one call per
       contact: for changed contacts, and once for every contact as a backfill that runs
       after contacts, tasks and appointments. This caps the backfill's calls per pass
@@ -74,6 +77,7 @@ class SyncConfig:
     appointments_future: timedelta = timedelta(days=365)
     appointments_span: timedelta | None = None
     note_backfill_calls: int | None = attrs.field(default=None)
+    appointment_calendar_id: str | None = None
 
     @note_backfill_calls.validator
     def _positive(self, _attribute: object, value: int | None) -> None:

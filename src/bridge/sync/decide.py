@@ -25,7 +25,7 @@ __all__ = ["GHL_WRITABLE", "Action", "Decision", "decide"]
 
 Action = Literal["noop", "create_ninox", "create_ghl", "update", "delete", "skip"]
 #: Entities the engine can write in GHL (appointments need the calendars API).
-GHL_WRITABLE = ("contact", "task", "note")
+GHL_WRITABLE = ("contact", "task", "note", "appointment")
 
 
 @attrs.frozen(kw_only=True)
@@ -86,13 +86,13 @@ def decide(
             return Decision(pair=pair, action="noop", reason="Ninox side unreadable")
         return Decision(pair=pair, action="create_ninox", ghl=mapper.ghl_canonical(g))
     if isinstance(n, Record) and g is None:
-        return _from_ninox_only(mapper, pair, n)
+        return _from_ninox_only(mapper, pair, n, config)
     if not isinstance(g, dict) or not isinstance(n, Record):
         return Decision(pair=pair, action="noop")
     return _both(mapper, pair, g, n, config, overrides or {})
 
 
-def _from_ninox_only(mapper: SyncMapper, pair: Pair, n: Record) -> Decision:
+def _from_ninox_only(mapper: SyncMapper, pair: Pair, n: Record, config: SyncConfig) -> Decision:
     if pair.link is not None:
         return Decision(pair=pair, action="noop", reason="GHL side unreadable")
     if mapper.ninox_ghl_id(n.fields):
@@ -105,6 +105,13 @@ def _from_ninox_only(mapper: SyncMapper, pair: Pair, n: Record) -> Decision:
     if pair.entity not in GHL_WRITABLE or not to_ghl:
         return Decision(
             pair=pair, action="skip", reason=f"{pair.entity}s are synced GHL -> Ninox only"
+        )
+    if pair.entity == "appointment" and not config.appointment_calendar_id:
+        return Decision(
+            pair=pair,
+            action="skip",
+            reason="set SyncConfig(appointment_calendar_id=...) (the GHL calendar to book "
+            "appointments made in Ninox on) to send it to GHL",
         )
     return Decision(pair=pair, action="create_ghl", ninox=cn, to_ghl=jsonable_values(to_ghl))
 

@@ -226,6 +226,8 @@ def _effect(
             if hard:
                 return GhlDelete("contact", link.ghl_id)
             return GhlAddTags(link.ghl_id, (ctx.config.deleted_tag,))
+        if hard and entity == "appointment":
+            return GhlDelete("appointment", link.ghl_id)
         if hard and entity in ("task", "note"):
             parent = parents.by_link.get(link.parent_link_id or -1)
             return None if parent is None else GhlDelete(entity, link.ghl_id, parent)  # type: ignore[arg-type]

@@ -18,8 +18,8 @@ from typing import Any, Generic, Literal, TypeVar, cast
 import anyio.to_thread
 import attrs
 
+from bridge._ghl import ghl_arguments
 from bridge.state import StateStore
-from bridge.upsert import ghl_arguments
 from ghlsdk import AsyncGHLClient, GHLClient
 from ghlsdk.models import to_wire
 from ninoxsdk import (
@@ -301,17 +301,14 @@ class GhlGet(Effect[dict[str, Any]]):
         return _wire(await g.appointments.get(self.ghl_id))
 
 
-def _one_way(entity: str) -> ValueError:
-    return ValueError(f"GHL {entity}s cannot be read or written one by one (calendars API)")
-
-
 def _kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
     return ghl_arguments(body)
 
 
 @attrs.frozen
 class GhlCreate(Effect[dict[str, Any]]):
-    """Create a contact (the upsert endpoint) or a task/note under ``contact_id``."""
+    """Create a contact (the upsert endpoint), or a task, note or appointment of
+    ``contact_id`` (an appointment's body names its calendar)."""
 
     entity: Entity
     body: Mapping[str, Any]
@@ -325,7 +322,7 @@ class GhlCreate(Effect[dict[str, Any]]):
             return _child(g.tasks.create(cid, **kw), cid)
         if self.entity == "note":
             return _child(g.notes.create(cid, **kw), cid)
-        raise _one_way(self.entity)
+        return _child(g.appointments.create(contact_id=cid, **kw), cid)
 
     async def arun(self, c: AsyncClients) -> dict[str, Any]:
         g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
@@ -335,12 +332,13 @@ class GhlCreate(Effect[dict[str, Any]]):
             return _child(await g.tasks.create(cid, **kw), cid)
         if self.entity == "note":
             return _child(await g.notes.create(cid, **kw), cid)
-        raise _one_way(self.entity)
+        return _child(await g.appointments.create(contact_id=cid, **kw), cid)
 
 
 @attrs.frozen
 class GhlUpdate(Effect[dict[str, Any]]):
-    """Change some fields of a contact, task or note; returns the record as written."""
+    """Change some fields of a contact, task, note or appointment; returns the record as
+    written."""
 
     entity: Entity
     ghl_id: str
@@ -355,7 +353,7 @@ class GhlUpdate(Effect[dict[str, Any]]):
             return _child(g.tasks.update(cid, self.ghl_id, **kw), cid)
         if self.entity == "note":
             return _child(g.notes.update(cid, self.ghl_id, **kw), cid)
-        raise _one_way(self.entity)
+        return _child(g.appointments.update(self.ghl_id, **kw), cid)
 
     async def arun(self, c: AsyncClients) -> dict[str, Any]:
         g, cid, kw = c.ghl, self.contact_id or "", _kwargs(self.body)
@@ -365,7 +363,7 @@ class GhlUpdate(Effect[dict[str, Any]]):
             return _child(await g.tasks.update(cid, self.ghl_id, **kw), cid)
         if self.entity == "note":
             return _child(await g.notes.update(cid, self.ghl_id, **kw), cid)
-        raise _one_way(self.entity)
+        return _child(await g.appointments.update(self.ghl_id, **kw), cid)
 
 
 @attrs.frozen
@@ -383,7 +381,7 @@ class GhlDelete(Effect[None]):
         elif self.entity == "note":
             g.notes.delete(cid, self.ghl_id)
         else:
-            raise _one_way(self.entity)
+            g.appointments.delete(self.ghl_id)
 
     async def arun(self, c: AsyncClients) -> None:
         g, cid = c.ghl, self.contact_id or ""
@@ -394,7 +392,7 @@ class GhlDelete(Effect[None]):
         elif self.entity == "note":
             await g.notes.delete(cid, self.ghl_id)
         else:
-            raise _one_way(self.entity)
+            await g.appointments.delete(self.ghl_id)
 
 
 # -- Ninox ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bridge.sync.config import SyncConfig
 from bridge.sync.context import PassContext, Progress
 from bridge.sync.effects import AsyncClients, Clients, Program
 from bridge.sync.interpret import arun, run
+from bridge.sync.memo import PassMapper
 from bridge.sync.passes import CHILDREN, event_pass, sync_pass, undo_pass
 from bridge.sync.report import RunReport
 from ghlsdk import AsyncGHLClient, GHLClient
@@ -68,7 +69,7 @@ class _Engine:
     ) -> PassContext:
         return PassContext(
             kind=kind,
-            mappers=self._views,
+            mappers={entity: PassMapper(view) for entity, view in self._views.items()},
             config=self.config,
             location=self.location_id,
             dry_run=dry_run,

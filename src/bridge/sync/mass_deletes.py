@@ -159,15 +159,15 @@ def _still_gone(
             if present.ninox is not None:
                 return link.ninox_id not in present.ninox
             yield from perform(NinoxGet(mapper.ninox_table, link.ninox_id))
-        elif gone == "ghl" and link.ghl_id is not None and link.entity != "appointment":
+        elif gone == "ghl" and link.ghl_id is not None:
             if present.ghl is not None:
                 return link.ghl_id not in present.ghl
             parent = parents.by_link.get(link.parent_link_id or -1)
-            if link.entity != "contact" and parent is None:
+            if link.entity in ("task", "note") and parent is None:
                 return True  # its contact is deleted: GHL deleted its children with it
             yield from perform(GhlGet(link.entity, link.ghl_id, parent))  # type: ignore[arg-type]
         else:
-            return True  # deleted on both sides, or not readable by id (appointments)
+            return True  # deleted on both sides
     except NotFoundError:
         return True
     except APIError as exc:

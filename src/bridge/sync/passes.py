@@ -20,6 +20,7 @@ from bridge.sync.decide import Decision, decide
 from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
 from bridge.sync.effects import GhlGet, Program, perform
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
+from bridge.sync.interpret import Together
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
 from bridge.sync.report import ErrorInfo, RunReport
@@ -40,26 +41,68 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
     highs: dict[str, int] = {}
     parents = yield from load_parents(ctx)
     changed = yield from children_of(ctx, contacts, parents)  # before contacts settle
-    for entity in reading_order(ctx.mappers):
-        ghl_items: dict[str, dict[str, Any] | Gone] = dict(contacts)
-        if entity != "contact":
-            read = changed
-            if entity == "note" and not every_contact(ctx):
-                read = yield from plan_backfill(ctx, entity, changed, parents)
-            children, whole = yield from ghl_children(ctx, entity, read)
-            ghl_items = {**children}
-            ghl_items.update((yield from missing_children(entity, whole, children, parents)))
-        ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
-        pairs = yield from pair_entity(ctx, entity, ghl_items, ninox_items, parents)
-        yield from _settle(ctx, entity, pairs, parents)
-        if ctx.scan_deletes:
-            gone = yield from scan_for_deletes(ctx, entity)
-            yield from _settle(ctx, entity, gone, parents)
-        if entity == "contact":  # children need the contacts' links as they are now
-            parents = yield from load_parents(ctx)
+    entities = reading_order(ctx.mappers)
+    if "contact" in entities:
+        yield from _entity(ctx, "contact", dict(contacts), parents, highs)
+        parents = yield from load_parents(ctx)  # children need the contacts' links as they are
+    bulk = [e for e in entities if e not in ("contact", "note")]
+    if "note" in entities:
+        # GHL's one call per contact for notes runs beside the Ninox writes of the rest.
+        read = changed
+        if not every_contact(ctx):
+            read = yield from plan_backfill(ctx, "note", changed, parents)
+        _done, notes = yield from perform(
+            Together(_children(ctx, bulk, changed, parents, highs), ghl_children(ctx, "note", read))
+        )
+        items = yield from _with_missing(ctx, "note", notes, parents)
+        yield from _entity(ctx, "note", items, parents, highs)
+    else:
+        yield from _children(ctx, bulk, changed, parents, highs)
     yield from settle_resolutions(ctx)
     yield from move_cursors(ctx, highs)
     return ctx.report
+
+
+def _children(
+    ctx: PassContext,
+    entities: Sequence[str],
+    contacts: Sequence[str],
+    parents: Parents,
+    highs: dict[str, int],
+) -> Program[None]:
+    for entity in entities:
+        found = yield from ghl_children(ctx, entity, contacts)
+        items = yield from _with_missing(ctx, entity, found, parents)
+        yield from _entity(ctx, entity, items, parents, highs)
+
+
+def _with_missing(
+    ctx: PassContext,
+    entity: str,
+    found: tuple[dict[str, dict[str, Any]], set[str]],
+    parents: Parents,
+) -> Program[dict[str, dict[str, Any] | Gone]]:
+    """The children read, and the linked ones missing from a contact's whole list."""
+    children, whole = found
+    items: dict[str, dict[str, Any] | Gone] = {**children}
+    items.update((yield from missing_children(entity, whole, children, parents)))
+    return items
+
+
+def _entity(
+    ctx: PassContext,
+    entity: str,
+    ghl_items: dict[str, dict[str, Any] | Gone],
+    parents: Parents,
+    highs: dict[str, int],
+) -> Program[None]:
+    """Pair what GHL gave with what changed in Ninox, decide, apply (and scan for deletes)."""
+    ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
+    pairs = yield from pair_entity(ctx, entity, ghl_items, ninox_items, parents)
+    yield from _settle(ctx, entity, pairs, parents)
+    if ctx.scan_deletes:
+        gone = yield from scan_for_deletes(ctx, entity)
+        yield from _settle(ctx, entity, gone, parents)
 
 
 def reading_order(entities: Iterable[str]) -> list[str]:

@@ -1,0 +1,154 @@
+"""`Together`: two programs side by side in the async interpreter, one after the other in the
+sync one; failures reach the program that asked, as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import attrs
+import httpx
+import pytest
+
+from bridge.state import SQLiteStateStore
+from bridge.sync import AsyncSyncEngine
+from bridge.sync.effects import AsyncClients, Clients, Effect, Program, perform
+from bridge.sync.interpret import Together, arun, run
+from bridge.testing import FakeWorld
+from ghlsdk import AsyncGHLClient
+from ninoxsdk import AsyncNinoxClient
+
+LOG: list[str] = []
+
+
+class Boom(Exception):
+    pass
+
+
+class Crash(BaseException):
+    pass
+
+
+@attrs.frozen
+class Step(Effect[str]):
+    """Logs its name; in async, first waits for ``wait_for`` (set by another step)."""
+
+    name: str
+    events: dict[str, anyio.Event] = attrs.field(factory=dict, eq=False)
+    wait_for: str | None = None
+    raises: BaseException | None = None
+
+    def run(self, c: Clients) -> str:
+        LOG.append(self.name)
+        if self.raises is not None:
+            raise self.raises
+        return self.name
+
+    async def arun(self, c: AsyncClients) -> str:
+        if self.wait_for is not None:
+            await self.events.setdefault(self.wait_for, anyio.Event()).wait()
+        LOG.append(self.name)
+        self.events.setdefault(self.name, anyio.Event()).set()
+        if self.raises is not None:
+            raise self.raises
+        await anyio.lowlevel.checkpoint()
+        return self.name
+
+
+def steps(*effects: Step) -> Program[list[str]]:
+    done = []
+    for e in effects:
+        done.append((yield from perform(e)))
+    return done
+
+
+def parent(first: Program[Any], second: Program[Any]) -> Program[Any]:
+    try:
+        return (yield from perform(Together(first, second)))
+    except Boom as exc:
+        return f"caught {exc}"
+
+
+@pytest.fixture(autouse=True)
+def _clear() -> None:
+    LOG.clear()
+
+
+CLIENTS: Any = None
+
+
+def test_sync_runs_the_first_program_then_the_second() -> None:
+    result = run(parent(steps(Step("a1"), Step("a2")), steps(Step("b1"))), CLIENTS)
+    assert result == (["a1", "a2"], ["b1"])
+    assert LOG == ["a1", "a2", "b1"]
+
+
+async def test_async_runs_them_side_by_side() -> None:
+    events: dict[str, anyio.Event] = {}
+    # a2 waits for b1, which only the second program reaches: it completes only if both run
+    first = steps(Step("a1", events), Step("a2", events, wait_for="b1"))
+    second = steps(Step("b1", events, wait_for="a1"), Step("b2", events))
+    with anyio.fail_after(5):
+        result = await arun(parent(first, second), CLIENTS)
+    assert result == (["a1", "a2"], ["b1", "b2"])
+    assert LOG.index("b1") < LOG.index("a2")
+
+
+async def test_an_exception_stops_the_other_and_reaches_the_program_as_it_is() -> None:
+    events: dict[str, anyio.Event] = {}
+    first = steps(Step("a1", events), Step("never", events, wait_for="forever"))
+    second = steps(Step("b1", events, wait_for="a1", raises=Boom("in b1")))
+    with anyio.fail_after(5):
+        result = await arun(parent(first, second), CLIENTS)
+    assert result == "caught in b1"
+    assert "never" not in LOG
+
+
+async def test_a_crash_propagates_as_itself_not_as_a_group() -> None:
+    first = steps(Step("a1", raises=Crash()))
+    second = steps(Step("b1"))
+    with pytest.raises(Crash):
+        await arun(parent(first, second), CLIENTS)
+
+
+class Sequenced(httpx.AsyncBaseTransport):
+    """One log of the requests to both fakes, in the order they were answered."""
+
+    def __init__(self, inner: Any, name: str, log: list[str]) -> None:
+        self.inner, self.name, self.log = inner, name, log
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = await self.inner.handle_async_request(request)
+        self.log.append(f"{self.name} {request.method} {request.url.path}")
+        return response
+
+
+async def test_the_async_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
+    world = FakeWorld(ninox_options={"latency": 0.02}, ghl_options={"latency": 0.002})
+    world.seed_ghl(40, tasks=1, notes=1, appointments=1)
+    log: list[str] = []
+    ghl = AsyncGHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        http_client=httpx.AsyncClient(transport=Sequenced(world.ghl, "ghl", log)),
+    )
+    ninox = AsyncNinoxClient(
+        world.ninox_api_key,
+        min_interval=0,
+        http_client=httpx.AsyncClient(transport=Sequenced(world.ninox, "ninox", log)),
+    )
+    db = ninox.database(world.team_id, world.database_id)
+    engine = AsyncSyncEngine(ghl, db, SQLiteStateStore())
+    report = await engine.sync()
+    assert report.ok
+    notes = [n for n, line in enumerate(log) if line.endswith("/notes")]
+    writes = [n for n, line in enumerate(log) if line.startswith("ninox POST")]
+    assert len(notes) == 40
+    # some note reads were answered before the last Ninox write of tasks and appointments
+    assert notes[0] < writes[-2]
+    for table in ("Contacts", "Tasks", "Notes", "Appointments"):
+        assert len(world.ninox_records(table)) == 40
+    await ghl.aclose()
+    await ninox.aclose()
