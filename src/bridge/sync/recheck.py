@@ -26,7 +26,7 @@ from typing import Any, cast
 import attrs
 
 from bridge.mapping import MappingError, SyncMapper
-from bridge.state import Link, LinkState, Op, OpState, StateStore
+from bridge.state import HistoryEntry, Link, LinkState, Op, OpState, StateStore
 from bridge.sync.context import PassContext
 from bridge.sync.effects import (
     Entity,
@@ -39,7 +39,7 @@ from bridge.sync.effects import (
     perform,
     state,
 )
-from bridge.sync.outbox import jsonable_values, transient, unsettle
+from bridge.sync.outbox import jsonable_values, transient, unsettle, written
 from ninoxsdk import APIError, NotFoundError, Record
 
 __all__ = ["recheck_open_ops"]
@@ -107,15 +107,24 @@ def _link_of(op: Op) -> Program[Link | None]:
     return (yield from state(lambda s: s.link(link_id)))
 
 
-def _mark(op: Op, result: OpState, link: Link | None = None, error: str = "") -> Program[None]:
-    """Record the op's settled state and, for a write that did not (fully) land, unsettle
-    its link so this pass compares both sides field by field."""
+def _mark(
+    op: Op,
+    result: OpState,
+    link: Link | None = None,
+    error: str = "",
+    entry: HistoryEntry | None = None,
+) -> Program[None]:
+    """Record the op's settled state (and, when it landed, its history ``entry``) and, for a
+    write that did not (fully) land, unsettle its link so this pass compares both sides
+    field by field."""
 
     def write(s: StateStore) -> None:
         with s.transaction():
             s.set_op_state(op.op_key, result, error=error or None)
             if link is not None:
                 s.save_link(link)
+            if entry is not None:
+                s.add_history([entry])
 
     yield from state(write)
 
@@ -304,6 +313,7 @@ def _recheck_delete(ctx: PassContext, mapper: SyncMapper, op: Op) -> Program[Non
             else ("tombstone_ghl" if op.target == "ninox" else "tombstone_ninox")
         )
         settled = attrs.evolve(link, state=tomb, error_count=0, last_error=None)
-        yield from _mark(op, "done", settled)
+        entry = written(op, before=link.base, after={}, link=link)  # as if its answer came
+        yield from _mark(op, "done", settled, entry=entry)
         return
     yield from _mark(op, "lost", unsettle(link, "a delete did not land"))
