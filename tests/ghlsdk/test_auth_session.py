@@ -562,11 +562,8 @@ def test_location_session_mints_from_the_agency_token(
     assert server.refresh_calls == 0
 
 
-def test_minting_refreshes_a_rejected_agency_token_once(server: OAuthServer, oauth: OAuth2) -> None:
-    store = MemoryTokenStore()
-    agency, location = agency_setup(server, oauth, store)
-    server.agency_access.clear()  # the agency token was revoked early
-
+def trust_refreshed_tokens_as_agency(server: OAuthServer) -> None:
+    """Access tokens the server issues from now on may mint location tokens."""
     original = server._token
 
     def token_then_trust_as_agency(request: httpx.Request) -> httpx.Response:
@@ -575,6 +572,13 @@ def test_minting_refreshes_a_rejected_agency_token_once(server: OAuthServer, oau
         return response
 
     server._token = token_then_trust_as_agency  # type: ignore[method-assign]
+
+
+def test_minting_refreshes_a_rejected_agency_token_once(server: OAuthServer, oauth: OAuth2) -> None:
+    store = MemoryTokenStore()
+    agency, location = agency_setup(server, oauth, store)
+    server.agency_access.clear()  # the agency token was revoked early
+    trust_refreshed_tokens_as_agency(server)
     assert location.headers() == {"Authorization": "Bearer lt_0000000002"}
     assert server.refresh_calls == 1
     assert server.location_calls == 2
@@ -598,6 +602,24 @@ async def test_async_location_session_mints_from_the_agency_token(
     location = AsyncOAuthSession(aoauth, store, key="loc_9", agency=agency)
     assert await location.aheaders() == {"Authorization": "Bearer lt_0000000001"}
     assert server.form(0) == {"companyId": "comp_1", "locationId": "loc_9"}
+
+
+async def test_async_minting_refreshes_a_rejected_agency_token_once(
+    server: OAuthServer, aoauth: AsyncOAuth2
+) -> None:
+    store = MemoryTokenStore()
+    store.save(
+        "comp_1",
+        tokens("at_agency_00001", "rt_0000000001", expires_at=VALID, user_type="Company"),
+    )
+    agency = AsyncOAuthSession(aoauth, store, key="comp_1")
+    location = AsyncOAuthSession(aoauth, store, key="loc_9", agency=agency)
+    trust_refreshed_tokens_as_agency(server)  # the stored agency token is not trusted
+    assert await location.aheaders() == {"Authorization": "Bearer lt_0000000002"}
+    assert (server.refresh_calls, server.location_calls) == (1, 2)
+    saved = store.get("comp_1")
+    assert saved is not None
+    assert saved.refresh_token == "rt_0000000002"  # the agency's rotated pair was saved
 
 
 # -- secrets and surfaces ----------------------------------------------------------------------

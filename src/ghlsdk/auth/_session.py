@@ -1,9 +1,11 @@
 """OAuth sessions: a token per key, refreshed ahead of expiry, single-flight, store-first.
 
-The rules live once, in `_SessionBase` and the pure `plan`;
-[`OAuthSession`][ghlsdk.auth.OAuthSession]
-(threads) and [`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession] (anyio tasks) only wait, send and
-store.
+The rules live once: the pure `plan` (use, wait or lead) and the *renewal*, a generator
+program (`_SessionBase._renewal`) that decides every step of getting a new token and yields
+what it needs done: read or save the store, send a token request, ask the agency session.
+[`OAuthSession`][ghlsdk.auth.OAuthSession] (threads) and
+[`AsyncOAuthSession`][ghlsdk.auth.AsyncOAuthSession] (anyio tasks) only wait for each other and
+carry those steps out.
 
 - **Ahead of expiry.** A token is *due* ``refresh_skew`` seconds before ``expires_at``. While
   someone refreshes a due-but-unexpired token, other callers keep using it; once it has
@@ -26,20 +28,22 @@ store.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import threading
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
 
-from _sdkcore.errors import APIStatusError, AuthenticationError
+from _sdkcore._http import Call
+from _sdkcore.errors import APIStatusError, AuthenticationError, SDKError
 from _sdkcore.logging import get_logger
 from ghlsdk.auth._locking import arefresh_lock, refresh_lock
-from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2
+from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2, _OAuthBase
 from ghlsdk.auth._stores import AsyncTokenStore, TokenStore
 from ghlsdk.auth._tokens import TokenSet
 
@@ -60,7 +64,7 @@ _log = get_logger("ghlsdk.auth")
 DEFAULT_REFRESH_SKEW = 60.0
 
 
-class TokenUnavailableError(RuntimeError):
+class TokenUnavailableError(SDKError, RuntimeError):
     """A session has no usable token and nothing to get one with (no refresh token, no
     agency session). Run the authorization flow again and save the tokens."""
 
@@ -202,6 +206,60 @@ class _AsyncFlight(_Outcome[TokenSet]):
         self.done = anyio.Event()
 
 
+@attrs.frozen
+class _Load:
+    """Read the tokens stored under the session's key (answer: ``TokenSet | None``)."""
+
+
+@attrs.frozen
+class _Save:
+    """Save ``tokens`` under the session's key (durable before the answer, ``None``)."""
+
+    tokens: TokenSet
+
+
+@attrs.frozen
+class _AgencyToken:
+    """A valid token of the agency session (answer: ``TokenSet``)."""
+
+
+@attrs.frozen
+class _AgencyRefresh:
+    """The agency session's ``rejected`` token got a 401: renew it (answer: replay or not)."""
+
+    rejected: TokenSet
+
+
+_LOAD = _Load()
+_AGENCY_TOKEN = _AgencyToken()
+
+#: What a renewal asks its driver to do; a ``Call`` is a token request to send.
+_Step = Call[TokenSet] | _Load | _Save | _AgencyToken | _AgencyRefresh
+#: A renewal program: yields steps, is sent each step's answer (or has its error thrown in),
+#: returns the new tokens (``None``: a forced renewal found nothing to renew with).
+_Renewal = Generator[_Step, Any, "TokenSet | None"]
+
+
+class _Stepper:
+    """The bookkeeping both drivers share: step the program with the last step's outcome."""
+
+    def __init__(self, program: _Renewal) -> None:
+        self.program = program
+        self.answer: Any = None
+        self.error: Exception | None = None
+        self.result: TokenSet | None = None
+
+    def next(self) -> _Step | None:
+        """The next step to carry out; ``None`` once the program returned (``result``)."""
+        answer, error = self.answer, self.error
+        self.answer = self.error = None
+        try:
+            return self.program.throw(error) if error is not None else self.program.send(answer)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+
+
 class _SessionBase:
     """State and decisions shared by the sync and async sessions."""
 
@@ -300,6 +358,69 @@ class _SessionBase:
     def _auth_headers(tokens: TokenSet) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens.access_token}"}
 
+    # -- the renewal, written once -----------------------------------------------------------
+    oauth: _OAuthBase
+    agency: _SessionBase | None
+
+    def _renewal(self, stale: TokenSet | None, *, forced: bool) -> _Renewal:
+        """Get new tokens and save them before anyone uses them (run under the refresh lock).
+
+        A pair fetched but not saved (the save failed) is saved now instead of spending the
+        refresh token again. Tokens another session or process saved meanwhile are adopted.
+        """
+        new = self._pending
+        if new is None:
+            stored: TokenSet | None = yield _LOAD
+            if self._adoptable(stored, stale):
+                return stored
+            stale = stored or stale
+            new = yield from self._fetching(stale)
+            if new is None:
+                if forced:
+                    return None  # a 401 we cannot act on: the caller raises it
+                raise self._unavailable(stale)
+            self._pending = new
+        yield _Save(new)  # before anyone uses the new access token
+        self._pending = None
+        return new
+
+    def _fetching(self, stale: TokenSet | None) -> _Renewal:
+        """Refresh ``stale``, else mint a location token from the agency session, else
+        ``None``. A refused refresh kills the session unless another process just saved a
+        newer pair (it spent the same refresh token a moment ago)."""
+        if stale is not None and stale.refresh_token:
+            call = self.oauth.refresh_call(stale.refresh_token, user_type=stale.user_type)
+            try:
+                refreshed: TokenSet = yield call
+            except APIStatusError as exc:
+                if not _is_refusal(exc):
+                    raise
+                stored: TokenSet | None = yield _LOAD
+                if self._adoptable(stored, stale):
+                    return stored
+                raise self._mark_dead(stale, exc) from exc
+            self._log_renewed(refreshed, "refreshed")
+            return merge(stale, refreshed)
+        if self.agency is None:
+            return None
+        assert self.location_id is not None
+        agency: TokenSet = yield _AGENCY_TOKEN
+        try:
+            minted: TokenSet = yield self._mint_call(agency)
+        except AuthenticationError:
+            if not (yield _AgencyRefresh(agency)):
+                raise
+            minted = yield self._mint_call((yield _AGENCY_TOKEN))
+        self._log_renewed(minted, "minted")
+        return minted
+
+    def _mint_call(self, agency: TokenSet) -> Call[TokenSet]:
+        assert self.location_id is not None
+        call: Call[TokenSet] = self.oauth.location_token_call(
+            agency, location_id=self.location_id, company_id=self.company_id
+        )
+        return call
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(key={self.key!r}, tokens={self._current!r})"
 
@@ -319,6 +440,9 @@ class OAuthSession(_SessionBase):
     ``scopes`` are those of the current token. ``agency`` (a session for the agency/company
     key) lets a location session mint its token with ``/oauth/locationToken``.
     """
+
+    oauth: OAuth2
+    agency: OAuthSession | None
 
     def __init__(
         self,
@@ -447,7 +571,7 @@ class OAuthSession(_SessionBase):
         new: TokenSet | None = None
         try:
             with refresh_lock(self.store, self.key):  # other processes' refreshes wait
-                new = self._renew(stale, forced=forced)
+                new = self._run(self._renewal(stale, forced=forced))
         except Exception as exc:
             flight.error = exc
             raise
@@ -460,53 +584,27 @@ class OAuthSession(_SessionBase):
             flight.done.set()
         return new
 
-    def _renew(self, stale: TokenSet | None, *, forced: bool) -> TokenSet | None:
-        new = self._pending
-        if new is None:
-            stored = self.store.get(self.key)
-            if self._adoptable(stored, stale):
-                return stored
-            stale = stored or stale
-            new = self._fetch(stale)
-            if new is None:
-                if forced:
-                    return None  # a 401 we cannot act on: the caller raises it
-                raise self._unavailable(stale)
-            self._pending = new
-        self.store.save(self.key, new)  # before anyone uses the new access token
-        self._pending = None
-        return new
+    def _run(self, program: _Renewal) -> TokenSet | None:
+        steps = _Stepper(program)
+        with contextlib.closing(program):
+            while (step := steps.next()) is not None:
+                try:
+                    steps.answer = self._carry_out(step)
+                except Exception as exc:
+                    steps.error = exc
+        return steps.result
 
-    def _fetch(self, stale: TokenSet | None) -> TokenSet | None:
-        if stale is not None and stale.refresh_token:
-            try:
-                new = self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
-            except APIStatusError as exc:
-                if not _is_refusal(exc):
-                    raise
-                # Another process may have spent this refresh token a moment ago: take its pair.
-                stored = self.store.get(self.key)
-                if self._adoptable(stored, stale):
-                    return stored
-                raise self._mark_dead(stale, exc) from exc
-            self._log_renewed(new, "refreshed")
-            return merge(stale, new)
-        if self.agency is None:
-            return None
-        assert self.location_id is not None
-        agency = self.agency.token()
-        try:
-            new = self.oauth.location_token(
-                agency, location_id=self.location_id, company_id=self.company_id
-            )
-        except AuthenticationError:
-            if not self.agency.refresh(self._auth_headers(agency)):
-                raise
-            new = self.oauth.location_token(
-                self.agency.token(), location_id=self.location_id, company_id=self.company_id
-            )
-        self._log_renewed(new, "minted")
-        return new
+    def _carry_out(self, step: _Step) -> Any:
+        if isinstance(step, Call):
+            return self.oauth._http.execute(step)
+        if isinstance(step, _Save):
+            return self.store.save(self.key, step.tokens)
+        if isinstance(step, _Load):
+            return self.store.get(self.key)
+        assert self.agency is not None
+        if isinstance(step, _AgencyRefresh):
+            return self.agency.refresh(self._auth_headers(step.rejected))
+        return self.agency.token()
 
 
 class AsyncOAuthSession(_SessionBase):
@@ -520,6 +618,9 @@ class AsyncOAuthSession(_SessionBase):
     event
     loop.
     """
+
+    oauth: AsyncOAuth2
+    agency: AsyncOAuthSession | None
 
     def __init__(
         self,
@@ -639,7 +740,7 @@ class AsyncOAuthSession(_SessionBase):
             # the only way not to lose the session. The cancellation lands right after.
             with anyio.CancelScope(shield=True):
                 async with arefresh_lock(self.store, self.key):
-                    new = await self._arenew(stale, forced=forced)
+                    new = await self._arun(self._renewal(stale, forced=forced))
         except Exception as exc:
             flight.error = exc
             raise
@@ -652,55 +753,27 @@ class AsyncOAuthSession(_SessionBase):
             flight.done.set()
         return new
 
-    async def _arenew(self, stale: TokenSet | None, *, forced: bool) -> TokenSet | None:
-        new = self._pending
-        if new is None:
-            stored = await self._aget()
-            if self._adoptable(stored, stale):
-                return stored
-            stale = stored or stale
-            new = await self._afetch(stale)
-            if new is None:
-                if forced:
-                    return None
-                raise self._unavailable(stale)
-            self._pending = new
-        await self._asave(new)  # before anyone uses the new access token
-        self._pending = None
-        return new
+    async def _arun(self, program: _Renewal) -> TokenSet | None:
+        steps = _Stepper(program)
+        with contextlib.closing(program):
+            while (step := steps.next()) is not None:
+                try:
+                    steps.answer = await self._acarry_out(step)
+                except Exception as exc:
+                    steps.error = exc
+        return steps.result
 
-    async def _afetch(self, stale: TokenSet | None) -> TokenSet | None:
-        if stale is not None and stale.refresh_token:
-            try:
-                new = await self.oauth.refresh(stale.refresh_token, user_type=stale.user_type)
-            except APIStatusError as exc:
-                if not _is_refusal(exc):
-                    raise
-                # Another process may have spent this refresh token a moment ago: take its pair.
-                stored = await self._aget()
-                if self._adoptable(stored, stale):
-                    return stored
-                raise self._mark_dead(stale, exc) from exc
-            self._log_renewed(new, "refreshed")
-            return merge(stale, new)
-        if self.agency is None:
-            return None
-        assert self.location_id is not None
-        agency = await self.agency.atoken()
-        try:
-            new = await self.oauth.location_token(
-                agency, location_id=self.location_id, company_id=self.company_id
-            )
-        except AuthenticationError:
-            if not await self.agency.arefresh(self._auth_headers(agency)):
-                raise
-            new = await self.oauth.location_token(
-                await self.agency.atoken(),
-                location_id=self.location_id,
-                company_id=self.company_id,
-            )
-        self._log_renewed(new, "minted")
-        return new
+    async def _acarry_out(self, step: _Step) -> Any:
+        if isinstance(step, Call):
+            return await self.oauth._http.execute(step)
+        if isinstance(step, _Save):
+            return await self._asave(step.tokens)
+        if isinstance(step, _Load):
+            return await self._aget()
+        assert self.agency is not None
+        if isinstance(step, _AgencyRefresh):
+            return await self.agency.arefresh(self._auth_headers(step.rejected))
+        return await self.agency.atoken()
 
     async def _aget(self) -> TokenSet | None:
         store = self.store
