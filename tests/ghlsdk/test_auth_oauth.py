@@ -363,6 +363,20 @@ def test_http_client_is_used_and_not_closed() -> None:
     assert not client.is_closed
 
 
+async def test_helpers_close_the_client_they_made_and_refuse_the_other_kind() -> None:
+    with OAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as helper:
+        made = helper._http._client
+    assert made.is_closed
+    async with AsyncOAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as ahelper:
+        amade = ahelper._http._client
+    assert amade.is_closed
+    async with httpx.AsyncClient() as async_client:
+        with pytest.raises(TypeError, match=r"httpx\.Client for OAuth2, got AsyncClient"):
+            OAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, http_client=async_client)  # type: ignore[arg-type]
+    with httpx.Client() as client, pytest.raises(TypeError, match=r"httpx\.AsyncClient"):
+        AsyncOAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, http_client=client)  # type: ignore[arg-type]
+
+
 def test_repr_hides_the_client_secret(oauth: OAuth2) -> None:
     assert CLIENT_SECRET not in repr(oauth)
     assert "client_secret='***'" in repr(oauth)

@@ -224,8 +224,45 @@ def test_minting_gives_the_401_back_when_the_agency_cannot_renew() -> None:
 
 
 def test_both_sessions_run_the_same_program() -> None:
-    assert OAuthSession._renewal is AsyncOAuthSession._renewal
+    assert not {"_renewal", "_fetching"} & (vars(OAuthSession).keys() | vars(AsyncOAuthSession))
     helper = AsyncOAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, clock=Clock())
     s = AsyncOAuthSession(helper, MemoryTokenStore(), key="loc_1")
     seen, _ = drive(s._renewal(STALE, forced=False), script(load=STALE, POST=FRESH, save=None))
     assert seen == ["load", "POST /oauth/token refresh_token", "save at_fresh_000001"]
+
+
+class _Interrupted(BaseException):
+    """Stands for KeyboardInterrupt or a cancellation: not an ``Exception``."""
+
+
+class _InterruptOnce(MemoryTokenStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupt = True
+
+    def get(self, key: str) -> TokenSet | None:
+        if self.interrupt:
+            self.interrupt = False
+            raise _Interrupted
+        return super().get(key)
+
+
+def test_a_leader_interrupted_half_way_ends_its_flight() -> None:
+    store = _InterruptOnce()
+    store.save("loc_1", OTHERS)
+    s = OAuthSession(oauth(), store, key="loc_1")
+    with pytest.raises(_Interrupted):
+        s.token()
+    assert s._flight is None  # waiters woke; nobody waits for a leader that is gone
+    assert s.token() == OTHERS  # the next caller leads afresh
+
+
+async def test_an_async_leader_interrupted_half_way_ends_its_flight() -> None:
+    store = _InterruptOnce()
+    store.save("loc_1", OTHERS)
+    helper = AsyncOAuth2(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, clock=Clock())
+    s = AsyncOAuthSession(helper, store, key="loc_1")
+    with pytest.raises(_Interrupted):
+        await s.atoken()
+    assert s._flight is None
+    assert await s.atoken() == OTHERS

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from types import TracebackType
-from typing import Any, Final
+from typing import Any, ClassVar, Final, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
-from typing_extensions import Self
 
-from _sdkcore._http import DEFAULT_TIMEOUT, AsyncHTTP, Call, HTTPConfig, RequestSpec, SyncHTTP
+from _sdkcore._http import (
+    DEFAULT_TIMEOUT,
+    AsyncClosing,
+    AsyncHTTP,
+    Call,
+    Closing,
+    HTTPConfig,
+    RequestSpec,
+    SyncHTTP,
+)
 from _sdkcore.errors import APIResponseValidationError
 from _sdkcore.logging import register_secret
 from _sdkcore.parsing import json_body
@@ -43,6 +50,10 @@ LOCATION_TOKEN_PATH: Final = "/oauth/locationToken"  # noqa: S105 - a path
 LOCATION_TOKEN_VERSION: Final = "2021-07-28"  # noqa: S105 - an API version
 
 Clock = Callable[[], datetime]
+#: The httpx client a helper sends with (``httpx.Client`` / ``httpx.AsyncClient``).
+C = TypeVar("C", httpx.Client, httpx.AsyncClient)
+#: The send loop made from it (``SyncHTTP`` / ``AsyncHTTP``).
+H = TypeVar("H", SyncHTTP, AsyncHTTP)
 
 
 def utcnow() -> datetime:
@@ -109,8 +120,12 @@ def _error_note(spec: RequestSpec, response: httpx.Response) -> str:
     return ""
 
 
-class _OAuthBase:
-    """Credentials and the pure builders of every token request."""
+class _OAuthBase(Generic[C, H]):
+    """Credentials, the pure builders of every token request, and the helper's one
+    constructor (the twins differ only in the httpx client they send with)."""
+
+    #: The httpx client class of this twin; another one is refused before anything is sent.
+    _client_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
 
     def __init__(
         self,
@@ -120,6 +135,7 @@ class _OAuthBase:
         redirect_uri: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         authorize_url: str = AUTHORIZE_URL,
+        http_client: C | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         clock: Clock = utcnow,
@@ -141,6 +157,16 @@ class _OAuthBase:
             logger_name="ghlsdk.oauth",
             error_note=_error_note,
         )
+        if http_client is not None and not isinstance(http_client, self._client_class):
+            raise TypeError(
+                f"http_client must be an httpx.{self._client_class.__name__} for "
+                f"{type(self).__name__}, got {type(http_client).__name__}"
+            )
+        self._http: H = self._sender(http_client)
+
+    def _sender(self, http_client: C | None) -> H:
+        """The send loop of this twin over ``http_client`` (or a client it makes and owns)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
@@ -259,7 +285,7 @@ class _OAuthBase:
         return call
 
 
-class OAuth2(_OAuthBase):
+class OAuth2(_OAuthBase[httpx.Client, SyncHTTP], Closing):
     """GHL's OAuth 2.0 endpoints, sync.
 
     >>> oauth = OAuth2(client_id="...", client_secret="...", redirect_uri="https://app/cb")
@@ -270,30 +296,10 @@ class OAuth2(_OAuthBase):
     makes one and [`close`][ghlsdk.auth.OAuth2.close] closes it.
     """
 
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        client_secret: str,
-        redirect_uri: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        authorize_url: str = AUTHORIZE_URL,
-        http_client: httpx.Client | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        clock: Clock = utcnow,
-    ) -> None:
-        super().__init__(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
-            base_url=base_url,
-            authorize_url=authorize_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-        )
-        self._http = SyncHTTP(self._config, auth=None, http_client=http_client)
+    _client_class = httpx.Client
+
+    def _sender(self, http_client: httpx.Client | None) -> SyncHTTP:
+        return SyncHTTP(self._config, auth=None, http_client=http_client)
 
     def exchange_code(self, code: str, *, user_type: str | UserType | None = None) -> TokenSet:
         """Trade the ``code`` from the redirect for tokens (``POST /oauth/token``)."""
@@ -315,45 +321,15 @@ class OAuth2(_OAuthBase):
         """Close the HTTP client if this helper created it."""
         self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+class AsyncOAuth2(_OAuthBase[httpx.AsyncClient, AsyncHTTP], AsyncClosing):
+    """The async twin of [`OAuth2`][ghlsdk.auth.OAuth2] (same methods, awaited);
+    ``http_client`` is an ``httpx.AsyncClient``."""
 
+    _client_class = httpx.AsyncClient
 
-class AsyncOAuth2(_OAuthBase):
-    """The async twin of [`OAuth2`][ghlsdk.auth.OAuth2] (same methods, awaited)."""
-
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        client_secret: str,
-        redirect_uri: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        authorize_url: str = AUTHORIZE_URL,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        clock: Clock = utcnow,
-    ) -> None:
-        super().__init__(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
-            base_url=base_url,
-            authorize_url=authorize_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-        )
-        self._http = AsyncHTTP(self._config, auth=None, http_client=http_client)
+    def _sender(self, http_client: httpx.AsyncClient | None) -> AsyncHTTP:
+        return AsyncHTTP(self._config, auth=None, http_client=http_client)
 
     async def exchange_code(
         self, code: str, *, user_type: str | UserType | None = None
@@ -378,14 +354,3 @@ class AsyncOAuth2(_OAuthBase):
     async def aclose(self) -> None:
         """Close the HTTP client if this helper created it."""
         await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

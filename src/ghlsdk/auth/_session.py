@@ -38,12 +38,13 @@ from typing import Any, Generic, TypeVar
 import anyio
 import anyio.to_thread
 import attrs
+from typing_extensions import Self
 
 from _sdkcore._http import Call
 from _sdkcore.errors import APIStatusError, AuthenticationError, SDKError
 from _sdkcore.logging import get_logger
 from ghlsdk.auth._locking import arefresh_lock, refresh_lock
-from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2, _OAuthBase
+from ghlsdk.auth._oauth import AsyncOAuth2, Clock, OAuth2
 from ghlsdk.auth._stores import AsyncTokenStore, TokenStore
 from ghlsdk.auth._tokens import TokenSet
 
@@ -260,31 +261,44 @@ class _Stepper:
             return None
 
 
-class _SessionBase:
-    """State and decisions shared by the sync and async sessions."""
+#: The OAuth helper a session sends with (``OAuth2`` / ``AsyncOAuth2``).
+OAuthT = TypeVar("OAuthT", OAuth2, AsyncOAuth2)
+#: The store it keeps its tokens in.
+StoreT = TypeVar("StoreT", bound="TokenStore | AsyncTokenStore")
+
+
+class _SessionBase(Generic[OAuthT, StoreT]):
+    """State, decisions, the renewal program and the constructor shared by both sessions."""
 
     def __init__(
         self,
+        oauth: OAuthT,
+        store: StoreT,
         *,
         key: str,
-        location_id: str | None,
-        company_id: str | None,
-        has_agency: bool,
-        refresh_skew: float,
-        clock: Clock,
+        agency: Self | None = None,
+        location_id: str | None = None,
+        company_id: str | None = None,
+        refresh_skew: float = DEFAULT_REFRESH_SKEW,
+        clock: Clock | None = None,
     ) -> None:
         if not isinstance(key, str) or not key:
             raise ValueError("key must be a non-empty string (usually the location id)")
         if refresh_skew < 0:
             raise ValueError("refresh_skew must be >= 0 seconds")
+        self.oauth: OAuthT = oauth
+        self.store: StoreT = store
+        self.agency = agency
         self.key = key
-        self.location_id = location_id or (key if has_agency else None)
+        self.location_id = location_id or (key if agency is not None else None)
         self.company_id = company_id
         self.refresh_skew = float(refresh_skew)
-        self.clock = clock
+        self.clock = clock or oauth.clock
         self._current: TokenSet | None = None
         self._pending: TokenSet | None = None  # fetched but not yet saved
         self._dead: _Dead | None = None  # set when a refresh was refused
+        self._lock = threading.Lock()  # guards the threaded session's state (unused by tasks)
+        self._flight: Any = None  # the refresh in progress, if any
 
     @property
     def reauthorization_required(self) -> bool:
@@ -358,10 +372,24 @@ class _SessionBase:
     def _auth_headers(tokens: TokenSet) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens.access_token}"}
 
-    # -- the renewal, written once -----------------------------------------------------------
-    oauth: _OAuthBase
-    agency: _SessionBase | None
+    def _land(
+        self,
+        flight: _SyncFlight | _AsyncFlight,
+        new: TokenSet | None,
+        failure: BaseException | None = None,
+    ) -> None:
+        """The leader is done: its tokens become current, the flight ends and its waiters
+        wake (sharing its error; with neither, e.g. cancelled, they plan again)."""
+        with self._lock:  # no await inside: a task holds it for a moment only
+            if new is not None:
+                self._current = new
+            self._flight = None
+        if isinstance(failure, Exception):
+            flight.error = failure
+        flight.result = new
+        flight.done.set()
 
+    # -- the renewal, written once -----------------------------------------------------------
     def _renewal(self, stale: TokenSet | None, *, forced: bool) -> _Renewal:
         """Get new tokens and save them before anyone uses them (run under the refresh lock).
 
@@ -425,7 +453,7 @@ class _SessionBase:
         return f"{type(self).__name__}(key={self.key!r}, tokens={self._current!r})"
 
 
-class OAuthSession(_SessionBase):
+class OAuthSession(_SessionBase[OAuth2, TokenStore]):
     """Credentials for [`GHLClient`][ghlsdk.GHLClient] from OAuth tokens kept in a store.
 
     >>> oauth = OAuth2(client_id="...", client_secret="...")
@@ -437,38 +465,13 @@ class OAuthSession(_SessionBase):
     valid bearer header
     (refreshing ahead of expiry, once for all threads),
     [`refresh`][ghlsdk.auth.OAuthSession.refresh] handles a 401.
-    ``scopes`` are those of the current token. ``agency`` (a session for the agency/company
-    key) lets a location session mint its token with ``/oauth/locationToken``.
+    ``oauth`` is an [`OAuth2`][ghlsdk.auth.OAuth2] helper, ``store`` a
+    [`TokenStore`][ghlsdk.auth.TokenStore]. ``scopes`` are those of the current token.
+    ``agency`` (an ``OAuthSession`` for the agency/company key) lets a location session mint
+    its token with ``/oauth/locationToken``.
     """
 
-    oauth: OAuth2
-    agency: OAuthSession | None
-
-    def __init__(
-        self,
-        oauth: OAuth2,
-        store: TokenStore,
-        *,
-        key: str,
-        agency: OAuthSession | None = None,
-        location_id: str | None = None,
-        company_id: str | None = None,
-        refresh_skew: float = DEFAULT_REFRESH_SKEW,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            key=key,
-            location_id=location_id,
-            company_id=company_id,
-            has_agency=agency is not None,
-            refresh_skew=refresh_skew,
-            clock=clock or oauth.clock,
-        )
-        self.oauth = oauth
-        self.store = store
-        self.agency = agency
-        self._lock = threading.Lock()
-        self._flight: _SyncFlight | None = None
+    _flight: _SyncFlight | None
 
     @property
     def scopes(self) -> frozenset[str] | None:
@@ -568,20 +571,13 @@ class OAuthSession(_SessionBase):
     def _lead(
         self, flight: _SyncFlight, stale: TokenSet | None, *, forced: bool
     ) -> TokenSet | None:
-        new: TokenSet | None = None
         try:
             with refresh_lock(self.store, self.key):  # other processes' refreshes wait
                 new = self._run(self._renewal(stale, forced=forced))
-        except Exception as exc:
-            flight.error = exc
+        except BaseException as exc:
+            self._land(flight, None, exc)
             raise
-        finally:
-            with self._lock:
-                if new is not None:
-                    self._current = new
-                self._flight = None
-            flight.result = new
-            flight.done.set()
+        self._land(flight, new)
         return new
 
     def _run(self, program: _Renewal) -> TokenSet | None:
@@ -607,9 +603,10 @@ class OAuthSession(_SessionBase):
         return self.agency.token()
 
 
-class AsyncOAuthSession(_SessionBase):
+class AsyncOAuthSession(_SessionBase[AsyncOAuth2, TokenStore | AsyncTokenStore]):
     """The async twin of [`OAuthSession`][ghlsdk.auth.OAuthSession], for
-    [`AsyncGHLClient`][ghlsdk.AsyncGHLClient].
+    [`AsyncGHLClient`][ghlsdk.AsyncGHLClient]: ``oauth`` is an
+    [`AsyncOAuth2`][ghlsdk.auth.AsyncOAuth2] helper, ``agency`` an ``AsyncOAuthSession``.
 
     Waiting callers are anyio tasks (asyncio or trio). The store's methods run in a worker
     thread unless it implements [`AsyncTokenStore`][ghlsdk.auth.AsyncTokenStore]
@@ -619,33 +616,7 @@ class AsyncOAuthSession(_SessionBase):
     loop.
     """
 
-    oauth: AsyncOAuth2
-    agency: AsyncOAuthSession | None
-
-    def __init__(
-        self,
-        oauth: AsyncOAuth2,
-        store: TokenStore | AsyncTokenStore,
-        *,
-        key: str,
-        agency: AsyncOAuthSession | None = None,
-        location_id: str | None = None,
-        company_id: str | None = None,
-        refresh_skew: float = DEFAULT_REFRESH_SKEW,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            key=key,
-            location_id=location_id,
-            company_id=company_id,
-            has_agency=agency is not None,
-            refresh_skew=refresh_skew,
-            clock=clock or oauth.clock,
-        )
-        self.oauth = oauth
-        self.store = store
-        self.agency = agency
-        self._flight: _AsyncFlight | None = None
+    _flight: _AsyncFlight | None
 
     @property
     def scopes(self) -> frozenset[str] | None:
@@ -733,7 +704,6 @@ class AsyncOAuthSession(_SessionBase):
     async def _alead(
         self, flight: _AsyncFlight, stale: TokenSet | None, *, forced: bool
     ) -> TokenSet | None:
-        new: TokenSet | None = None
         try:
             # Shielded: a refresh cancelled halfway may have spent the refresh token on the
             # server; finishing it (bounded by the HTTP timeout) and saving the new pair is
@@ -741,16 +711,10 @@ class AsyncOAuthSession(_SessionBase):
             with anyio.CancelScope(shield=True):
                 async with arefresh_lock(self.store, self.key):
                     new = await self._arun(self._renewal(stale, forced=forced))
-        except Exception as exc:
-            flight.error = exc
+        except BaseException as exc:
+            self._land(flight, None, exc)
             raise
-        finally:
-            # Waiters wake; with no result (leader failed) they plan again.
-            if new is not None:
-                self._current = new
-            self._flight = None
-            flight.result = new
-            flight.done.set()
+        self._land(flight, new)
         return new
 
     async def _arun(self, program: _Renewal) -> TokenSet | None:
