@@ -28,7 +28,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -62,13 +62,21 @@ class Emit(Generic[T]):
 Program = Generator["Call[Any] | Emit[Any]", Any, R]
 
 
-def with_options(call: Call[T], options: RequestOptions | None) -> Call[T]:
-    """``call`` with per-call ``options`` (timeout, retries, extra headers/query) attached."""
+@overload
+def with_options(target: Call[T], options: RequestOptions | None) -> Call[T]: ...
+@overload
+def with_options(target: Program[R], options: RequestOptions | None) -> Program[R]: ...
+def with_options(target: Any, options: RequestOptions | None) -> Any:
+    """``target`` with per-call ``options`` (timeout, retries, extra headers/query) attached:
+    a call, or every call a program yields (and the call it returns, if it does). Options of
+    the wrong type raise here, before anything is sent."""
     if options is None:
-        return call
+        return target
     if not isinstance(options, RequestOptions):
         raise TypeError(f"options must be a RequestOptions, got {type(options).__name__}")
-    return Call(attrs.evolve(call.spec, options=options), call.parse)
+    if isinstance(target, Call):
+        return Call(attrs.evolve(target.spec, options=options), target.parse)
+    return _bound(target, options)
 
 
 class _Machine(Generic[R]):
@@ -105,6 +113,21 @@ class _Machine(Generic[R]):
     def outcome(self, value: Any = None, error: APIError | None = None) -> None:
         """What the last call gave: its result, or the error to throw into the program."""
         self.value, self.error = value, error
+
+
+def _bound(program: Program[R], options: RequestOptions) -> Program[R]:
+    """``program`` passing each call on with ``options`` (and every outcome back)."""
+    machine = _Machine(program, options, streaming=True)
+    try:
+        while (step := machine.next()) is not None:
+            try:
+                machine.outcome((yield step))
+            except APIError as exc:
+                machine.outcome(error=exc)
+    finally:
+        program.close()
+    result = machine.result
+    return with_options(result, options) if isinstance(result, Call) else result  # type: ignore[return-value]
 
 
 def run(http: SyncHTTP, options: RequestOptions | None, target: Program[R] | Call[R]) -> R:

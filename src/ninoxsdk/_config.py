@@ -1,4 +1,4 @@
-"""What ``NinoxClient`` and ``AsyncNinoxClient`` share: configuration, checks and state.
+"""The configuration of ``NinoxClient`` and ``AsyncNinoxClient``: defaults, checks, errors.
 
 Polite by default, because Ninox limits parallel calls and documents no rate: at most one
 request in flight per client (``max_concurrency=1``), at least ``min_interval`` seconds
@@ -19,12 +19,11 @@ import httpx
 
 from _sdkcore._http import HTTPConfig, RequestSpec
 from _sdkcore.errors import APIStatusError, parse_error_body
-from _sdkcore.logging import describe_secret, register_secret
+from _sdkcore.logging import register_secret
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import Unset
 from ninoxsdk.errors import FieldMappingError
-from ninoxsdk.resources import _ops as ops
 from ninoxsdk.resources import _programs as prog
 
 __all__ = [
@@ -32,9 +31,11 @@ __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "PUBLIC_CLOUD_URL",
-    "Shared",
     "base_url_for_team",
     "base_url_on_premise",
+    "client_ctx",
+    "http_config",
+    "option_changes",
 ]
 
 #: Public cloud, classic API.
@@ -110,102 +111,87 @@ def base_url_on_premise(url: str) -> str:
     return base if base.endswith("/v1") else base + "/v1"
 
 
-class Shared:
-    """Construction and state both clients share (everything except the I/O loop)."""
-
-    _api_key: str
-    _caches: dict[tuple[str, str], prog.SchemaCache]
-    _settings: prog.RecordSettings
-
-    @staticmethod
-    def _config(
-        *,
-        api_key: str | None,
-        base_url: str,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-        retry: RetryPolicy | None,
-        max_concurrency: int | None,
-        min_interval: float,
-        rate_limiter: RateLimiter | None,
-        headers: Mapping[str, str] | None,
-    ) -> tuple[str, HTTPConfig]:
-        key = api_key if api_key is not None else os.environ.get(_ENV_KEY)
-        if not key or not isinstance(key, str) or not key.strip():
-            raise ValueError(
-                f"a Ninox API key is required: pass api_key=... or set {_ENV_KEY} "
-                "(create one in Ninox: Settings → Integrations)"
-            )
-        key = key.strip()
-        register_secret(key)
-        policy = retry if retry is not None else DEFAULT_RETRY
-        if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
-        if min_interval < 0:
-            raise ValueError(f"min_interval must be >= 0 seconds, got {min_interval!r}")
-        if max_concurrency is not None and max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be >= 1 or None, got {max_concurrency!r}")
-        limiter = rate_limiter
-        if limiter is None and min_interval > 0:
-            limiter = RateLimiter([Window(1, min_interval)], count_until_response=False)
-        config = HTTPConfig(
-            base_url=base_url,
-            headers={"Accept": "application/json", "User-Agent": _USER_AGENT, **(headers or {})},
-            timeout=timeout,
-            retry=policy,
-            limiter=limiter,
-            max_concurrency=max_concurrency,
-            logger_name="ninoxsdk",
-            error_factory=_error_factory,
-            error_note=_error_note,
+def http_config(
+    *,
+    api_key: str | None,
+    base_url: str,
+    timeout: float | httpx.Timeout | None,
+    max_retries: int | None,
+    retry: RetryPolicy | None,
+    max_concurrency: int | None,
+    min_interval: float,
+    rate_limiter: RateLimiter | None,
+    headers: Mapping[str, str] | None,
+) -> tuple[str, HTTPConfig]:
+    """The API key (given, or from ``NINOX_API_KEY``) and the transport configuration,
+    checked before anything is sent."""
+    key = api_key if api_key is not None else os.environ.get(_ENV_KEY)
+    if not key or not isinstance(key, str) or not key.strip():
+        raise ValueError(
+            f"a Ninox API key is required: pass api_key=... or set {_ENV_KEY} "
+            "(create one in Ninox: Settings → Integrations)"
         )
-        return key, config
+    key = key.strip()
+    register_secret(key)
+    policy = retry if retry is not None else DEFAULT_RETRY
+    if max_retries is not None:
+        policy = attrs.evolve(policy, max_retries=max_retries)
+    if min_interval < 0:
+        raise ValueError(f"min_interval must be >= 0 seconds, got {min_interval!r}")
+    if max_concurrency is not None and max_concurrency < 1:
+        raise ValueError(f"max_concurrency must be >= 1 or None, got {max_concurrency!r}")
+    limiter = rate_limiter
+    if limiter is None and min_interval > 0:
+        limiter = RateLimiter([Window(1, min_interval)], count_until_response=False)
+    config = HTTPConfig(
+        base_url=base_url,
+        headers={"Accept": "application/json", "User-Agent": _USER_AGENT, **(headers or {})},
+        timeout=timeout,
+        retry=policy,
+        limiter=limiter,
+        max_concurrency=max_concurrency,
+        logger_name="ninoxsdk",
+        error_factory=_error_factory,
+        error_note=_error_note,
+    )
+    return key, config
 
-    def _init_state(
-        self,
-        api_key: str,
-        chunk_size: int,
-        per_page: int,
-        delete_many: prog.DeleteMany,
-        schema_source: prog.SchemaSource,
-        field_timezone: tzinfo,
-    ) -> None:
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
-            raise ValueError(f"per_page must be an int >= 1, got {per_page!r}")
-        if delete_many not in ("auto", "bulk", "single"):
-            raise ValueError(f"delete_many must be 'auto', 'bulk' or 'single', got {delete_many!r}")
-        if schema_source not in ("auto", "schema", "tables"):
-            raise ValueError(
-                f"schema_source must be 'auto', 'schema' or 'tables', got {schema_source!r}"
-            )
-        self._api_key = api_key
-        self._caches = {}
-        self._settings = prog.RecordSettings(
-            chunk_size=chunk_size,
-            per_page=per_page,
-            delete_many=delete_many,
-            schema_source=schema_source,
-            tz=field_timezone,
+
+def client_ctx(
+    chunk_size: int,
+    per_page: int,
+    delete_many: prog.DeleteMany,
+    schema_source: prog.SchemaSource,
+    field_timezone: tzinfo,
+) -> prog.ClientCtx:
+    """The record settings, checked, in a fresh context (no schema cached yet)."""
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+        raise ValueError(f"per_page must be an int >= 1, got {per_page!r}")
+    if delete_many not in ("auto", "bulk", "single"):
+        raise ValueError(f"delete_many must be 'auto', 'bulk' or 'single', got {delete_many!r}")
+    if schema_source not in ("auto", "schema", "tables"):
+        raise ValueError(
+            f"schema_source must be 'auto', 'schema' or 'tables', got {schema_source!r}"
         )
+    settings = prog.RecordSettings(
+        chunk_size=chunk_size,
+        per_page=per_page,
+        delete_many=delete_many,
+        schema_source=schema_source,
+        tz=field_timezone,
+    )
+    return prog.ClientCtx(settings)
 
-    def _db_ctx(self, team_id: str, database_id: str) -> prog.DbCtx:
-        path = ops.db_path(team_id, database_id)  # validates both ids
-        cache = self._caches.setdefault((team_id, database_id), prog.SchemaCache())
-        return prog.DbCtx(team_id, database_id, path, self._settings, cache)
 
-    @staticmethod
-    def _option_changes(
-        policy: RetryPolicy, timeout: float | httpx.Timeout | Unset | None, max_retries: int | None
-    ) -> dict[str, Any]:
-        changes: dict[str, Any] = {}
-        if not isinstance(timeout, Unset):
-            changes["timeout"] = timeout
-        if max_retries is not None:
-            changes["retry"] = attrs.evolve(policy, max_retries=max_retries)
-        return changes
-
-    def _describe(self, base_url: str) -> str:
-        key = describe_secret(self._api_key)
-        return f"{type(self).__name__}(base_url={base_url!r}, api_key={key})"
+def option_changes(
+    policy: RetryPolicy, timeout: float | httpx.Timeout | Unset | None, max_retries: int | None
+) -> dict[str, Any]:
+    """What ``with_options`` changes in the transport configuration."""
+    changes: dict[str, Any] = {}
+    if not isinstance(timeout, Unset):
+        changes["timeout"] = timeout
+    if max_retries is not None:
+        changes["retry"] = attrs.evolve(policy, max_retries=max_retries)
+    return changes

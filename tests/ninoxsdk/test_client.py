@@ -231,7 +231,7 @@ def test_with_options_shares_pool_and_schema_cache(respx_mock: respx.MockRouter)
     nx = _sync_no_sleep()
     quick = nx.with_options(timeout=3.0, max_retries=0)
     assert quick._http._client is nx._http._client
-    assert quick._caches is nx._caches
+    assert quick._ctx is nx._ctx  # the schema caches
     assert quick._http.core.config.retry.max_retries == 0
     assert quick._http.core.config.timeout == 3.0
     assert nx._http.core.config.retry.max_retries == 3
@@ -260,8 +260,8 @@ def test_database_handles_share_schema_cache() -> None:
     nx = NinoxClient(api_key=KEY)
     a = nx.database("T1", "db1")
     b = nx.database("T1", "db1")
-    assert a._db.cache is b._db.cache
-    assert nx.database("T1", "db2")._db.cache is not a._db.cache
+    assert a._ctx.cache is b._ctx.cache
+    assert nx.database("T1", "db2")._ctx.cache is not a._ctx.cache
     assert repr(a) == "DatabaseHandle(team_id='T1', database_id='db1')"
     assert repr(a.table("Contacts")) == "TableHandle('Contacts', typed=True)"
 

@@ -10,12 +10,13 @@ the raw ones [`RawResponse`][ghlsdk.RawResponse] objects.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, cast
 
 import attrs
 import httpx
 
+from _sdkcore import twins
 from _sdkcore._http import (
     AsyncHTTP,
     Call,
@@ -25,10 +26,11 @@ from _sdkcore._http import (
     StaticAuth,
     SyncHTTP,
 )
-from _sdkcore.pagination import AsyncPager, Page, SyncPager
+from _sdkcore.pagination import Page, ParsePage
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.paths import build_path
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import AsyncRunner, AsyncTwin, SyncRunner, SyncTwin
 from ghlsdk.errors import APIResponseValidationError, MissingScopeError
 from ghlsdk.models._converter import converter
 
@@ -48,8 +50,6 @@ T = TypeVar("T")
 V2021_07_28 = "2021-07-28"
 READ = "contacts.readonly"
 WRITE = "contacts.write"
-
-ParsePage = Callable[[RequestSpec, httpx.Response], Page[T]]
 
 
 @attrs.frozen
@@ -262,35 +262,6 @@ def success(response: httpx.Response) -> None:
 # ---------------------------------------------------------------- runners
 
 
-class SyncRunner(Protocol):
-    """How a sync resource executes calls (parsed results, or raw responses)."""
-
-    http: SyncHTTP
-
-    def execute(self, call: Call[T]) -> T: ...
-
-    def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> SyncPager[T]: ...
-
-
-class AsyncRunner(Protocol):
-    """How an async resource executes calls."""
-
-    http: AsyncHTTP
-
-    def execute(self, call: Call[T]) -> Awaitable[T]: ...
-
-    def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> AsyncPager[T]: ...
-
-
-class _Sync:
-    def __init__(self, http: SyncHTTP) -> None:
-        self.http = http
-        self.execute = http.execute
-
-    def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> SyncPager[T]:
-        return SyncPager(self.http, first, parse_page)
-
-
 class _SyncRaw:
     """Raw mode: every method returns the first (or only) response as a ``RawResponse``."""
 
@@ -302,15 +273,6 @@ class _SyncRaw:
 
     def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> RawResponse[Page[T]]:
         return self.http.execute_raw(Call(first, lambda r: parse_page(first, r)))
-
-
-class _Async:
-    def __init__(self, http: AsyncHTTP) -> None:
-        self.http = http
-        self.execute = http.execute
-
-    def pages(self, first: RequestSpec, parse_page: ParsePage[T]) -> AsyncPager[T]:
-        return AsyncPager(self.http, first, parse_page)
 
 
 class _AsyncRaw:
@@ -326,29 +288,21 @@ class _AsyncRaw:
 
 def sync_runner(http: SyncHTTP, *, raw: bool = False) -> SyncRunner:
     """The runner for a sync client; ``raw=True`` returns ``RawResponse`` objects instead."""
-    return cast(SyncRunner, _SyncRaw(http) if raw else _Sync(http))
+    return cast(SyncRunner, _SyncRaw(http)) if raw else twins.sync_runner(http)
 
 
 def async_runner(http: AsyncHTTP, *, raw: bool = False) -> AsyncRunner:
     """The runner for an async client; ``raw=True`` returns ``RawResponse`` objects instead."""
-    return cast(AsyncRunner, _AsyncRaw(http) if raw else _Async(http))
+    return cast(AsyncRunner, _AsyncRaw(http)) if raw else twins.async_runner(http)
 
 
-class SyncResource:
-    """Base of the sync resource classes (their methods are made by ``_twins``)."""
+class SyncResource(SyncTwin):
+    """Base of the sync resource classes (their methods are made by ``_sdkcore.twins``)."""
 
-    _is_async = False
-
-    def __init__(self, run: SyncRunner, ctx: Context) -> None:
-        self._run = run
-        self._ctx = ctx
+    _ctx: Context
 
 
-class AsyncResource:
+class AsyncResource(AsyncTwin):
     """Base of the async resource classes."""
 
-    _is_async = True
-
-    def __init__(self, run: AsyncRunner, ctx: Context) -> None:
-        self._run = run
-        self._ctx = ctx
+    _ctx: Context

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from _sdkcore._http import Call, RequestOptions
+from _sdkcore.twins import op
 from ghlsdk.models.records import Appointment
 from ghlsdk.resources._base import (
     READ,
@@ -15,7 +16,6 @@ from ghlsdk.resources._base import (
     SyncResource,
     envelope_list,
 )
-from ghlsdk.resources._twins import op
 from ghlsdk.resources.calendars import (
     create_appointment,
     delete_appointment,

@@ -10,6 +10,7 @@ import httpx
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import op
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.bulk import BulkTagsResult
@@ -24,7 +25,6 @@ from ghlsdk.resources._base import (
     success,
 )
 from ghlsdk.resources._base import string_list as parse_string_list
-from ghlsdk.resources._twins import op
 from ghlsdk.resources.bulk import bulk_tags
 
 __all__ = [

@@ -13,12 +13,12 @@ import httpx
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import op
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.bulk import BulkBusinessResult, BulkTagsResult
 from ghlsdk.models.requests import string_list, text
 from ghlsdk.resources._base import WRITE, AsyncResource, Context, Operation, SyncResource
-from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncBusinesses", "Businesses"]
 

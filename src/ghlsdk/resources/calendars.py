@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import op
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter
 from ghlsdk.models.calendars import Calendar, CalendarEvent
@@ -34,7 +35,6 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncCalendars", "Calendars"]
 

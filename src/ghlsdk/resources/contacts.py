@@ -1,7 +1,7 @@
 """Contacts: get, list, list_by_business, search, find_duplicate, create, update, upsert,
 delete. Each operation is one pure builder (``get_contact`` ...) carrying the method's
 signature and docstring; the twin classes [`Contacts`][ghlsdk.resources.Contacts] /
-[`AsyncContacts`][ghlsdk.resources.AsyncContacts] are made from them (see ``_twins``)."""
+[`AsyncContacts`][ghlsdk.resources.AsyncContacts] are made from them (see ``_sdkcore.twins``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from _sdkcore.logging import get_logger
 from _sdkcore.pagination import Page
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset, parse_datetime
+from _sdkcore.twins import Paged, Prepared, op, pager
 from ghlsdk.errors import APIResponseValidationError
 from ghlsdk.models._converter import converter, to_wire
 from ghlsdk.models.contacts import Contact, UpsertResult
@@ -43,7 +44,6 @@ from ghlsdk.resources._base import (
     raw_list,
     success,
 )
-from ghlsdk.resources._twins import Paged, Prepared, op, pager
 from ghlsdk.resources.custom_fields import resolve_by_key
 
 __all__ = ["AsyncContacts", "Contacts"]

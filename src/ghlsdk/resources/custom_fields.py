@@ -25,6 +25,7 @@ from typing_extensions import Unpack
 from _sdkcore._http import Call, RequestOptions
 from _sdkcore.programs import Program
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import op, program
 from ghlsdk.models.contacts import Contact, CustomFieldInput
 from ghlsdk.models.custom_fields import CustomFieldDefinition
 from ghlsdk.models.requests import (
@@ -42,7 +43,6 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import op, program
 
 __all__ = [
     "AsyncCustomFieldRegistry",

@@ -6,6 +6,7 @@ import httpx
 from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions
+from _sdkcore.twins import op
 from ghlsdk.models.records import Note
 from ghlsdk.models.requests import NoteCreate, NoteCreateFields, NoteUpdate, NoteUpdateFields
 from ghlsdk.resources._base import (
@@ -19,7 +20,6 @@ from ghlsdk.resources._base import (
     envelope_list,
     success,
 )
-from ghlsdk.resources._twins import op
 
 __all__ = ["AsyncNotes", "Notes"]
 

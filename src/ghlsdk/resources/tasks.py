@@ -14,6 +14,7 @@ from _sdkcore._http import Call, RequestOptions, RequestSpec
 from _sdkcore.pagination import Page
 from _sdkcore.parsing import json_body, structure
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import Paged, op, pager
 from ghlsdk.models._converter import converter
 from ghlsdk.models.records import Task
 from ghlsdk.models.requests import (
@@ -37,7 +38,6 @@ from ghlsdk.resources._base import (
     raw_list,
     success,
 )
-from ghlsdk.resources._twins import Paged, op, pager
 
 __all__ = ["AsyncTasks", "Tasks"]
 

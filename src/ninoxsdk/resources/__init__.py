@@ -1,24 +1,15 @@
-"""Resource classes of the Ninox client: each async class is written once (``_async``) and its
-sync twin generated from it (``_sync``, by ``_sdkcore._unasync``)."""
+"""Resource classes of the Ninox client. Each method is written once, as a builder named in a
+table that the sync class and its async twin both inherit (``_sdkcore.twins``)."""
 
-from ninoxsdk.resources._async import (
-    AsyncChanges,
+from ninoxsdk.resources._database import (
     AsyncDatabaseHandle,
-    AsyncDatabases,
-    AsyncRecordFiles,
-    AsyncTableHandle,
     AsyncTables,
-    AsyncTeams,
-)
-from ninoxsdk.resources._sync import (
-    Changes,
     DatabaseHandle,
-    Databases,
-    RecordFiles,
-    TableHandle,
     Tables,
-    Teams,
 )
+from ninoxsdk.resources._files import AsyncRecordFiles, RecordFiles
+from ninoxsdk.resources._table import AsyncChanges, AsyncTableHandle, Changes, TableHandle
+from ninoxsdk.resources._teams import AsyncDatabases, AsyncTeams, Databases, Teams
 
 __all__ = [
     "AsyncChanges",

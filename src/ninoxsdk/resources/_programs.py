@@ -71,10 +71,35 @@ class DbCtx:
 
 
 @attrs.frozen
+class ClientCtx:
+    """What every handle of one client shares: the record settings and a schema cache per
+    database (copies made by ``with_options`` keep the same)."""
+
+    settings: RecordSettings
+    caches: dict[tuple[str, str], SchemaCache] = attrs.field(factory=dict, eq=False)
+
+    def database(self, team_id: str, database_id: str) -> DbCtx:
+        """The context of one database (both ids checked now)."""
+        path = ops.db_path(team_id, database_id)
+        cache = self.caches.setdefault((team_id, database_id), SchemaCache())
+        return DbCtx(team_id, database_id, path, self.settings, cache)
+
+
+@attrs.frozen
 class TableCtx:
+    """A table of a database, by name or id; ``typed`` decodes values with its codec."""
+
     db: DbCtx
     key: str
     typed: bool = True
+
+
+@attrs.frozen
+class FilesCtx:
+    """The attachments of one record."""
+
+    table: TableCtx
+    record_id: int
 
 
 @attrs.frozen
