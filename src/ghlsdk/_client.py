@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from types import TracebackType
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 import anyio
 import attrs
@@ -21,7 +20,9 @@ from typing_extensions import Self
 from _sdkcore._http import (
     DEFAULT_TIMEOUT,
     AsyncAuth,
+    AsyncClosing,
     AsyncHTTP,
+    Closing,
     HTTPConfig,
     RawResponse,
     StaticAuth,
@@ -292,15 +293,74 @@ class AsyncGHLRawResponses(_Resources):
     _raw_mode = True
 
 
-class _Client(_Resources):
-    """What both clients share beside their resources: options, location, scopes, budget."""
+#: What differs between the twins' arguments: the auth protocol, the httpx client, the sleep.
+AuthT = TypeVar("AuthT", SyncAuth, AsyncAuth)
+ClientT = TypeVar("ClientT", httpx.Client, httpx.AsyncClient)
+SleepT = TypeVar("SleepT", Callable[[float], None], Callable[[float], Awaitable[None]])
+
+
+class _Client(_Resources, Generic[AuthT, ClientT, SleepT]):
+    """What both clients share beside their resources: the constructor, options, location,
+    scopes, budget. A twin names its HTTP loop, httpx client class and default sleep."""
 
     _http: Any
     _tracker: RateLimitTracker
+    _http_class: ClassVar[type[SyncHTTP] | type[AsyncHTTP]]
+    _client_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
+    _auth_protocol: ClassVar[type[SyncAuth] | type[AsyncAuth]]
+    _twin: ClassVar[str]
 
-    def __init__(self, http: Any, ctx: Context, tracker: RateLimitTracker) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        auth: AuthT | None = None,
+        location_id: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        http_client: ClientT | None = None,
+        scopes: Iterable[str] | str | None = None,
+        api_version: str | None = None,
+        rate_limiting: bool = True,
+        rate_limit_windows: Sequence[Window] = DEFAULT_WINDOWS,
+        rate_limiter: RateLimiter | None = None,
+        max_concurrency: int | None = None,
+        sleep: SleepT | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, self._client_class):
+            raise TypeError(
+                f"http_client must be an httpx.{self._client_class.__name__} "
+                f"(use {self._twin} with an httpx.{type(http_client).__name__})"
+            )
+        setup = _configure(
+            token=token,
+            auth=auth,
+            location_id=location_id,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            scopes=scopes,
+            api_version=api_version,
+            rate_limiting=rate_limiting,
+            rate_limit_windows=rate_limit_windows,
+            rate_limiter=rate_limiter,
+            max_concurrency=max_concurrency,
+            protocol=self._auth_protocol,
+        )
+        http = self._http_class(
+            setup.config,
+            auth=setup.auth,
+            http_client=http_client,  # type: ignore[arg-type]  # checked above
+            sleep=sleep or (anyio.sleep if self._is_async else time.sleep),  # type: ignore[arg-type]
+        )
+        self._attach(http, setup.ctx, setup.tracker)
+
+    def _attach(self, http: Any, ctx: Context, tracker: RateLimitTracker) -> None:
         runner = async_runner if self._is_async else sync_runner
-        super().__init__(runner(http), ctx)
+        _Resources.__init__(self, runner(http), ctx)
         self._http, self._tracker = http, tracker
 
     def _raw_view(self) -> Any:
@@ -322,11 +382,8 @@ class _Client(_Resources):
         credentials, rate limiter and rate-limit info. Closing it does not close the pool."""
         changes = _option_changes(self._http.core.config, timeout, max_retries)
         clone = object.__new__(type(self))
-        _Client.__init__(
-            clone,
-            self._http.with_config(**changes),
-            _option_ctx(self._ctx, location_id),
-            self._tracker,
+        clone._attach(
+            self._http.with_config(**changes), _option_ctx(self._ctx, location_id), self._tracker
         )
         return clone
 
@@ -354,7 +411,7 @@ class _Client(_Resources):
         )
 
 
-class GHLClient(_Client):
+class GHLClient(_Client[SyncAuth, httpx.Client, Callable[[float], None]], Closing):
     """Sync client for the HighLevel (GHL / LeadConnector) API v2.
 
     ``GHLClient(token="...", location_id="...")`` with a Private Integration token or an
@@ -377,48 +434,10 @@ class GHLClient(_Client):
     """
 
     _http: SyncHTTP
-
-    def __init__(
-        self,
-        *,
-        token: str | None = None,
-        auth: SyncAuth | None = None,
-        location_id: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        scopes: Iterable[str] | str | None = None,
-        api_version: str | None = None,
-        rate_limiting: bool = True,
-        rate_limit_windows: Sequence[Window] = DEFAULT_WINDOWS,
-        rate_limiter: RateLimiter | None = None,
-        max_concurrency: int | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError("http_client must be an httpx.Client (use AsyncGHLClient for async)")
-        setup = _configure(
-            token=token,
-            auth=auth,
-            location_id=location_id,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            scopes=scopes,
-            api_version=api_version,
-            rate_limiting=rate_limiting,
-            rate_limit_windows=rate_limit_windows,
-            rate_limiter=rate_limiter,
-            max_concurrency=max_concurrency,
-            protocol=SyncAuth,
-        )
-        http = SyncHTTP(
-            setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or time.sleep
-        )
-        super().__init__(http, setup.ctx, setup.tracker)
+    _http_class = SyncHTTP
+    _client_class = httpx.Client
+    _auth_protocol = SyncAuth
+    _twin = "AsyncGHLClient"
 
     @property
     def with_raw_response(self) -> GHLRawResponses:
@@ -429,19 +448,10 @@ class GHLClient(_Client):
         """Close the connection pool (not an ``http_client`` you passed in)."""
         self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncGHLClient(_Client):
+class AsyncGHLClient(
+    _Client[AsyncAuth, httpx.AsyncClient, Callable[[float], Awaitable[None]]], AsyncClosing
+):
     """Async client for the HighLevel API v2; same arguments and resources as
     [`GHLClient`][ghlsdk.GHLClient], with ``await`` (and ``async for`` over pagers). ``auth``
     implements
@@ -450,48 +460,10 @@ class AsyncGHLClient(_Client):
 
     _is_async = True
     _http: AsyncHTTP
-
-    def __init__(
-        self,
-        *,
-        token: str | None = None,
-        auth: AsyncAuth | None = None,
-        location_id: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        scopes: Iterable[str] | str | None = None,
-        api_version: str | None = None,
-        rate_limiting: bool = True,
-        rate_limit_windows: Sequence[Window] = DEFAULT_WINDOWS,
-        rate_limiter: RateLimiter | None = None,
-        max_concurrency: int | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError("http_client must be an httpx.AsyncClient (use GHLClient for sync)")
-        setup = _configure(
-            token=token,
-            auth=auth,
-            location_id=location_id,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            scopes=scopes,
-            api_version=api_version,
-            rate_limiting=rate_limiting,
-            rate_limit_windows=rate_limit_windows,
-            rate_limiter=rate_limiter,
-            max_concurrency=max_concurrency,
-            protocol=AsyncAuth,
-        )
-        http = AsyncHTTP(
-            setup.config, auth=setup.auth, http_client=http_client, sleep=sleep or anyio.sleep
-        )
-        super().__init__(http, setup.ctx, setup.tracker)
+    _http_class = AsyncHTTP
+    _client_class = httpx.AsyncClient
+    _auth_protocol = AsyncAuth
+    _twin = "GHLClient"
 
     @property
     def with_raw_response(self) -> AsyncGHLRawResponses:
@@ -501,14 +473,3 @@ class AsyncGHLClient(_Client):
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in)."""
         await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -5,6 +5,7 @@ of both SDKs is compared in tests/test_sdk_shape.py.)"""
 from __future__ import annotations
 
 import inspect
+import typing
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 import respx
 
 import ghlsdk
+from _sdkcore._http import AsyncAuth, SyncAuth
 from ghlsdk import AsyncGHLClient, GHLClient
 from ghlsdk import resources as res
 
@@ -70,16 +72,33 @@ def test_clients_expose_the_same_resources_and_options() -> None:
         assert sorted(dir(getattr(sync.with_raw_response, name))) == sorted(
             dir(getattr(asyn.with_raw_response, name))
         )
-    s_init = _params(GHLClient.__init__)
-    a_init = _params(AsyncGHLClient.__init__)
-    differing = {p[0] for p, q in zip(s_init, a_init, strict=True) if p != q}
-    # the sync/async auth protocol, httpx client type and sleep function
-    assert differing == {"auth", "http_client", "sleep"}
+    # one constructor: the twins differ only in its type arguments (the sync/async auth
+    # protocol, httpx client type and sleep function)
+    assert "__init__" not in vars(GHLClient)
+    assert "__init__" not in vars(AsyncGHLClient)
+    generic = {p[0]: p[3] for p in _params(GHLClient.__init__) if "T " in f"{p[3]} "}
+    assert generic == {
+        "auth": "AuthT | None",
+        "http_client": "ClientT | None",
+        "sleep": "SleepT | None",
+    }
+    s_args = typing.get_args(vars(GHLClient)["__orig_bases__"][0])
+    a_args = typing.get_args(vars(AsyncGHLClient)["__orig_bases__"][0])
+    assert s_args[:2] == (SyncAuth, httpx.Client)
+    assert a_args[:2] == (AsyncAuth, httpx.AsyncClient)
     assert _params(GHLClient.with_options) == _params(AsyncGHLClient.with_options)
     public = {n for n in dir(GHLClient) if not n.startswith("_")}
     apublic = {n for n in dir(AsyncGHLClient) if not n.startswith("_")}
     assert public - {"close"} == apublic - {"aclose"}
     sync.close()
+
+
+async def test_a_client_refuses_the_other_kind_of_httpx_client_before_any_request() -> None:
+    async with httpx.AsyncClient() as async_client:
+        with pytest.raises(TypeError, match=r"httpx\.Client \(use AsyncGHLClient"):
+            GHLClient(token="tok-surface-3", http_client=async_client)  # type: ignore[arg-type]
+    with httpx.Client() as client, pytest.raises(TypeError, match=r"\(use GHLClient"):
+        AsyncGHLClient(token="tok-surface-3", http_client=client)  # type: ignore[arg-type]
 
 
 def test_package_exports_resolve() -> None:
