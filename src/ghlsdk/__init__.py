@@ -23,6 +23,7 @@ from _sdkcore.paths import validate_base_url
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import UNSET, Unset, parse_date, parse_datetime
+from _sdkcore.version import installed_version as _installed_version
 from ghlsdk._client import DEFAULT_BASE_URL, AsyncGHLClient, GHLClient
 from ghlsdk._ratelimit import DEFAULT_WINDOWS, RateLimitInfo
 from ghlsdk.auth import (
@@ -177,17 +178,6 @@ __all__ = [
     "to_wire",
     "validate_base_url",
 ]
-
-
-def _installed_version() -> str:
-    """The version of the installed ``ghl-ninox`` distribution (pyproject.toml is its one
-    source); ``"0+unknown"`` when the sources are imported without being installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ghl-ninox")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 __version__: str = _installed_version()

@@ -20,6 +20,7 @@ from _sdkcore.programs import AsyncItems, SyncItems
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.version import installed_version as _installed_version
 from ninoxsdk._client import PUBLIC_CLOUD_URL, AsyncNinoxClient, NinoxClient
 from ninoxsdk.errors import (
     APIConnectionError,
@@ -130,17 +131,6 @@ __all__ = [
     "Window",
     "codec_for",
 ]
-
-
-def _installed_version() -> str:
-    """The version of the installed ``ghl-ninox`` distribution (pyproject.toml is its one
-    source); ``"0+unknown"`` when the sources are imported without being installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ghl-ninox")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 __version__: str = _installed_version()

@@ -24,6 +24,7 @@ from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import Unset
 from ninoxsdk.errors import FieldMappingError
+from ninoxsdk.resources import _ops as ops
 from ninoxsdk.resources import _programs as prog
 
 __all__ = [
@@ -165,10 +166,8 @@ def client_ctx(
     field_timezone: tzinfo,
 ) -> prog.ClientCtx:
     """The record settings, checked, in a fresh context (no schema cached yet)."""
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
-        raise ValueError(f"per_page must be an int >= 1, got {per_page!r}")
+    ops.check_int(chunk_size, "chunk_size", 1)
+    ops.check_int(per_page, "per_page", 1)
     if delete_many not in ("auto", "bulk", "single"):
         raise ValueError(f"delete_many must be 'auto', 'bulk' or 'single', got {delete_many!r}")
     if schema_source not in ("auto", "schema", "tables"):

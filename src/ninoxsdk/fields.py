@@ -557,15 +557,12 @@ class TableCodec:
         """One Python value for field ``key`` → JSON; raises a FieldError if it does not fit.
         ``None`` is sent as ``null`` (clears the field; UNCONFIRMED in the classic API)."""
         codec = self.codec(key)
+        where = f"{self.table.name}.{codec.field.name}"
         if codec.read_only:
             raise ReadOnlyFieldError(
-                f"{self.table.name}.{codec.field.name} is a computed "
-                f"({codec.field.type.value}) field and cannot be written; "
-                f"remove it from the values (got {describe_value(value)})",
-                table=self.table.name,
-                field=key,
-                expected=codec.expected,
-                value=value,
+                f"{where} is a computed ({codec.field.type.value}) field and cannot be "
+                f"written; remove it from the values (got {describe_value(value)})",
+                **self._fault(key, codec.expected, value),
             )
         if value is None:
             return None
@@ -574,13 +571,14 @@ class TableCodec:
         except _Reject as exc:
             hint = f"; {exc.hint}" if exc.hint else ""
             raise FieldTypeError(
-                f"{self.table.name}.{codec.field.name} ({codec.field.type.value}) expects "
-                f"{exc.expected}, got {describe_value(value)}{hint}",
-                table=self.table.name,
-                field=key,
-                expected=exc.expected,
-                value=value,
+                f"{where} ({codec.field.type.value}) expects {exc.expected}, got "
+                f"{describe_value(value)}{hint}",
+                **self._fault(key, exc.expected, value),
             ) from None
+
+    def _fault(self, key: str, expected: str, value: Any) -> dict[str, Any]:
+        """The attributes of a field error about ``value`` for field ``key``."""
+        return {"table": self.table.name, "field": key, "expected": expected, "value": value}
 
     def encode(self, values: Mapping[str, Any], *, skip_read_only: bool = False) -> dict[str, Any]:
         """Python values → JSON ``fields`` keyed by field name, checking every value first.

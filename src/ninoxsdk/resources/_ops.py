@@ -32,6 +32,7 @@ from ninoxsdk.models import (
 )
 
 __all__ = [
+    "check_int",
     "delete_file",
     "delete_record",
     "delete_records",
@@ -203,31 +204,32 @@ def get_table(db: str, table_id: str) -> Call[Table]:
 # --------------------------------------------------------------------------- records
 
 
+def check_int(value: Any, name: str, minimum: int, note: str = "") -> int:
+    """``value`` if it is an int >= ``minimum``, else ValueError (before any request)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}{note}, got {value!r}")
+    return value
+
+
 def record_params(
-    *,
+    per_page: int | None,
+    order: str | None,
+    desc: bool,
+    new: bool,
+    updated: bool,
+    since_id: int | None,
+    since_sq: int | None,
+    filters: Mapping[str, Any] | None,
     page: int | None = None,
-    per_page: int | None = None,
-    order: str | None = None,
-    desc: bool = False,
-    new: bool = False,
-    updated: bool = False,
-    since_id: int | None = None,
-    since_sq: int | None = None,
-    filters: Mapping[str, Any] | None = None,
-    codec: TableCodec | None = None,
 ) -> dict[str, Any]:
     """Query parameters of ``GET …/records``, validated (ValueError/TypeError before any
-    request). ``filters`` is sent as ``{"fields": {...}}`` JSON (values encoded by the codec)
-    unless you pass that wrapper yourself."""
+    request). ``filters`` stays a mapping here: it is encoded with the table's codec once
+    the table is resolved (`encode_filters`)."""
     params: dict[str, Any] = {}
     if page is not None:
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ValueError(f"page must be an int >= 0 (0-based), got {page!r}")
-        params["page"] = page
+        params["page"] = check_int(page, "page", 0, " (0-based)")
     if per_page is not None:
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
-            raise ValueError(f"per_page must be an int >= 1, got {per_page!r}")
-        params["perPage"] = per_page
+        params["perPage"] = check_int(per_page, "per_page", 1)
     if order is not None:
         if not isinstance(order, str) or not order:
             raise ValueError(f"order must be a field name or id, got {order!r}")
@@ -236,22 +238,15 @@ def record_params(
         params["order"] = order
     if new and updated:
         raise ValueError("pass at most one of new=True and updated=True")
-    if desc:
-        params["desc"] = True
-    if new:
-        params["new"] = True
-    if updated:
-        params["updated"] = True
+    for key, flag in (("desc", desc), ("new", new), ("updated", updated)):
+        if flag:
+            params[key] = True
     if since_id is not None:
-        if isinstance(since_id, bool) or not isinstance(since_id, int) or since_id < 0:
-            raise ValueError(f"since_id must be an int >= 0, got {since_id!r}")
-        params["sinceId"] = since_id
+        params["sinceId"] = check_int(since_id, "since_id", 0)
     if since_sq is not None:
-        if isinstance(since_sq, bool) or not isinstance(since_sq, int) or since_sq < 0:
-            raise ValueError(f"since_sq must be an int >= 0, got {since_sq!r}")
-        params["sinceSq"] = since_sq
+        params["sinceSq"] = check_int(since_sq, "since_sq", 0)
     if filters is not None:
-        params["filters"] = encode_filters(filters, codec)
+        params["filters"] = filters
     return params
 
 
@@ -540,8 +535,7 @@ def get_changes(
 ) -> Call[dict[str, Any]]:
     """``GET …/changes?sinceSq=N`` for the database, a table or a record (raw object; shape
     UNCONFIRMED: ``seq``, ``updates``, ``removes``...)."""
-    if isinstance(since_sq, bool) or not isinstance(since_sq, int) or since_sq < 0:
-        raise ValueError(f"since_sq must be an int >= 0, got {since_sq!r}")
+    check_int(since_sq, "since_sq", 0)
     path = db
     if table_id is not None:
         path = _table_path(db, table_id)

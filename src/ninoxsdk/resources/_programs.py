@@ -272,9 +272,9 @@ def save_records(
     """Create/update in chunks; every item is checked before the first write request."""
     if isinstance(items, (Mapping, str, bytes)) or not isinstance(items, Iterable):
         raise TypeError("save() takes a list of records (wrap a single record in a list)")
-    size = ctx.db.settings.chunk_size if chunk_size is None else chunk_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {size!r}")
+    size = ops.check_int(
+        ctx.db.settings.chunk_size if chunk_size is None else chunk_size, "chunk_size", 1
+    )
     given = list(items)
     if not given:
         return []
@@ -357,9 +357,9 @@ def delete_many(
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
         raise TypeError("delete_many() takes a list of record ids")
     wanted = [ops.check_record_id(i, name=f"id {i!r}") for i in ids]
-    size = ctx.db.settings.chunk_size if chunk_size is None else chunk_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {size!r}")
+    size = ops.check_int(
+        ctx.db.settings.chunk_size if chunk_size is None else chunk_size, "chunk_size", 1
+    )
     if not wanted:
         return []
     res = yield from resolve(ctx)
@@ -373,10 +373,11 @@ def delete_many(
             chunk = wanted[start : start + size]
             try:
                 yield ops.delete_records(ctx.db.path, res.table_id, chunk)
-            except APIStatusError as exc:
+            except APIError as exc:
                 if (
                     mode == "auto"
                     and cache.bulk_delete is None
+                    and isinstance(exc, APIStatusError)
                     and exc.status_code in _NO_BULK_DELETE
                 ):
                     _log.info(
@@ -386,14 +387,6 @@ def delete_many(
                     )
                     cache.bulk_delete = False
                     break
-                failed.extend(
-                    FailedItem(index=start + i, item=rid, error=exc) for i, rid in enumerate(chunk)
-                )
-                start += len(chunk)
-                if not continue_on_error:
-                    break
-                continue
-            except APIError as exc:
                 failed.extend(
                     FailedItem(index=start + i, item=rid, error=exc) for i, rid in enumerate(chunk)
                 )
@@ -515,11 +508,9 @@ def changes(ctx: TableCtx, since_sq: int | None, per_page: int | None) -> Progra
     reference's caveat). ``since_sq=None`` bootstraps: it yields nothing and returns the
     current high-water mark."""
     size = ctx.db.settings.per_page if per_page is None else per_page
-    if since_sq is not None and (
-        isinstance(since_sq, bool) or not isinstance(since_sq, int) or since_sq < 0
-    ):
-        raise ValueError(f"since_sq must be an int >= 0 or None, got {since_sq!r}")
-    base = ops.record_params(per_page=size, updated=True)
+    if since_sq is not None:
+        ops.check_int(since_sq, "since_sq", 0, " or None")
+    base = {"perPage": ops.check_int(size, "per_page", 1), "updated": True}
     res = yield from resolve(ctx)
     if since_sq is None:
         first: list[Record] = yield ops.list_records(

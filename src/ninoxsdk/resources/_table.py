@@ -111,34 +111,6 @@ def table_codec(
     return _from_schema(ctx, options, lambda res: res.codec)
 
 
-def _record_query(
-    per_page: int | None,
-    order: str | None,
-    desc: bool,
-    new: bool,
-    updated: bool,
-    since_id: int | None,
-    since_sq: int | None,
-    filters: Mapping[str, Any] | None,
-    page: int | None = None,
-) -> dict[str, Any]:
-    """The query of ``GET …/records``, checked now, before anything is sent (``filters`` are
-    encoded later, with the table's codec)."""
-    params = ops.record_params(
-        page=page,
-        per_page=per_page,
-        order=order,
-        desc=desc,
-        new=new,
-        updated=updated,
-        since_id=since_id,
-        since_sq=since_sq,
-    )
-    if filters is not None:
-        params["filters"] = filters
-    return params
-
-
 def list_records(
     ctx: prog.TableCtx,
     per_page: int | None = None,
@@ -160,7 +132,7 @@ def list_records(
     ``filters`` is an equality filter keyed by field name or id (shape UNCONFIRMED). The
     arguments are checked now; nothing is sent until you iterate (``to_list()`` collects).
     One page is [`page`][ninoxsdk.resources.TableHandle.page]."""
-    query = _record_query(per_page, order, desc, new, updated, since_id, since_sq, filters)
+    query = ops.record_params(per_page, order, desc, new, updated, since_id, since_sq, filters)
     return Listing(partial(prog.iterate, ctx, query), options)
 
 
@@ -187,7 +159,7 @@ def records_page(
     """One page of records (``GET …/records``, one request; ``page`` is 0-based).
     ``filters`` is an equality filter keyed by field name or id (shape UNCONFIRMED; sent
     as ``{"fields": {...}}``)."""
-    query = _record_query(
+    query = ops.record_params(
         per_page, order, desc, new, updated, since_id, since_sq, filters, page=page
     )
     return with_options(prog.list_records(ctx, query), options)
@@ -260,8 +232,9 @@ def scan_changes(
 ) -> ChangeScan:
     """Records changed after ``since_sq``; iterate it, then read ``.cursor``."""
     if since_sq is not None:
-        ops.record_params(since_sq=since_sq)
-    ops.record_params(per_page=per_page)
+        ops.check_int(since_sq, "since_sq", 0)
+    if per_page is not None:
+        ops.check_int(per_page, "per_page", 1)
     return ChangeScan(partial(prog.changes, ctx, since_sq, per_page), options, since_sq)
 
 
