@@ -299,16 +299,24 @@ ClientT = TypeVar("ClientT", httpx.Client, httpx.AsyncClient)
 SleepT = TypeVar("SleepT", Callable[[float], None], Callable[[float], Awaitable[None]])
 
 
+@attrs.frozen
+class _Twin:
+    """What a client twin is made of: its HTTP loop, httpx client class and auth protocol,
+    and the name of the other twin (for error messages)."""
+
+    http_class: type[SyncHTTP] | type[AsyncHTTP]
+    client_class: type[httpx.Client] | type[httpx.AsyncClient]
+    auth_protocol: type[SyncAuth] | type[AsyncAuth]
+    other: str
+
+
 class _Client(_Resources, Generic[AuthT, ClientT, SleepT]):
     """What both clients share beside their resources: the constructor, options, location,
     scopes, budget. A twin names its HTTP loop, httpx client class and default sleep."""
 
-    _http: Any
+    _http: Any  # SyncHTTP or AsyncHTTP
     _tracker: RateLimitTracker
-    _http_class: ClassVar[type[SyncHTTP] | type[AsyncHTTP]]
-    _client_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
-    _auth_protocol: ClassVar[type[SyncAuth] | type[AsyncAuth]]
-    _twin: ClassVar[str]
+    _twin: ClassVar[_Twin]
 
     def __init__(
         self,
@@ -329,10 +337,11 @@ class _Client(_Resources, Generic[AuthT, ClientT, SleepT]):
         max_concurrency: int | None = None,
         sleep: SleepT | None = None,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, self._client_class):
+        twin = self._twin
+        if http_client is not None and not isinstance(http_client, twin.client_class):
             raise TypeError(
-                f"http_client must be an httpx.{self._client_class.__name__} "
-                f"(use {self._twin} with an httpx.{type(http_client).__name__})"
+                f"http_client must be an httpx.{twin.client_class.__name__} "
+                f"(use {twin.other} with an httpx.{type(http_client).__name__})"
             )
         setup = _configure(
             token=token,
@@ -348,9 +357,9 @@ class _Client(_Resources, Generic[AuthT, ClientT, SleepT]):
             rate_limit_windows=rate_limit_windows,
             rate_limiter=rate_limiter,
             max_concurrency=max_concurrency,
-            protocol=self._auth_protocol,
+            protocol=twin.auth_protocol,
         )
-        http = self._http_class(
+        http = twin.http_class(
             setup.config,
             auth=setup.auth,
             http_client=http_client,  # type: ignore[arg-type]  # checked above
@@ -433,11 +442,7 @@ class GHLClient(_Client[SyncAuth, httpx.Client, Callable[[float], None]], Closin
     Use it as a context manager, or call [`close`][ghlsdk.GHLClient.close].
     """
 
-    _http: SyncHTTP
-    _http_class = SyncHTTP
-    _client_class = httpx.Client
-    _auth_protocol = SyncAuth
-    _twin = "AsyncGHLClient"
+    _twin = _Twin(SyncHTTP, httpx.Client, SyncAuth, "AsyncGHLClient")
 
     @property
     def with_raw_response(self) -> GHLRawResponses:
@@ -459,11 +464,7 @@ class AsyncGHLClient(
     Use ``async with`` or call [`aclose`][ghlsdk.AsyncGHLClient.aclose]."""
 
     _is_async = True
-    _http: AsyncHTTP
-    _http_class = AsyncHTTP
-    _client_class = httpx.AsyncClient
-    _auth_protocol = AsyncAuth
-    _twin = "GHLClient"
+    _twin = _Twin(AsyncHTTP, httpx.AsyncClient, AsyncAuth, "GHLClient")
 
     @property
     def with_raw_response(self) -> AsyncGHLRawResponses:
