@@ -8,8 +8,8 @@ codec when one is given.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import IO, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any, Literal, TypeVar
 
 import httpx
 
@@ -56,6 +56,8 @@ __all__ = [
     "upload_file",
 ]
 
+T = TypeVar("T")
+
 
 def db_path(team_id: str, database_id: str) -> str:
     """``/teams/{team}/databases/{db}`` with validated, encoded segments."""
@@ -87,14 +89,17 @@ def check_record_id(record_id: Any, name: str = "record_id") -> int:
     return record_id
 
 
-def _fail(
-    response: httpx.Response, what: str, body: Any, exc: BaseException
-) -> APIResponseValidationError:
-    return APIResponseValidationError(
-        f"could not read the response as {what}: {type(exc).__name__}: {exc}",
-        response=response,
-        body=body,
-    )
+def _converted(response: httpx.Response, what: str, body: Any, convert: Callable[[Any], T]) -> T:
+    """``convert(body)``; a body of another shape raises ``APIResponseValidationError``
+    naming ``what`` the response should have been."""
+    try:
+        return convert(body)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise APIResponseValidationError(
+            f"could not read the response as {what}: {type(exc).__name__}: {exc}",
+            response=response,
+            body=body,
+        ) from exc
 
 
 def _list_of(response: httpx.Response, what: str) -> list[Any]:
@@ -111,16 +116,24 @@ def _list_of(response: httpx.Response, what: str) -> list[Any]:
 # ----------------------------------------------------------------------------- teams
 
 
-def _parse_teams(response: httpx.Response) -> list[Team]:
-    body = _list_of(response, "teams")
-    try:
-        return [Team(id=str(t["id"]), name=str(t.get("name", "")), extra=_rest(t)) for t in body]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _fail(response, "teams", body, exc) from exc
-
-
 def _rest(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("id", "name")}
+
+
+def _team(data: Any) -> Team:
+    return Team(id=str(data["id"]), name=str(data.get("name", "")), extra=_rest(data))
+
+
+def _database(data: Any) -> Database:
+    return Database(id=str(data["id"]), name=str(data.get("name", "")), extra=_rest(data))
+
+
+def _parse_teams(response: httpx.Response) -> list[Team]:
+    return _converted(response, "teams", _list_of(response, "teams"), _each(_team))
+
+
+def _each(convert: Callable[[Any], T]) -> Callable[[list[Any]], list[T]]:
+    return lambda items: [convert(item) for item in items]
 
 
 def list_teams() -> Call[list[Team]]:
@@ -129,11 +142,7 @@ def list_teams() -> Call[list[Team]]:
 
 
 def _parse_team(response: httpx.Response) -> Team:
-    body = json_body(response)
-    try:
-        return Team(id=str(body["id"]), name=str(body.get("name", "")), extra=_rest(body))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _fail(response, "a team", body, exc) from exc
+    return _converted(response, "a team", json_body(response), _team)
 
 
 def get_team(team_id: str) -> Call[Team]:
@@ -144,13 +153,7 @@ def get_team(team_id: str) -> Call[Team]:
 
 
 def _parse_databases(response: httpx.Response) -> list[Database]:
-    body = _list_of(response, "databases")
-    try:
-        return [
-            Database(id=str(d["id"]), name=str(d.get("name", "")), extra=_rest(d)) for d in body
-        ]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise _fail(response, "databases", body, exc) from exc
+    return _converted(response, "databases", _list_of(response, "databases"), _each(_database))
 
 
 def list_databases(team_id: str) -> Call[list[Database]]:
@@ -163,11 +166,7 @@ def list_databases(team_id: str) -> Call[list[Database]]:
 
 
 def _parse_schema(response: httpx.Response) -> Schema:
-    body = json_body(response)
-    try:
-        return schema_from_json(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _fail(response, "a schema", body, exc) from exc
+    return _converted(response, "a schema", json_body(response), schema_from_json)
 
 
 def get_schema(db: str) -> Call[Schema]:
@@ -176,11 +175,7 @@ def get_schema(db: str) -> Call[Schema]:
 
 
 def _parse_tables(response: httpx.Response) -> list[Table]:
-    body = _list_of(response, "tables")
-    try:
-        return [table_from_json(t) for t in body]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _fail(response, "tables", body, exc) from exc
+    return _converted(response, "tables", _list_of(response, "tables"), _each(table_from_json))
 
 
 def list_tables(db: str) -> Call[list[Table]]:
@@ -189,11 +184,7 @@ def list_tables(db: str) -> Call[list[Table]]:
 
 
 def _parse_table(response: httpx.Response) -> Table:
-    body = json_body(response)
-    try:
-        return table_from_json(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _fail(response, "a table", body, exc) from exc
+    return _converted(response, "a table", json_body(response), table_from_json)
 
 
 def get_table(db: str, table_id: str) -> Call[Table]:
@@ -297,10 +288,7 @@ def records_parser(codec: TableCodec | None) -> Any:
                 response=response,
                 body=body,
             )
-        try:
-            return [one(r) for r in body]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _fail(response, "records", body, exc) from exc
+        return _converted(response, "records", body, _each(one))
 
     return parse
 
@@ -317,10 +305,7 @@ def record_parser(codec: TableCodec | None, *, allow_empty: bool = False) -> Any
             body = body[0]
         if allow_empty and not isinstance(body, Mapping):
             return None
-        try:
-            return one(body)  # type: ignore[no-any-return]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _fail(response, "a record", body, exc) from exc
+        return _converted(response, "a record", body, one)  # type: ignore[no-any-return]
 
     return parse
 
@@ -408,10 +393,7 @@ def _parse_files(response: httpx.Response) -> list[FileInfo]:
         raise APIResponseValidationError(
             "expected a JSON array of files", response=response, body=body
         )
-    try:
-        return [file_from_json(f) for f in body]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _fail(response, "files", body, exc) from exc
+    return _converted(response, "files", body, _each(file_from_json))
 
 
 def list_files(db: str, table_id: str, record_id: int) -> Call[list[FileInfo]]:
@@ -432,11 +414,7 @@ def download_file(db: str, table_id: str, record_id: int, name: str) -> Call[byt
 
 
 def _parse_file(response: httpx.Response) -> FileInfo:
-    body = json_body(response)
-    try:
-        return file_from_json(body)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _fail(response, "file metadata", body, exc) from exc
+    return _converted(response, "file metadata", json_body(response), file_from_json)
 
 
 def file_metadata(db: str, table_id: str, record_id: int, name: str) -> Call[FileInfo]:
