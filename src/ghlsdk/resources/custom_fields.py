@@ -23,6 +23,7 @@ import httpx
 from typing_extensions import Unpack
 
 from _sdkcore._http import Call, RequestOptions
+from _sdkcore.errors import SDKError
 from _sdkcore.programs import Program
 from _sdkcore.serde import UNSET, Unset
 from _sdkcore.twins import op, program
@@ -73,7 +74,7 @@ OPERATIONS = (LIST, GET, CREATE, UPDATE, DELETE)
 MODELS = ("contact", "opportunity", "all")
 
 
-class UnknownCustomFieldError(ValueError):
+class UnknownCustomFieldError(SDKError, ValueError):
     """A custom field key (or id) the location does not have, even after reloading its
     fields. Raised before any write is sent. ``refs`` are the names not found, ``known`` the
     location's field keys."""
