@@ -528,6 +528,23 @@ async def test_delete_many_falls_back_to_single_deletes(env: Env, api: respx.Moc
     assert bulk.call_count == 1  # learned: no second bulk attempt
 
 
+async def test_per_call_options_survive_a_failure_half_way(env: Env, api: respx.MockRouter) -> None:
+    """The bulk delete fails, the program falls back to single deletes: the per-call options
+    reach every request, the schema read, the failed bulk call and each fallback."""
+    bulk = api.delete("/teams/T1/databases/db1/tables/A/records").respond(
+        405, json={"message": "Method not allowed"}
+    )
+    single = api.delete(url__regex=r"/tables/A/records/\d+$").respond(200)
+    options = RequestOptions(extra_headers={"nx-trace": "t1"}, timeout=4.0)
+    assert await env(env.t.delete_many([5, 6], options=options)) == [5, 6]
+    requests = [api.routes["schema"].calls[0].request, bulk.calls[0].request]
+    requests += [call.request for call in single.calls]
+    assert len(requests) == 4
+    for request in requests:
+        assert request.headers["nx-trace"] == "t1"
+        assert request.extensions["timeout"]["read"] == 4.0
+
+
 async def test_delete_many_single_mode_reports_failures(api: respx.MockRouter) -> None:
     env = Env("sync", delete_many="single")
     replies = iter([httpx.Response(200), httpx.Response(404, json={"message": "nope"})])
