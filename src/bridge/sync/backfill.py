@@ -12,28 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
-
 from bridge.state import Cursor
-from bridge.sync.context import PassContext
+from bridge.sync.context import Backfill, PassContext
 from bridge.sync.effects import Program, state
 from bridge.sync.pairing import Parents
 
-__all__ = ["DONE", "Backfill", "plan_backfill", "save_backfill"]
+__all__ = ["DONE", "plan_backfill", "save_backfill"]
 
 #: The cursor value of a finished backfill.
 DONE = "done"
-
-
-@attrs.frozen
-class Backfill:
-    """One pass's share of the backfill of ``entity``: ``mark`` is the cursor to save when
-    the pass's reads succeed; ``done`` of ``total`` contacts will then have been read."""
-
-    entity: str
-    mark: str
-    done: int
-    total: int
 
 
 def _scope(ctx: PassContext, entity: str) -> str:

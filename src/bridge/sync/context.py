@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -16,10 +16,7 @@ from bridge.sync.effects import Program, state
 from bridge.sync.report import ErrorInfo, RunReport
 from ninoxsdk import Record
 
-if TYPE_CHECKING:
-    from bridge.sync.backfill import Backfill
-
-__all__ = ["GONE", "Gone", "Pair", "PassContext", "Progress", "ghl_label"]
+__all__ = ["GONE", "Backfill", "Gone", "Pair", "PassContext", "Progress", "ghl_label"]
 
 Progress = Callable[[int, int, str], None]
 #: How a person's decision sets a field: keep one side's value, set this value, or (undo) put
@@ -64,6 +61,17 @@ def ghl_label(pair: Pair) -> str:
     if pair.link is not None and pair.link.ninox_id is not None:
         return f"ninox:{pair.link.ninox_id}"
     return "?"
+
+
+@attrs.frozen
+class Backfill:
+    """One pass's share of the backfill of ``entity``: ``mark`` is the cursor to save when
+    the pass's reads succeed; ``done`` of ``total`` contacts will then have been read."""
+
+    entity: str
+    mark: str
+    done: int
+    total: int
 
 
 @attrs.define
