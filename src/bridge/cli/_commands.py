@@ -3,7 +3,6 @@ module). Each takes the `Context` and returns the exit code."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import importlib.util
@@ -13,14 +12,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
-import attrs
-
-from bridge._progress import Progress
-from bridge.cli._engine import Connect, EngineFactory, EngineParts, RunReport
-from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, Out, PausedError
-from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, Config, ConfigError, load_config
+from bridge.cli._context import SERVE_NEEDS, Context, check_extras, webhook_keys
+from bridge.cli._engine import EngineParts, RunReport
+from bridge.cli._output import ExitCode, LockHeldError, MissingExtraError, PausedError
+from bridge.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, Config, ConfigError
 from bridge.state import SQLiteStateStore, StateStore, StateStoreError, open_store
 
 __all__ = [
@@ -34,33 +31,6 @@ __all__ = [
     "run_engine",
     "serve",
 ]
-
-#: What ``serve`` imports, and the extra that provides it.
-SERVE_NEEDS: Final = {"uvicorn": "server", "cryptography": "webhooks"}
-
-
-@attrs.frozen(kw_only=True)
-class Context:
-    """One command's arguments, streams, environment and replaceable parts."""
-
-    args: argparse.Namespace
-    out: Out
-    environ: Mapping[str, str]
-    cwd: Path | None
-    connect: Connect
-    engine_factory: EngineFactory
-
-    def load(self) -> Config:
-        return load_config(self.args.config, environ=self.environ, cwd=self.cwd)
-
-    def progress(self) -> Progress | None:
-        """The progress display, on stderr (``None`` with ``--quiet``)."""
-        return None if self.args.quiet else Progress(self.out.stderr)
-
-    def status(self, text: str) -> None:
-        """A status line on stderr (not with ``--json`` or ``--quiet``)."""
-        if not (self.out.json or self.args.quiet):
-            self.out.err(text)
 
 
 def report_exit_code(report: RunReport) -> ExitCode:
@@ -236,21 +206,6 @@ def prune_history(store: StateStore, config: Config) -> int:
 # serve
 
 
-def check_extras(command: str, needs: Mapping[str, str]) -> None:
-    """Raise [`MissingExtraError`][bridge.cli.MissingExtraError] naming every missing module's
-    extra."""
-    missing = {module: extra for module, extra in needs.items() if not _importable(module)}
-    if missing:
-        raise MissingExtraError(command, missing)
-
-
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def serve(ctx: Context) -> int:
     """The webhook server with the Ninox poller. Everything that can be checked without the
     network (extras, configuration, the webhook key) is checked before anything is
@@ -269,7 +224,7 @@ def serve(ctx: Context) -> int:
         from bridge.cli._fleet import fleet_serve
 
         return fleet_serve(ctx, config)
-    keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
+    keys = webhook_keys(config.secrets.ghl_webhook_public_key)
     host = ctx.args.host or config.server.host
     port = ctx.args.port or config.server.port
     url = f"http://{host}:{port}{config.server.path}"
@@ -347,22 +302,6 @@ def _start_poller(
     poller.start()
     ctx.status(f"ghl-ninox serve: syncing every {interval:g} s (Ninox changes -> GHL)")
     return poller
-
-
-def _webhook_keys(key: str | None) -> Any:
-    """GHL's bundled webhook keys plus ``GHL_WEBHOOK_PUBLIC_KEY`` (Ed25519, else RSA)."""
-    if key is None:
-        return None
-    from ghlsdk.webhooks import WebhookKeys
-
-    keys = WebhookKeys.bundled()
-    try:
-        return keys.with_keys(ed25519=[key])
-    except ValueError:
-        try:
-            return keys.with_keys(rsa=[key])
-        except ValueError as exc:
-            raise ConfigError(f"GHL_WEBHOOK_PUBLIC_KEY cannot be read: {exc}") from None
 
 
 def _call_with_known(

@@ -11,7 +11,7 @@ from typing import Literal
 
 import attrs
 
-from bridge.cli._commands import SERVE_NEEDS, Context, check_extras
+from bridge.cli._context import SERVE_NEEDS, Context, check_extras
 from bridge.cli._engine import Connections
 from bridge.cli._output import (
     EXIT_CODES,

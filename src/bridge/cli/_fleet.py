@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from bridge.cli._commands import SERVE_NEEDS, Context, _webhook_keys, check_extras
+from bridge.cli._context import SERVE_NEEDS, Context, check_extras, webhook_keys
 from bridge.cli._engine import build_ninox, build_sync_config
 from bridge.cli._output import CredentialsError, ExitCode
 from bridge.config import Config, ConfigError
@@ -305,7 +305,7 @@ def fleet_serve(ctx: Context, config: Config) -> int:
     check_extras("serve", SERVE_NEEDS)
     asgi = importlib.import_module("bridge.asgi")
     url = _fleet_url(config, "serve")
-    keys = _webhook_keys(config.secrets.ghl_webhook_public_key)
+    keys = webhook_keys(config.secrets.ghl_webhook_public_key)
     host = ctx.args.host or config.server.host
     port = ctx.args.port or config.server.port
     with ReceiverInbox(url, password=_password(ctx.environ)) as inbox:
