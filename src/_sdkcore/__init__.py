@@ -6,6 +6,7 @@ error tree (rooted at ``SDKError``), multi-request programs and their drivers, p
 serialisation (UNSET, converter factory) and log redaction.
 """
 
+from _sdkcore import errors
 from _sdkcore._http import (
     AsyncAuth,
     AsyncHTTP,
@@ -18,22 +19,7 @@ from _sdkcore._http import (
     SyncAuth,
     SyncHTTP,
 )
-from _sdkcore.errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    SDKError,
-    UnprocessableEntityError,
-)
+from _sdkcore.errors import *  # noqa: F403 - the error tree (errors.__all__)
 from _sdkcore.pagination import AsyncPager, Page, SyncPager
 from _sdkcore.programs import AsyncItems, Emit, Program, SyncItems, arun, astream, run, stream
 from _sdkcore.ratelimit import RateLimiter, Window
@@ -42,40 +28,26 @@ from _sdkcore.serde import UNSET, OpenEnum, Unset
 
 __all__ = [
     "UNSET",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
     "AsyncAuth",
     "AsyncHTTP",
     "AsyncItems",
     "AsyncPager",
-    "AuthenticationError",
-    "BadRequestError",
     "Call",
-    "ConflictError",
     "Emit",
     "HTTPConfig",
-    "InternalServerError",
-    "NotFoundError",
     "OpenEnum",
     "Page",
-    "PermissionDeniedError",
     "Program",
-    "RateLimitError",
     "RateLimiter",
     "RawResponse",
     "RequestOptions",
     "RequestSpec",
     "RetryPolicy",
-    "SDKError",
     "StaticAuth",
     "SyncAuth",
     "SyncHTTP",
     "SyncItems",
     "SyncPager",
-    "UnprocessableEntityError",
     "Unset",
     "Window",
     "arun",
@@ -83,3 +55,4 @@ __all__ = [
     "run",
     "stream",
 ]
+__all__ += errors.__all__

@@ -17,6 +17,10 @@ import httpx
 
 from _sdkcore.logging import REDACTED, redact, redact_data
 
+#: The shared tree, and nothing else: each SDK's ``errors`` module (and ``_sdkcore``) takes it
+#: whole with ``from _sdkcore.errors import *`` and ``__all__ += errors.__all__``, so the list
+#: is written once, here. The helpers below (``error_for_response``, ``parse_error_body``,
+#: ``safe_cause``, ``scrub_error``, ``scrub_request``) are imported by name by the core.
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -32,11 +36,6 @@ __all__ = [
     "RateLimitError",
     "SDKError",
     "UnprocessableEntityError",
-    "error_for_response",
-    "parse_error_body",
-    "safe_cause",
-    "scrub_error",
-    "scrub_request",
 ]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-trace-id", "traceid", "x-amzn-trace-id", "cf-ray")

@@ -25,42 +25,12 @@ from collections.abc import Mapping
 
 import httpx
 
-from _sdkcore.errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    SDKError,
-    UnprocessableEntityError,
-)
+from _sdkcore import errors as _tree
+from _sdkcore.errors import *  # noqa: F403 - the shared tree, re-exported whole
+from _sdkcore.errors import APIError, APIStatusError, BadRequestError, NotFoundError
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
-    "DuplicateContactError",
-    "InternalServerError",
-    "MissingScopeError",
-    "NotFoundBadRequestError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "SDKError",
-    "UnprocessableEntityError",
-]
+__all__ = ["DuplicateContactError", "MissingScopeError", "NotFoundBadRequestError"]
+__all__ += _tree.__all__
 
 
 class DuplicateContactError(BadRequestError):
@@ -72,24 +42,9 @@ class DuplicateContactError(BadRequestError):
 
     hint = "Update the existing contact (contact_id) or use contacts.upsert() instead."
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response,
-        body: object = None,
-        messages: tuple[str, ...] = (),
-        request_id: str | None = None,
-        contact_id: str | None = None,
-        matching_field: str | None = None,
-        contact_name: str | None = None,
-    ) -> None:
-        self.contact_id = contact_id
-        self.matching_field = matching_field
-        self.contact_name = contact_name
-        super().__init__(
-            message, response=response, body=body, messages=messages, request_id=request_id
-        )
+    contact_id: str | None = None
+    matching_field: str | None = None
+    contact_name: str | None = None
 
 
 class NotFoundBadRequestError(BadRequestError, NotFoundError):
@@ -129,24 +84,20 @@ def ghl_error_factory(
         return None
     message = "; ".join(messages) or "Bad Request"
     meta = body.get("meta") if isinstance(body, Mapping) else None
-    if isinstance(meta, Mapping) and (
+    if not isinstance(meta, Mapping):
+        meta = None
+    duplicate = meta is not None and (
         "contactId" in meta or "duplicate" in message.lower() or "matchingField" in meta
-    ):
-        return DuplicateContactError(
-            message,
-            response=response,
-            body=body,
-            messages=messages,
-            request_id=request_id,
-            contact_id=_opt_str(meta.get("contactId")),
-            matching_field=_opt_str(meta.get("matchingField")),
-            contact_name=_opt_str(meta.get("contactName")),
-        )
-    if _NOT_FOUND_RE.search(message):
-        return NotFoundBadRequestError(
-            message, response=response, body=body, messages=messages, request_id=request_id
-        )
-    return None
+    )
+    if not duplicate and not _NOT_FOUND_RE.search(message):
+        return None
+    cls = DuplicateContactError if duplicate else NotFoundBadRequestError
+    error = cls(message, response=response, body=body, messages=messages, request_id=request_id)
+    if isinstance(error, DuplicateContactError) and meta is not None:
+        error.contact_id = _opt_str(meta.get("contactId"))
+        error.matching_field = _opt_str(meta.get("matchingField"))
+        error.contact_name = _opt_str(meta.get("contactName"))
+    return error
 
 
 def _opt_str(value: object) -> str | None:

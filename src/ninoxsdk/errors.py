@@ -23,51 +23,25 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from _sdkcore.errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    SDKError,
-    UnprocessableEntityError,
-)
+from _sdkcore import errors as _tree
+from _sdkcore.errors import *  # noqa: F403 - the shared tree, re-exported whole
+from _sdkcore.errors import InternalServerError, SDKError
 
 if TYPE_CHECKING:
     from ninoxsdk.models import Record
 
 __all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
     "BatchWriteError",
-    "ConflictError",
     "FailedItem",
     "FieldError",
     "FieldMappingError",
     "FieldTypeError",
-    "InternalServerError",
     "NinoxError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
     "ReadOnlyFieldError",
-    "SDKError",
     "UnknownFieldError",
     "UnknownTableError",
-    "UnprocessableEntityError",
 ]
+__all__ += _tree.__all__
 
 
 class NinoxError(SDKError):
