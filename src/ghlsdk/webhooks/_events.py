@@ -51,7 +51,6 @@ __all__ = [
     "WebhookEvent",
     "WebhookPayloadError",
     "WhitelabelDetails",
-    "load_payload",
     "parse_event",
 ]
 
