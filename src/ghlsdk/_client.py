@@ -34,6 +34,7 @@ from _sdkcore.logging import register_secret
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
 from _sdkcore.serde import UNSET, Unset
+from _sdkcore.twins import resource
 from ghlsdk._ratelimit import DEFAULT_WINDOWS, RateLimitInfo, RateLimitTracker
 from ghlsdk.errors import ghl_error_factory
 from ghlsdk.resources import (
@@ -221,19 +222,13 @@ S = TypeVar("S", bound=SyncResource)
 A = TypeVar("A", bound=AsyncResource)
 
 
-class _Resource(Generic[S, A]):
+class _Resource(resource[S, A]):
     """One resource of both clients, named once: ``S`` on ``GHLClient``, ``A`` on
     ``AsyncGHLClient`` (and wrapped in a raw namespace on ``with_raw_response``). Made on
-    first use, then kept in the instance (a non-data descriptor: later reads skip it)."""
+    first use, then kept in the instance (the core's ``resource`` descriptor). Read only from
+    the GHL clients and their raw views, hence its own overloads."""
 
-    def __init__(self, sync_cls: type[S], async_cls: type[A]) -> None:
-        self.sync_cls, self.async_cls = sync_cls, async_cls
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
+    @overload  # type: ignore[override]
     def __get__(self, obj: None, owner: type) -> Self: ...
     @overload
     def __get__(self, obj: GHLClient, owner: type | None = None) -> S: ...
@@ -246,13 +241,10 @@ class _Resource(Generic[S, A]):
         self, obj: AsyncGHLRawResponses, owner: type | None = None
     ) -> AsyncRawNamespace[A]: ...
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        cls = self.async_cls if obj._is_async else self.sync_cls
-        made: Any = cls(obj._run, obj._ctx)
-        if obj._raw_mode:
-            made = (AsyncRawNamespace if obj._is_async else SyncRawNamespace)(made)
-        obj.__dict__[self.name] = made
+        made = super().__get__(obj, owner)
+        if obj is not None and obj._raw_mode:
+            raw = AsyncRawNamespace if obj._is_async else SyncRawNamespace
+            made = obj.__dict__[self.name] = raw(made)
         return made
 
 
