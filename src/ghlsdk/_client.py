@@ -1,8 +1,8 @@
 """``GHLClient`` and ``AsyncGHLClient``: configuration, resources, raw mode, rate-limit info.
 
-Both clients are built by the same pure code (`_configure`); they differ only in the
-HTTP loop (`SyncHTTP` / `AsyncHTTP`) and the
-runner their resources use.
+Both clients are built by one constructor (`_Client.__init__`, generic over what differs);
+they differ only in the HTTP loop (`SyncHTTP` / `AsyncHTTP`), the httpx client and auth
+protocol they accept, and the runner their resources use.
 """
 
 from __future__ import annotations
@@ -82,87 +82,44 @@ _USER_AGENT = "ghlsdk-python/0.1"
 R = TypeVar("R")
 
 
-@attrs.frozen
-class _Setup:
-    config: HTTPConfig
-    ctx: Context
-    tracker: RateLimitTracker
-    auth: Any
-
-
-def _configure(
-    *,
-    token: str | None,
-    auth: Any,
-    location_id: str | None,
-    base_url: str,
-    timeout: TimeoutTypes,
-    max_retries: int,
-    retry: RetryPolicy | None,
-    scopes: Iterable[str] | str | None,
-    api_version: str | None,
-    rate_limiting: bool,
-    rate_limit_windows: Sequence[Window],
-    rate_limiter: RateLimiter | None,
-    max_concurrency: int | None,
-    protocol: type[Any],
-) -> _Setup:
-    """Validate the arguments shared by both clients and build their configuration."""
+def _credentials(token: str | None, auth: Any, protocol: type[Any]) -> Any:
+    """The auth of a client: ``auth``, or a static bearer header for ``token`` (or
+    ``GHL_TOKEN`` when neither is given), checked before any request."""
     if token is not None and auth is not None:
         raise ValueError("pass either token= or auth=, not both")
     if token is None and auth is None:
         token = (os.environ.get(ENV_TOKEN) or "").strip() or None
-    if location_id is None:
-        location_id = (os.environ.get(ENV_LOCATION_ID) or "").strip() or None
     if token is not None:
         if not isinstance(token, str) or not token.strip():
             raise ValueError("token must be a non-empty string")
         if token != token.strip() or any(ord(c) < 33 or ord(c) == 127 for c in token):
             raise ValueError("token contains whitespace or control characters; check it")
         register_secret(token)
-        auth = StaticAuth({"Authorization": f"Bearer {token}"})
-    elif auth is None:
+        return StaticAuth({"Authorization": f"Bearer {token}"})
+    if auth is None:
         raise ValueError(
             "no credentials: pass token= (a Private Integration or access token) or auth= "
             f"(e.g. an OAuth helper from ghlsdk.auth), or set {ENV_TOKEN}"
         )
-    elif not isinstance(auth, protocol):
+    if not isinstance(auth, protocol):
         raise TypeError(
             f"auth must implement {protocol.__name__} "
             f"({'headers()/refresh()' if protocol is SyncAuth else 'aheaders()/arefresh()'}), "
             f"got {type(auth).__name__}"
         )
+    return auth
+
+
+def _checked_location(location_id: str | None) -> str | None:
     if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
         raise ValueError("location_id must be a non-empty string (or None)")
-    if api_version is not None and (not isinstance(api_version, str) or not api_version.strip()):
-        raise ValueError("api_version must be a non-empty string such as '2021-07-28'")
+    return location_id
+
+
+def _checked_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError("max_retries must be an integer >= 0")
-    policy = attrs.evolve(retry or RetryPolicy(), max_retries=max_retries)
-    limiter = None
-    if rate_limiting:
-        limiter = rate_limiter or RateLimiter(list(rate_limit_windows))
-    tracker = RateLimitTracker(limiter)
-    config = HTTPConfig(
-        base_url=base_url,
-        headers={"Accept": "application/json", "User-Agent": _USER_AGENT},
-        timeout=timeout,
-        retry=policy,
-        limiter=limiter,
-        max_concurrency=max_concurrency,
-        logger_name="ghlsdk",
-        observe=tracker.observe,
-        server_wait=tracker.server_wait,
-        error_factory=ghl_error_factory,
-        error_note=tracker.error_note,
-    )
-    ctx = Context(
-        location_id=location_id,
-        scopes=normalize_scopes(scopes),
-        auth=auth,
-        version=api_version,
-    )
-    return _Setup(config, ctx, tracker, auth)
+    return max_retries
 
 
 def _option_changes(
@@ -172,18 +129,14 @@ def _option_changes(
     if not isinstance(timeout, Unset):
         changes["timeout"] = timeout
     if not isinstance(max_retries, Unset):
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError("max_retries must be an integer >= 0")
-        changes["retry"] = attrs.evolve(config.retry, max_retries=max_retries)
+        changes["retry"] = attrs.evolve(config.retry, max_retries=_checked_retries(max_retries))
     return changes
 
 
 def _option_ctx(ctx: Context, location_id: str | Unset | None) -> Context:
     if isinstance(location_id, Unset):
         return ctx
-    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
-        raise ValueError("location_id must be a non-empty string (or None)")
-    return attrs.evolve(ctx, location_id=location_id)
+    return attrs.evolve(ctx, location_id=_checked_location(location_id))
 
 
 class SyncRawNamespace(Generic[R]):
@@ -335,29 +288,45 @@ class _Client(_Resources, Generic[AuthT, ClientT, SleepT]):
                 f"http_client must be an httpx.{twin.client_class.__name__} "
                 f"(use {twin.other} with an httpx.{type(http_client).__name__})"
             )
-        setup = _configure(
-            token=token,
-            auth=auth,
-            location_id=location_id,
+        credentials = _credentials(token, auth, twin.auth_protocol)
+        if location_id is None:
+            location_id = (os.environ.get(ENV_LOCATION_ID) or "").strip() or None
+        location_id = _checked_location(location_id)
+        if api_version is not None and (
+            not isinstance(api_version, str) or not api_version.strip()
+        ):
+            raise ValueError("api_version must be a non-empty string such as '2021-07-28'")
+        policy = attrs.evolve(retry or RetryPolicy(), max_retries=_checked_retries(max_retries))
+        limiter = None
+        if rate_limiting:
+            limiter = rate_limiter or RateLimiter(list(rate_limit_windows))
+        tracker = RateLimitTracker(limiter)
+        config = HTTPConfig(
             base_url=base_url,
+            headers={"Accept": "application/json", "User-Agent": _USER_AGENT},
             timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            scopes=scopes,
-            api_version=api_version,
-            rate_limiting=rate_limiting,
-            rate_limit_windows=rate_limit_windows,
-            rate_limiter=rate_limiter,
+            retry=policy,
+            limiter=limiter,
             max_concurrency=max_concurrency,
-            protocol=twin.auth_protocol,
+            logger_name="ghlsdk",
+            observe=tracker.observe,
+            server_wait=tracker.server_wait,
+            error_factory=ghl_error_factory,
+            error_note=tracker.error_note,
+        )
+        ctx = Context(
+            location_id=location_id,
+            scopes=normalize_scopes(scopes),
+            auth=credentials,
+            version=api_version,
         )
         http = twin.http_class(
-            setup.config,
-            auth=setup.auth,
+            config,
+            auth=credentials,
             http_client=http_client,  # type: ignore[arg-type]  # checked above
             sleep=sleep or (anyio.sleep if self._is_async else time.sleep),  # type: ignore[arg-type]
         )
-        self._attach(http, setup.ctx, setup.tracker)
+        self._attach(http, ctx, tracker)
 
     def _attach(self, http: Any, ctx: Context, tracker: RateLimitTracker) -> None:
         runner = async_runner if self._is_async else sync_runner
