@@ -15,7 +15,9 @@ returns [`SyncItems`][_sdkcore.programs.SyncItems] (``AsyncItems``): iterate it,
 ``to_list()``.
 """
 
+from _sdkcore import errors as _tree
 from _sdkcore._http import RequestOptions
+from _sdkcore.errors import *  # noqa: F403 - the shared error tree, re-exported whole
 from _sdkcore.programs import AsyncItems, SyncItems
 from _sdkcore.ratelimit import RateLimiter, Window
 from _sdkcore.retry import RetryPolicy
@@ -23,29 +25,15 @@ from _sdkcore.serde import UNSET, Unset
 from _sdkcore.version import installed_version as _installed_version
 from ninoxsdk._client import PUBLIC_CLOUD_URL, AsyncNinoxClient, NinoxClient
 from ninoxsdk.errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
     BatchWriteError,
-    ConflictError,
     FailedItem,
     FieldError,
     FieldMappingError,
     FieldTypeError,
-    InternalServerError,
     NinoxError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
     ReadOnlyFieldError,
-    SDKError,
     UnknownFieldError,
     UnknownTableError,
-    UnprocessableEntityError,
 )
 from ninoxsdk.fields import Appointment, ChoiceValue, FieldCodec, Location, TableCodec, codec_for
 from ninoxsdk.models import (
@@ -74,11 +62,6 @@ from ninoxsdk.resources import (
 __all__ = [
     "PUBLIC_CLOUD_URL",
     "UNSET",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
     "Appointment",
     "AsyncChanges",
     "AsyncDatabaseHandle",
@@ -86,13 +69,10 @@ __all__ = [
     "AsyncNinoxClient",
     "AsyncRecordFiles",
     "AsyncTableHandle",
-    "AuthenticationError",
-    "BadRequestError",
     "BatchWriteError",
     "Changes",
     "Choice",
     "ChoiceValue",
-    "ConflictError",
     "Database",
     "DatabaseHandle",
     "FailedItem",
@@ -103,13 +83,9 @@ __all__ = [
     "FieldType",
     "FieldTypeError",
     "FileInfo",
-    "InternalServerError",
     "Location",
     "NinoxClient",
     "NinoxError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
     "RateLimiter",
     "ReadOnlyFieldError",
     "Record",
@@ -117,7 +93,6 @@ __all__ = [
     "RecordWrite",
     "RequestOptions",
     "RetryPolicy",
-    "SDKError",
     "Schema",
     "SyncItems",
     "Table",
@@ -126,11 +101,10 @@ __all__ = [
     "Team",
     "UnknownFieldError",
     "UnknownTableError",
-    "UnprocessableEntityError",
     "Unset",
     "Window",
     "codec_for",
 ]
-
+__all__ += _tree.__all__
 
 __version__: str = _installed_version()
