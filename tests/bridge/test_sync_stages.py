@@ -126,12 +126,15 @@ def test_a_manual_conflict_goes_to_review_and_keeps_its_base() -> None:
     assert "first_name" not in decision.settles_now
 
 
-def test_a_ninox_appointment_is_not_sent_to_ghl() -> None:
+def test_a_ninox_appointment_is_booked_only_on_a_configured_calendar() -> None:
     mapper = default_mappings()["appointment"]
     pair = Pair("appointment", None, None, record({"Title": "Demo", "Contact": 1}))
     decision = decide(mapper, pair, SyncConfig())
     assert decision.action == "skip"
-    assert "GHL -> Ninox only" in decision.reason
+    assert "appointment_calendar_id" in decision.reason
+    booked = decide(mapper, pair, SyncConfig(appointment_calendar_id="cal1"))
+    assert booked.action == "create_ghl"
+    assert booked.to_ghl["title"] == "Demo"
 
 
 def test_a_child_without_its_parent_is_still_decided_purely() -> None:
