@@ -1,17 +1,16 @@
 """The connection under the PostgreSQL state store: connecting without ever showing the
 password, reconnecting after the server dropped it, versioned migrations under an advisory
-lock, and nested transactions whose failed statements roll back to a savepoint."""
+lock, and running the store's statements (``bridge.state._store``) one at a time."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bridge.state.models import (
-    StateStoreError,
-)
+from bridge.state._dialect import POSTGRES
+from bridge.state._store import SQLStateStore
+from bridge.state.models import StateStoreError
 from bridge.state.postgres_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION
 from bridge.state.postgres_url import (
     STATE_PASSWORD_ENV,
@@ -28,13 +27,16 @@ if TYPE_CHECKING:
 __all__ = ["PostgresConnection"]
 
 
-class PostgresConnection:
-    """One PostgreSQL connection shared by threads: connecting, reconnecting, migrating,
-    nested transactions and statements that fail without aborting the transaction."""
+class PostgresConnection(SQLStateStore):
+    """One PostgreSQL connection shared by threads: connecting, reconnecting and migrating;
+    the queries and transactions are the store's (``bridge.state._store``)."""
+
+    _dialect = POSTGRES
 
     def __init__(
         self, url: str, *, password: str | None = None, connect_timeout: float = 10.0
     ) -> None:
+        super().__init__()
         if not is_postgres_url(url):
             raise StateStoreError(
                 f"not a PostgreSQL URL: {redact_url(url)} (postgresql://user@host/db)"
@@ -54,8 +56,6 @@ class PostgresConnection:
         if password is not None:
             self._connect_args["password"] = password
         self._conninfo = url
-        self._lock = threading.RLock()
-        self._depth = 0
         self._closed = False
         self._conn: psycopg.Connection[DictRow] = self._connect()
         try:
@@ -150,56 +150,41 @@ class PostgresConnection:
         """The schema version of the database."""
         return self._version()
 
-    # -- transactions and lifecycle ---------------------------------------------------------
+    # -- lifecycle, and one statement at a time (see SQLStateStore) --------------------------
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             self._conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group writes atomically; nests (inner blocks join the outer transaction)."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._execute("BEGIN")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._depth = 0
-                with contextlib.suppress(self._pg.Error):
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            status = self._execute("COMMIT").statusmessage
-            if status != "COMMIT":  # PostgreSQL answers ROLLBACK to COMMIT after an error
-                raise StateStoreError(
-                    f"the sync state ({self.location}) rolled back a transaction: a statement "
-                    "in it had failed"
-                )
+    def _run(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[DictRow]:
+        return self._execute(self._dialect.sql(sql), args or None)
 
-    @contextlib.contextmanager
-    def _statement(self) -> Iterator[None]:
-        """One method's writes, atomic; inside a caller's transaction under a savepoint, so a
-        refused statement (a duplicate link, say) leaves that transaction usable."""
+    def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        return self._query(self._dialect.sql(sql), args or None)
+
+    def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._lock:
-            if self._depth == 0:
-                with self.transaction():
-                    yield
-                return
-            self._execute("SAVEPOINT ghl_ninox_statement")
+            self._ensure()
             try:
-                yield
-            except BaseException:
-                with contextlib.suppress(self._pg.Error):
-                    self._conn.execute("ROLLBACK TO SAVEPOINT ghl_ninox_statement")
-                    self._conn.execute("RELEASE SAVEPOINT ghl_ninox_statement")
-                raise
-            self._execute("RELEASE SAVEPOINT ghl_ninox_statement")
+                self._conn.cursor().executemany(self._dialect.sql(sql), rows)
+            except self._pg.OperationalError as exc:
+                raise self._lost(exc) from None
+
+    def _insert_id(self, sql: str, args: Sequence[Any], key: str) -> int:
+        row = self._run(f"{sql} RETURNING {key}", args).fetchone()
+        assert row is not None  # an INSERT without ON CONFLICT returns its row
+        return int(row[key])
+
+    def _quietly(self, *statements: str) -> None:
+        with self._lock, contextlib.suppress(self._pg.Error):
+            for statement in statements:
+                self._conn.execute(statement)
+
+    def _commit(self) -> None:
+        status = self._execute("COMMIT").statusmessage
+        if status != "COMMIT":  # PostgreSQL answers ROLLBACK to COMMIT after an error
+            raise StateStoreError(
+                f"the sync state ({self.location}) rolled back a transaction: a statement "
+                "in it had failed"
+            )
