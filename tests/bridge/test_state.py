@@ -445,3 +445,109 @@ def test_flags_are_set_read_and_removed(store: StateStore) -> None:
     assert store.get_flag("paused") == "4 authentication failures"
     store.set_flag("paused", None)
     assert store.get_flag("paused") is None
+
+
+# -- one SQL store for both backends (bridge.state._store over bridge.state._dialect) ---------
+
+
+def test_shipped_migrations_never_change() -> None:
+    # Both schemas are put together from one set of tables (bridge.state._tables); the text of
+    # every version that has shipped stays as it was, or existing files and databases would
+    # differ from new ones. Hashes of the texts as shipped (before the tables were shared).
+    import hashlib
+
+    from bridge.state._schema import MIGRATIONS as SQLITE_MIGRATIONS
+    from bridge.state.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
+
+    def digests(migrations: dict[int, str]) -> dict[int, str]:
+        return {v: hashlib.sha256(text.encode()).hexdigest()[:16] for v, text in migrations.items()}
+
+    assert digests(dict(SQLITE_MIGRATIONS)) == {
+        1: "45595124a9dbb021",
+        2: "0ea84f9beac1f0a4",
+        3: "12083380a5452973",
+    }
+    assert digests(dict(POSTGRES_MIGRATIONS)) == {
+        1: "d52db9f4042270f5",
+        2: "b38a73dc53b6f794",
+        3: "216a6fd939edeee8",
+    }
+
+
+def test_a_refused_op_leaves_the_callers_transaction_usable(store: StateStore) -> None:
+    # an op naming a link that does not exist breaks a foreign key: refused, the rest kept
+    with store.transaction():
+        assert store.add_op(Op(op_key="k1", link_id=None, target="ghl", kind="update", patch={}))
+        with pytest.raises(INTEGRITY_ERRORS):
+            store.add_op(Op(op_key="k2", link_id=424242, target="ghl", kind="update", patch={}))
+        store.set_cursor(Cursor(source="ghl", scope="loc:contact", value="v"))
+    assert [op.op_key for op in store.open_ops()] == ["k1"]
+    assert store.op("k2") is None
+    assert store.cursors() == {"ghl:loc:contact": "v"}
+
+
+def test_history_that_fails_halfway_leaves_none_of_its_entries(store: StateStore) -> None:
+    from bridge.state import HistoryEntry
+
+    def entry(entity: object) -> HistoryEntry:
+        return HistoryEntry(
+            entity=entity,  # type: ignore[arg-type]
+            action="update",
+            side="ghl",
+            ghl_id="g1",
+            ninox_id=None,
+            run_id="r1",
+        )
+
+    with pytest.raises(INTEGRITY_ERRORS):
+        store.add_history([entry("contact"), entry(None), entry("contact")])  # NOT NULL
+    assert store.history(run_id="r1") == []
+    store.add_history([entry("contact")])  # the store goes on
+    assert len(store.history(run_id="r1")) == 1
+
+
+def test_children_of_many_parents_come_oldest_first(store: StateStore) -> None:
+    # more parents than SQLite takes in one statement: the children still come in link order
+    with store.transaction():
+        parents = [store.save_link(_link(ghl_id=f"p{i}", ninox_id=i)) for i in range(600)]
+        children = [
+            store.save_link(
+                Link(
+                    entity="task",
+                    ghl_id=f"t{p.link_id}",
+                    ninox_table="T",
+                    ninox_id=p.link_id,
+                    parent_link_id=p.link_id,
+                )
+            )
+            for p in reversed(parents)  # the last parent's child is the oldest
+        ]
+    found = store.links_by_parent("task", [p.link_id for p in parents if p.link_id])
+    assert found == children
+
+
+def test_the_run_lock_holds_across_two_stores_on_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    with SQLiteStateStore(path) as first, SQLiteStateStore(path) as second:
+        assert first.acquire_lock("run-1", ttl=60)
+        assert not second.acquire_lock("run-2", ttl=60)
+        assert first.acquire_lock("run-1", ttl=-1)  # still its own; now expired
+        assert second.acquire_lock("run-2", ttl=60)
+        assert not first.acquire_lock("run-1", ttl=60)
+
+
+def test_a_lock_written_by_an_earlier_version_is_read_on_the_same_clock(tmp_path: Path) -> None:
+    # expires_at has always been unix seconds (REAL): a lock an older ghl-ninox took (its
+    # clock: time.time()) still excludes, and expires when that time has passed
+    import time
+
+    path = tmp_path / "state.sqlite3"
+    SQLiteStateStore(path).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("INSERT INTO locks VALUES ('sync', 'old-run', ?)", (time.time() + 60,))
+        db.execute("INSERT INTO locks VALUES ('other', 'old-run', ?)", (time.time() - 1,))
+    db.close()
+    with SQLiteStateStore(path) as store:
+        assert not store.acquire_lock("new-run", ttl=60)
+        assert store.acquire_lock("new-run", ttl=60, name="other")
