@@ -1,11 +1,15 @@
 """Rows of the state as models, and the values stored in them (shared by the SQLite and
-PostgreSQL stores: a row is any mapping; ``when`` reads a stored time)."""
+PostgreSQL stores: a row is any mapping; ``dt`` reads a stored time). Each model's columns are
+named as its attributes, so one `reader` serves them all."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Final, Protocol, TypeVar
+
+import attrs
 
 from bridge.state.models import (
     Cursor,
@@ -18,6 +22,8 @@ from bridge.state.models import (
     Run,
 )
 
+T = TypeVar("T", bound=attrs.AttrsInstance)
+
 __all__ = [
     "Row",
     "cursor_of",
@@ -29,6 +35,7 @@ __all__ = [
     "link_of",
     "now",
     "op_of",
+    "reader",
     "review_of",
     "run_of",
     "ts",
@@ -62,128 +69,49 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def link_of(row: Row) -> Link:
-    return Link(
-        link_id=row["link_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_table=row["ninox_table"],
-        ninox_id=row["ninox_id"],
-        state=row["state"],
-        ghl_digest=row["ghl_digest"],
-        ninox_digest=row["ninox_digest"],
-        base=json.loads(row["base"]),
-        ghl_updated_raw=row["ghl_updated_raw"],
-        ninox_sq=row["ninox_sq"],
-        last_origin=row["last_origin"],
-        parent_link_id=row["parent_link_id"],
-        version=row["version"],
-        agreed_at=dt(row["agreed_at"]),
-        error_count=row["error_count"],
-        last_error=row["last_error"],
-    )
+def _json_tuple(value: str) -> tuple[Any, ...]:
+    return tuple(json.loads(value))
 
 
-def op_of(row: Row) -> Op:
-    return Op(
-        op_key=row["op_key"],
-        link_id=row["link_id"],
-        target=row["target"],
-        kind=row["kind"],
-        patch=json.loads(row["patch"]),
-        intended=json.loads(row["intended"]),
-        state=row["state"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        run_id=row["run_id"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        ninox_id=row["ninox_id"],
-        parent_ghl_id=row["parent_ghl_id"],
-        result_id=row["result_id"],
-        created_at=dt(row["created_at"]),
-        updated_at=dt(row["updated_at"]),
-    )
+def reader(
+    cls: type[T], *, renamed: Mapping[str, str] | None = None, **convert: Callable[[Any], Any]
+) -> Callable[[Row], T]:
+    """A reader of ``cls`` from a row: each attribute from the column of its name (or the one
+    ``renamed`` gives), through its ``convert`` function if it has one."""
+    names = renamed or {}
+    columns = [(f.name, names.get(f.name, f.name)) for f in attrs.fields(cls)]
+    plain = [(name, col) for name, col in columns if name not in convert]
+    converted = [(name, col, convert[name]) for name, col in columns if name in convert]
+
+    def read(row: Row) -> T:
+        values = {name: row[col] for name, col in plain}
+        for name, col, conv in converted:
+            values[name] = conv(row[col])
+        return cls(**values)
+
+    return read
 
 
-def review_of(row: Row) -> ReviewItem:
-    return ReviewItem(
-        review_id=row["review_id"],
-        kind=row["kind"],
-        link_id=row["link_id"],
-        source_ref=row["source_ref"],
-        fields=tuple(json.loads(row["fields"])),
-        ghl_values=json.loads(row["ghl_values"]),
-        ninox_values=json.loads(row["ninox_values"]),
-        base_values=json.loads(row["base_values"]),
-        status=row["status"],
-        resolution=row["resolution"],
-        detected_at=dt(row["detected_at"]),
-        resolved_at=dt(row["resolved_at"]),
-    )
-
-
-def cursor_of(row: Row) -> Cursor:
-    return Cursor(
-        source=row["source"],
-        scope=row["scope"],
-        value=row["value"],
-        mode=row["mode"],
-        updated_at=dt(row["updated_at"]),
-    )
-
-
-def event_of(row: Row) -> Event:
-    return Event(
-        event_key=row["event_key"],
-        entity=row["entity"],
-        ghl_id=row["ghl_id"],
-        type=row["type"],
-        raw_body=row["raw_body"],
-        state=row["state"],
-        attempts=row["attempts"],
-        received_at=dt(row["received_at"]),
-    )
-
-
-def run_of(row: Row) -> Run:
-    started = dt(row["started_at"])
-    assert started is not None  # NOT NULL in both schemas
-    return Run(
-        run_id=row["run_id"],
-        kind=row["kind"],
-        status=row["status"],
-        started_at=started,
-        finished_at=dt(row["finished_at"]),
-        cursors_before=json.loads(row["cursors_before"]),
-        cursors_after=json.loads(row["cursors_after"]),
-        counts=json.loads(row["counts"]),
-    )
-
-
-def error_of(row: Row) -> RecordError:
-    return RecordError(
-        run_id=row["run_id"],
-        side=row["side"],
-        record_id=row["record_id"],
-        stage=row["stage"],
-        error=row["error"],
-        message=row["message"],
-    )
-
-
-def history_of(row: Row) -> HistoryEntry:
-    return HistoryEntry(
-        entry_id=row["entry_id"],
-        at=dt(row["at"]),
-        run_id=row["run_id"],
-        entity=row["entity"],
-        action=row["action"],
-        side=row["side"],
-        ghl_id=row["ghl_id"],
-        ninox_id=row["ninox_id"],
-        link_id=row["link_id"],
-        before=json.loads(row["before"]),
-        after=json.loads(row["after"]),
-        op_key=row["op_key"],
-    )
+link_of: Final = reader(Link, base=json.loads, agreed_at=dt)
+op_of: Final = reader(Op, patch=json.loads, intended=json.loads, created_at=dt, updated_at=dt)
+review_of: Final = reader(
+    ReviewItem,
+    fields=_json_tuple,
+    ghl_values=json.loads,
+    ninox_values=json.loads,
+    base_values=json.loads,
+    detected_at=dt,
+    resolved_at=dt,
+)
+cursor_of: Final = reader(Cursor, updated_at=dt)
+event_of: Final = reader(Event, received_at=dt)
+run_of: Final = reader(
+    Run,
+    started_at=dt,
+    finished_at=dt,
+    cursors_before=json.loads,
+    cursors_after=json.loads,
+    counts=json.loads,
+)
+error_of: Final = reader(RecordError)
+history_of: Final = reader(HistoryEntry, at=dt, before=json.loads, after=json.loads)

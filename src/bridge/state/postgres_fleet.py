@@ -13,11 +13,12 @@ partitions whose last pass is that old, or that have webhooks waiting in the fle
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime
+from typing import Final
 
 import attrs
 
+from bridge.state._rows import dt, reader
 from bridge.state.postgres import PostgresStateStore
 
 __all__ = ["Partition", "PartitionLeases"]
@@ -35,6 +36,11 @@ class Partition:
     owner: str | None = None
     lease_expires: datetime | None = None
     last_synced_at: datetime | None = None
+
+
+_partition: Final = reader(
+    Partition, renamed={"key": "partition_key"}, lease_expires=dt, last_synced_at=dt
+)
 
 
 class PartitionLeases:
@@ -142,20 +148,3 @@ class PartitionLeases:
         """Every partition, by key."""
         rows = self.store._query("SELECT * FROM partitions ORDER BY partition_key")
         return [_partition(r) for r in rows]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(timezone.utc)
-
-
-def _partition(row: Any) -> Partition:
-    return Partition(
-        key=row["partition_key"],
-        location_id=row["location_id"],
-        team_id=row["team_id"],
-        database_id=row["database_id"],
-        paused=row["paused"],
-        owner=row["owner"],
-        lease_expires=_utc(row["lease_expires"]),
-        last_synced_at=_utc(row["last_synced_at"]),
-    )
