@@ -167,7 +167,8 @@ class PostgresConnection(SQLStateStore):
         with self._lock:
             self._ensure()
             try:
-                self._conn.cursor().executemany(self._dialect.sql(sql), rows)
+                with self._conn.cursor() as cursor:
+                    cursor.executemany(self._dialect.sql(sql), rows)
             except self._pg.OperationalError as exc:
                 raise self._lost(exc) from None
 
