@@ -1,11 +1,12 @@
 """The complete interface the sync engine needs from durable state.
 
-The engine is typed against [`StateStore`][bridge.state.protocol.StateStore] only, so another
-backend (PostgreSQL next) is added by implementing this protocol;
-[`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore] is the embedded default. Every method
-that writes is atomic on its own; `transaction` groups several into one unit (a link, its op and a
-cursor change together or not at all). Methods are synchronous: the async engine calls them from a
-worker thread, never on its event loop.
+The engine is typed against [`StateStore`][bridge.state.protocol.StateStore] only, so a backend
+is added by implementing this protocol; [`SQLiteStateStore`][bridge.state.sqlite.SQLiteStateStore]
+(the embedded default) and [`PostgresStateStore`][bridge.state.PostgresStateStore] are one SQL
+implementation (``bridge.state._store``) over two dialects. Every method that writes is atomic
+on its own; `transaction` groups several into one unit (a link, its op and a cursor change
+together or not at all). Methods are synchronous: the async engine calls them from a worker
+thread, never on its event loop.
 """
 
 from __future__ import annotations
