@@ -62,6 +62,18 @@ def test_requests_the_server_counted_that_no_process_holds_are_learned(db: Fleet
     assert limiter.remaining("loc") == 1
 
 
+def test_an_untimed_report_teaches_nothing(db: FleetDB) -> None:
+    limiter = PostgresRateLimiter(db, [BURST])
+    for _ in range(BURST.limit):
+        limiter.acquire("loc")
+        limiter.release("loc")
+    db._execute("UPDATE rate_slots SET returns_at = returns_at - 10")  # our window has passed
+    # A report of when the server counted those five, with no time on it (an in-process
+    # transport): read as "now" it would add five requests nobody made.
+    limiter.learn("loc", period=2.0, remaining=0, age=None)
+    assert limiter.remaining("loc") == BURST.limit
+
+
 def test_daily_window_is_counted_in_buckets(db: FleetDB) -> None:
     limiter = PostgresRateLimiter(db, [Window(100, 1.0), Window(3, 86_400.0)])
     assert [limiter.acquire("loc") for _ in range(3)] == [0.0, 0.0, 0.0]

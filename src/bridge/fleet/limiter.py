@@ -108,11 +108,16 @@ class PostgresRateLimiter(RateLimiter):
         """The server had ``remaining`` requests left in its window of ``period`` seconds when
         it counted the request sent ``age`` seconds ago: slots it counted that no process of
         the fleet holds are added, returning after ``free_in`` (else one period). ``limit``
-        is not adopted: the fleet's windows are configured, the same for every process."""
+        is not adopted: the fleet's windows are configured, the same for every process.
+        ``age=None`` (an untimed response, e.g. an in-process transport) teaches nothing: the
+        report cannot be placed against the fleet's slots, and comparing it with the slots in
+        use now would count our own requests twice."""
+        if age is None:
+            return
         window = min(self.windows, key=lambda w: abs(w.period - period))
         if window.period > SLOT_WINDOW_MAX:
             return  # the daily count is not taught (see ghlsdk's RateLimitTracker)
-        rkey, since = _key(key), max(0.0, age or 0.0)
+        rkey, since = _key(key), max(0.0, age)
         self.db._execute(
             "WITH t AS (SELECT extract(epoch from clock_timestamp())::float8 AS now)"
             " INSERT INTO rate_slots (rate_key, period, starts_at, returns_at, weight)"
