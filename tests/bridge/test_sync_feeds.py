@@ -32,10 +32,11 @@ def test_the_notes_backfill_reads_a_capped_number_of_contacts_a_pass() -> None:
     world.seed_ghl(20, tasks=1, notes=1, appointments=1)
     config = SyncConfig(note_backfill_calls=7)
     engine = SyncEngine(world.ghl_client(), world.ninox_db(), SQLiteStateStore(), config=config)
-    seen = []
+    seen, shown = [], []
     for expected_notes in (7, 14, 20):
         world.ghl.reset_counters()
         report = engine.sync()
+        shown.append("note backfill:" in str(report))
         seen.append(len([r for r in world.ghl.requests if r.path.endswith(NOTES)]))
         assert len(world.ninox_records("Notes")) == expected_notes
         assert report.backfill == {"note": (expected_notes, 20)}
@@ -43,7 +44,7 @@ def test_the_notes_backfill_reads_a_capped_number_of_contacts_a_pass() -> None:
         for table in ("Contacts", "Tasks", "Appointments"):
             assert len(world.ninox_records(table)) == 20
     assert seen == [7, 7, 6]
-    assert "note backfill: 7 of 20" not in str(report)
+    assert shown == [True, True, False]  # a finished backfill is no longer reported
     after = calls(world, engine)
     assert not [c for c in after if c.endswith(NOTES)]  # done: no note read without a change
 
@@ -154,6 +155,20 @@ def test_a_span_sends_one_events_call_per_span() -> None:
     made = calls(world, engine)
     assert len([c for c in made if c == "GET /calendars/events"]) == 4
     assert len(world.ninox_records("Appointments")) == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("appointments_span", timedelta(0)),
+        ("appointments_span", timedelta(days=-1)),
+        ("appointments_past", timedelta(days=-1)),
+        ("appointments_future", timedelta(seconds=-1)),
+    ],
+)
+def test_an_appointments_window_must_make_sense(setting: str, value: timedelta) -> None:
+    with pytest.raises(ValueError, match=setting):  # a zero span would never end the window
+        SyncConfig(**{setting: value})
 
 
 @pytest.mark.parametrize("value", [0, -1, True])

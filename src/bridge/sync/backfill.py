@@ -48,8 +48,8 @@ def plan_backfill(
         len(known) - len(pending) + len(batch),
         len(known),
     )
-    reached = [gid for gid in changed if gid <= mark]
-    return reached + [gid for gid in batch if gid not in set(reached)]
+    reached = [gid for gid in changed if gid <= mark]  # all <= mark, the batch all > mark
+    return reached + batch
 
 
 def save_backfill(ctx: PassContext) -> list[Cursor]:

@@ -73,11 +73,22 @@ class SyncConfig:
     children_of: Literal["every_contact_read", "changed_contacts"] = "changed_contacts"
     task_search: bool = True
     calendar_events: bool = True
-    appointments_past: timedelta = timedelta(days=365)
-    appointments_future: timedelta = timedelta(days=365)
-    appointments_span: timedelta | None = None
+    appointments_past: timedelta = attrs.field(default=timedelta(days=365))
+    appointments_future: timedelta = attrs.field(default=timedelta(days=365))
+    appointments_span: timedelta | None = attrs.field(default=None)
     note_backfill_calls: int | None = attrs.field(default=None)
     appointment_calendar_id: str | None = None
+
+    @appointments_past.validator
+    @appointments_future.validator
+    def _not_negative(self, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+        if value < timedelta(0):
+            raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+    @appointments_span.validator
+    def _span(self, _attribute: object, value: timedelta | None) -> None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError(f"appointments_span must be positive or None, got {value}")
 
     @note_backfill_calls.validator
     def _positive(self, _attribute: object, value: int | None) -> None:
