@@ -16,7 +16,7 @@ from bridge.state import SQLiteStateStore
 from bridge.sync import AsyncSyncEngine, RunReport, SyncConfig, SyncEngine
 from bridge.testing import FakeWorld
 from ghlsdk import APIError, AsyncGHLClient, GHLClient
-from ninoxsdk import AsyncNinoxClient, NinoxClient
+from ninoxsdk import AsyncDatabaseHandle, AsyncNinoxClient, DatabaseHandle, NinoxClient
 
 FAULTS = (
     "crash before",  # the process dies before the request leaves
@@ -116,6 +116,43 @@ class Faults:
 Runner = Callable[[str], RunReport]
 
 
+def clients(world: FakeWorld, faults: Faults) -> tuple[GHLClient, DatabaseHandle]:
+    """Sync clients on the fakes through ``faults``, with no retries and no throttling, so
+    every fault reaches the engine."""
+    ghl = GHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        max_retries=0,
+        http_client=httpx.Client(transport=faults.wrap(world.ghl)),
+    )
+    ninox = NinoxClient(
+        world.ninox_api_key,
+        min_interval=0,
+        max_retries=0,
+        http_client=httpx.Client(transport=faults.wrap(world.ninox)),
+    )
+    return ghl, ninox.database(world.team_id, world.database_id)
+
+
+def async_clients(world: FakeWorld, faults: Faults) -> tuple[AsyncGHLClient, AsyncDatabaseHandle]:
+    """The async twins of ``clients``."""
+    ghl = AsyncGHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        max_retries=0,
+        http_client=httpx.AsyncClient(transport=faults.awrap(world.ghl)),
+    )
+    ninox = AsyncNinoxClient(
+        world.ninox_api_key,
+        min_interval=0,
+        max_retries=0,
+        http_client=httpx.AsyncClient(transport=faults.awrap(world.ninox)),
+    )
+    return ghl, ninox.database(world.team_id, world.database_id)
+
+
 def engine(
     world: FakeWorld,
     path: Path | str,
@@ -130,20 +167,7 @@ def engine(
     retries, so every fault reaches the engine."""
     maps = mappings or world.mappings
     if not use_async:
-        ghl = GHLClient(
-            token=world.ghl.token,
-            location_id=world.ghl.location_id,
-            rate_limiting=False,
-            max_retries=0,
-            http_client=httpx.Client(transport=faults.wrap(world.ghl)),
-        )
-        ninox = NinoxClient(
-            world.ninox_api_key,
-            min_interval=0,
-            max_retries=0,
-            http_client=httpx.Client(transport=faults.wrap(world.ninox)),
-        )
-        db = ninox.database(world.team_id, world.database_id)
+        ghl, db = clients(world, faults)
         store = SQLiteStateStore(path)
         sync_engine = SyncEngine(ghl, db, store, mappings=maps, config=config)
         return lambda kind: (
@@ -152,20 +176,7 @@ def engine(
 
     def run_async(kind: str) -> RunReport:
         async def go() -> RunReport:
-            ghl = AsyncGHLClient(
-                token=world.ghl.token,
-                location_id=world.ghl.location_id,
-                rate_limiting=False,
-                max_retries=0,
-                http_client=httpx.AsyncClient(transport=faults.awrap(world.ghl)),
-            )
-            ninox = AsyncNinoxClient(
-                world.ninox_api_key,
-                min_interval=0,
-                max_retries=0,
-                http_client=httpx.AsyncClient(transport=faults.awrap(world.ninox)),
-            )
-            db = ninox.database(world.team_id, world.database_id)
+            ghl, db = async_clients(world, faults)
             store = SQLiteStateStore(path)
             try:
                 async_engine = AsyncSyncEngine(ghl, db, store, mappings=maps, config=config)

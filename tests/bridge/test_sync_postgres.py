@@ -9,20 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import httpx
 import pytest
 
 from bridge.state import PostgresStateStore, StateStore
 from bridge.sync import AsyncSyncEngine, RunReport, SyncEngine
 from bridge.testing import FakeWorld
-from ghlsdk import APIError, AsyncGHLClient, GHLClient
-from ninoxsdk import AsyncNinoxClient, NinoxClient
+from ghlsdk import APIError
 from tests.bridge.syncworld import (
     Faults,
     Runner,
     add_ninox,
     assert_converged,
+    async_clients,
     by_ghl_id,
+    clients,
     edit_ninox,
     until_quiet,
 )
@@ -35,40 +35,14 @@ def pg_engine(world: FakeWorld, url: str, faults: Faults, *, use_async: bool = F
     process, as far as the state knows) and closes it, however the run ends."""
 
     def run_sync(kind: str) -> RunReport:
-        ghl = GHLClient(
-            token=world.ghl.token,
-            location_id=world.ghl.location_id,
-            rate_limiting=False,
-            max_retries=0,
-            http_client=httpx.Client(transport=faults.wrap(world.ghl)),
-        )
-        ninox = NinoxClient(
-            world.ninox_api_key,
-            min_interval=0,
-            max_retries=0,
-            http_client=httpx.Client(transport=faults.wrap(world.ninox)),
-        )
-        db = ninox.database(world.team_id, world.database_id)
+        ghl, db = clients(world, faults)
         with PostgresStateStore(url) as store:
             engine = SyncEngine(ghl, db, store, mappings=world.mappings)
             return engine.plan() if kind == "plan" else engine.sync()
 
     def run_async(kind: str) -> RunReport:
         async def go() -> RunReport:
-            ghl = AsyncGHLClient(
-                token=world.ghl.token,
-                location_id=world.ghl.location_id,
-                rate_limiting=False,
-                max_retries=0,
-                http_client=httpx.AsyncClient(transport=faults.awrap(world.ghl)),
-            )
-            ninox = AsyncNinoxClient(
-                world.ninox_api_key,
-                min_interval=0,
-                max_retries=0,
-                http_client=httpx.AsyncClient(transport=faults.awrap(world.ninox)),
-            )
-            db = ninox.database(world.team_id, world.database_id)
+            ghl, db = async_clients(world, faults)
             with PostgresStateStore(url) as store:
                 engine = AsyncSyncEngine(ghl, db, store, mappings=world.mappings)
                 return await (engine.plan() if kind == "plan" else engine.sync())
