@@ -2,7 +2,7 @@
 HTTP on 127.0.0.1 by the test (or benchmark) process, so every worker process talks to the same
 fakes, and the fakes count every request and every 429 in one place.
 
-Used by tests/bridge/test_fleet*.py and benchmarks/fleet.py. Nothing here reads ../shared.
+Used by tests/bridge/test_fleet*.py and benchmarks/fleet.py.
 """
 
 from __future__ import annotations

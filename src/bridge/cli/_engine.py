@@ -141,7 +141,7 @@ def build_ghl(config: Config, *, transport: httpx.BaseTransport | None = None) -
 
 
 def _oauth_session(config: Config, http: httpx.Client | None) -> Any:
-    from ghlsdk import FileTokenStore, OAuth2, OAuthSession
+    from ghlsdk import FileTokenStore, OAuthSession
 
     if config.ghl.token_store is None:
         raise ConfigError(
@@ -150,19 +150,26 @@ def _oauth_session(config: Config, http: httpx.Client | None) -> Any:
             path=config.source,
             key="ghl.token_store",
         )
+    return OAuthSession(
+        build_oauth(config, http),
+        FileTokenStore(config.ghl.token_store),
+        key=config.ghl.location_id,
+        location_id=config.ghl.location_id,
+    )
+
+
+def build_oauth(config: Config, http: httpx.Client | None = None) -> Any:
+    """The ``OAuth2`` client of the configured app (``GHL_CLIENT_ID``/``GHL_CLIENT_SECRET``,
+    checked present by the caller)."""
+    from ghlsdk import OAuth2
+
     assert config.secrets.ghl_client_id is not None
     assert config.secrets.ghl_client_secret is not None
-    oauth = OAuth2(
+    return OAuth2(
         client_id=config.secrets.ghl_client_id,
         client_secret=config.secrets.ghl_client_secret,
         base_url=config.ghl.base_url,
         http_client=http,
-    )
-    return OAuthSession(
-        oauth,
-        FileTokenStore(config.ghl.token_store),
-        key=config.ghl.location_id,
-        location_id=config.ghl.location_id,
     )
 
 

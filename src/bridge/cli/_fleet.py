@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.cli._context import SERVE_NEEDS, Context, check_extras, webhook_keys
-from bridge.cli._engine import build_ninox, build_sync_config
+from bridge.cli._engine import build_ninox, build_oauth, build_sync_config
 from bridge.cli._output import CredentialsError, ExitCode
 from bridge.config import Config, ConfigError
 from bridge.fleet import (
@@ -149,15 +149,9 @@ def credentials(config: Config, environ: Mapping[str, str], url: str) -> GHLCred
 
 
 def _oauth_sessions(config: Config, environ: Mapping[str, str], url: str) -> Any:
-    from ghlsdk.auth import OAuth2, OAuthSession, PostgresTokenStore
+    from ghlsdk.auth import OAuthSession, PostgresTokenStore
 
-    assert config.secrets.ghl_client_id is not None
-    assert config.secrets.ghl_client_secret is not None
-    oauth = OAuth2(
-        client_id=config.secrets.ghl_client_id,
-        client_secret=config.secrets.ghl_client_secret,
-        base_url=config.ghl.base_url,
-    )
+    oauth = build_oauth(config)
     store = PostgresTokenStore(url, password=_password(environ))
     agency_id = config.fleet.agency_id
     agency = (
