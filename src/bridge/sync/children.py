@@ -13,16 +13,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bridge._ghl import CHILD_ENTITIES
 from bridge.mapping import MappingError, SyncMapper
 from bridge.state import Link, StateStore
 from bridge.sync.context import PassContext
 from bridge.sync.effects import Program, state
 from bridge.sync.pairing import Parents
 
-__all__ = ["CHILD_ENTITIES", "children_of", "every_contact", "forget_pending"]
-
-#: The GHL entities read by contact.
-CHILD_ENTITIES = frozenset({"task", "note", "appointment"})
+__all__ = ["children_of", "every_contact", "forget_pending"]
 
 
 def _flag(ctx: PassContext) -> str:
@@ -66,7 +64,7 @@ def children_of(
 
 def forget_pending(ctx: PassContext, s: StateStore) -> None:
     """At the end of a pass that read every child entity, inside its cursor transaction."""
-    if ctx.children_pending and not ctx.hold & CHILD_ENTITIES:
+    if ctx.children_pending and ctx.hold.isdisjoint(CHILD_ENTITIES):
         s.set_flag(_flag(ctx), None)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 import anyio
 import anyio.to_thread
 
+from bridge._ghl import CHILD_ENTITIES
 from bridge.mapping import MappingSet, SyncMapper, as_sync_mapper
 from bridge.mapping.defaults import default_mappings
 from bridge.state import HistoryEntry, StateStore
@@ -26,7 +27,7 @@ from bridge.sync.context import PassContext, Progress
 from bridge.sync.effects import AsyncClients, Clients, Program
 from bridge.sync.interpret import arun, run
 from bridge.sync.memo import PassMapper
-from bridge.sync.passes import CHILDREN, event_pass, sync_pass, undo_pass
+from bridge.sync.passes import event_pass, sync_pass, undo_pass
 from bridge.sync.report import RunReport
 from ghlsdk import AsyncGHLClient, GHLClient
 from ninoxsdk import AsyncDatabaseHandle, DatabaseHandle
@@ -60,7 +61,7 @@ class _Engine:
         # Checked here, before any request: a hand-written mapper must declare its layout.
         self._views: dict[str, SyncMapper] = {
             entity: as_sync_mapper(self.mappings[entity])
-            for entity in ("contact", *CHILDREN)
+            for entity in ("contact", *CHILD_ENTITIES)
             if entity in self.mappings.entities
         }
 

@@ -27,10 +27,7 @@ from bridge.sync.report import ErrorInfo, RunReport
 from bridge.sync.review import load_resolutions, settle_resolutions
 from ninoxsdk import NotFoundError, Record
 
-__all__ = ["CHILDREN", "event_pass", "sync_pass", "undo_pass"]
-
-#: The GHL entities the engine reads, parents first.
-CHILDREN = ("task", "note", "appointment")
+__all__ = ["event_pass", "sync_pass", "undo_pass"]
 
 
 def sync_pass(ctx: PassContext) -> Program[RunReport]:
