@@ -421,6 +421,121 @@ def test_history_is_found_by_either_id_or_run_and_pruned_by_age(store: StateStor
     assert [e.run_id for e in store.history(ghl_id="g1")] == ["r2"]
 
 
+def test_a_digest_both_sides_agreed_on_is_stored_once_and_read_back_on_each_side(
+    store: StateStore,
+) -> None:
+    same = store.save_link(_link(ghl_digest="d" * 32, ninox_digest="d" * 32))
+    differ = store.save_link(_link(ghl_id="g2", ninox_id=8, ninox_digest="e" * 32))
+    unknown = store.save_link(_link(ghl_id="g3", ninox_id=9, ghl_digest=None, ninox_digest=None))
+    half = store.save_link(_link(ghl_id="g4", ninox_id=10, ghl_digest=None, ninox_digest="f"))
+    assert store.links("contact") == [same, differ, unknown, half]
+    assert store.link_by_ghl("contact", "g1") == same
+
+
+def test_a_runs_history_is_found_from_its_start_and_by_either_id_without_a_link(
+    store: StateStore,
+) -> None:
+    from bridge.state import HistoryEntry
+
+    def entry(run_id: str, **ids: object) -> HistoryEntry:
+        values: dict[str, object] = {"ghl_id": None, "ninox_id": None, "link_id": None, **ids}
+        return HistoryEntry(
+            entity="contact",
+            action="update",
+            side="ninox",
+            after={"n": len(store.history(run_id=run_id, limit=100))},
+            run_id=run_id,
+            **values,  # type: ignore[arg-type]
+        )
+
+    link = store.save_link(_link())
+    first = store.start_run("sync", {})
+    store.add_history([entry(first.run_id, link_id=link.link_id)])
+    second = store.start_run("sync", {})
+    # the second run's recheck confirms a write the first one sent: the first run's entry
+    store.add_history([entry(second.run_id, ghl_id="lone"), entry(first.run_id, ninox_id=99)])
+    assert [e.after for e in store.history(run_id=first.run_id)] == [{"n": 1}, {"n": 0}]
+    assert [e.after for e in store.history(run_id=second.run_id)] == [{"n": 0}]
+    # by id: through the record's link, or the entry's own ids when it has no link
+    assert [e.run_id for e in store.history(ghl_id="g1")] == [first.run_id]
+    assert [e.run_id for e in store.history(ninox_id=7)] == [first.run_id]
+    assert [e.run_id for e in store.history(ghl_id="lone")] == [second.run_id]
+    assert [e.run_id for e in store.history(ninox_id=99)] == [first.run_id]
+
+
+def test_history_lookups_use_an_index_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = SQLiteStateStore(tmp_path / "state.sqlite3")
+    plans: list[str] = []
+    fetch = SQLiteStateStore._fetch
+
+    def explained(self: SQLiteStateStore, sql: str, args: tuple[object, ...] = ()) -> list[object]:
+        if sql.startswith("SELECT * FROM history"):
+            plans.append(
+                " / ".join(row[3] for row in fetch(self, "EXPLAIN QUERY PLAN " + sql, args))
+            )
+        return fetch(self, sql, args)
+
+    monkeypatch.setattr(SQLiteStateStore, "_fetch", explained)
+    try:
+        opened.history(run_id="r1")
+        opened.history(ghl_id="g1")
+    finally:
+        opened.close()
+    assert len(plans) == 2
+    for plan in plans:
+        assert "SCAN history" not in plan, plan
+        assert "SEARCH history USING INDEX" in plan, plan
+
+
+def test_a_version_3_file_is_migrated_without_a_write_to_either_side(tmp_path: Path) -> None:
+    # Version 3 stored each side's digest whole (64 hex characters); version 4 cuts both to
+    # the 32 the engine now computes and stores the Ninox one as '=' when the sides agree, so
+    # an upgraded file sees every record as it left it: no write, no extra read.
+    from bridge.sync import SyncEngine
+    from bridge.testing import FakeWorld
+
+    path = tmp_path / "state.sqlite3"
+    world = FakeWorld()
+    world.seed_ghl(5, tasks=1, notes=1)
+    ghl, db = world.ghl_client(rate_limiting=False), world.ninox_db()
+    store = SQLiteStateStore(path)
+    SyncEngine(ghl, db, store).sync()
+    SyncEngine(ghl, db, store).sync()
+    store.close()
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript(
+        "BEGIN;"
+        "UPDATE links SET ghl_digest = ghl_digest || 'ab12cd34ab12cd34ab12cd34ab12cd34',"
+        " ninox_digest = ghl_digest || 'ab12cd34ab12cd34ab12cd34ab12cd34'"
+        " WHERE ninox_digest = '=';"
+        "CREATE INDEX history_ghl ON history(ghl_id);"
+        "CREATE INDEX history_ninox ON history(entity, ninox_id);"
+        "CREATE INDEX history_run ON history(run_id);"
+        "PRAGMA user_version=3;COMMIT;"
+    )
+    assert old.execute("SELECT min(length(ninox_digest)) FROM links").fetchone() == (64,)
+    old.close()
+    world.ghl.reset_counters()
+    world.ninox.reset_counters()
+    store = SQLiteStateStore(path)
+    report = SyncEngine(ghl, db, store).sync()
+    store.close()
+    assert (report.writes, report.errors) == (0, [])
+    assert [r.method for r in world.ninox.requests if r.method != "GET"] == []
+    assert len(world.ghl.requests) <= 3
+    new = sqlite3.connect(path)
+    assert new.execute("PRAGMA user_version").fetchone() == (4,)
+    assert new.execute(
+        "SELECT DISTINCT length(ghl_digest), ninox_digest FROM links"
+    ).fetchall() == [(32, "=")]
+    indexes = {r[0] for r in new.execute("SELECT name FROM sqlite_schema WHERE type='index'")}
+    assert indexes.isdisjoint({"history_ghl", "history_ninox", "history_run"})
+    assert {"history_at", "history_link"} <= indexes
+    new.close()
+
+
 def test_review_items_move_from_open_to_resolved_to_applied(store: StateStore) -> None:
     from bridge.state import ReviewItem
 
@@ -466,11 +581,13 @@ def test_shipped_migrations_never_change() -> None:
         1: "45595124a9dbb021",
         2: "0ea84f9beac1f0a4",
         3: "12083380a5452973",
+        4: "9f761196a5826a74",
     }
     assert digests(dict(POSTGRES_MIGRATIONS)) == {
         1: "d52db9f4042270f5",
         2: "b38a73dc53b6f794",
         3: "216a6fd939edeee8",
+        4: "9f761196a5826a74",
     }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bridge.state import SQLiteStateStore
+from bridge.state import Op, SQLiteStateStore
 from bridge.sync import SyncConfig, SyncEngine
 from bridge.testing import FakeWorld
 
@@ -103,3 +103,25 @@ def test_a_refused_task_search_falls_back_to_one_list_per_contact() -> None:
     lists = [r.path for r in world.ghl.requests if r.method == "GET" and r.path.endswith("/tasks")]
     assert len(lists) == 5
     assert len(world.ninox_records("Tasks")) == 5
+
+
+def test_finished_ops_are_pruned_as_each_entity_is_done() -> None:
+    # The outbox holds one entity's writes at most during a first sync (not the whole
+    # pass's), and nothing finished after it; the history keeps what each write did. (Open
+    # ops are never pruned: tests/bridge/test_state.py.)
+    world = FakeWorld()
+    world.seed_ghl(6, tasks=1, notes=1, appointments=1)
+    store = SQLiteStateStore()
+    held: list[int] = []
+    add_op = store.add_op
+
+    def counting(op: Op) -> bool:
+        held.append(len(store._fetch("SELECT op_key FROM ops")))
+        return add_op(op)
+
+    store.add_op = counting  # type: ignore[method-assign]
+    SyncEngine(world.ghl_client(), world.ninox_db(), store).sync()
+    assert len(held) == 24  # 6 contacts, tasks, notes and appointments created in Ninox
+    assert max(held) < 6  # never another entity's finished ops beside the one in progress
+    assert store._fetch("SELECT op_key FROM ops") == []
+    assert len(store.history(run_id=store.runs()[0].run_id)) == 24

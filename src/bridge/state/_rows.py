@@ -33,6 +33,7 @@ __all__ = [
     "event_of",
     "history_of",
     "link_of",
+    "link_row",
     "now",
     "op_of",
     "reader",
@@ -92,7 +93,27 @@ def reader(
     return read
 
 
-link_of: Final = reader(Link, base=json.loads, agreed_at=dt)
+#: What a link's ``ninox_digest`` column holds when it is the ``ghl_digest`` (most links: both
+#: sides agreed on the same values), so that digest is stored once.
+SAME_DIGEST: Final = "="
+_link_columns: Final = reader(Link, base=json.loads, agreed_at=dt)
+
+
+def link_of(row: Row) -> Link:
+    link = _link_columns(row)
+    if link.ninox_digest == SAME_DIGEST:
+        return attrs.evolve(link, ninox_digest=link.ghl_digest)
+    return link
+
+
+def link_row(link: Link) -> Link:
+    """``link`` as its row stores it: a ``ninox_digest`` equal to the ``ghl_digest`` as
+    [`SAME_DIGEST`][bridge.state._rows.SAME_DIGEST]."""
+    if link.ninox_digest is not None and link.ninox_digest == link.ghl_digest:
+        return attrs.evolve(link, ninox_digest=SAME_DIGEST)
+    return link
+
+
 op_of: Final = reader(Op, patch=json.loads, intended=json.loads, created_at=dt, updated_at=dt)
 review_of: Final = reader(
     ReviewItem,

@@ -39,4 +39,5 @@ MIGRATIONS: Final[Mapping[int, str]] = {
         + t.LINKS_LOOKUPS
     ),
     3: SQLITE.ddl("\n" + t.HISTORY_AND_FLAGS),
+    4: SQLITE.ddl("\n" + t.LEANER_LINKS_AND_HISTORY),
 }

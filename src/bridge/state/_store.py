@@ -22,7 +22,7 @@ import operator
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar
 
 import attrs
@@ -36,6 +36,7 @@ from bridge.state._rows import (
     event_of,
     history_of,
     link_of,
+    link_row,
     now,
     op_of,
     review_of,
@@ -122,6 +123,7 @@ _OPEN: Final = "(" + ",".join(f"'{state}'" for state in OPEN_OP_STATES) + ")"
 _SAVEPOINT: Final = "ghl_ninox_statement"
 #: Values stored as they are (checked first: most are).
 _PLAIN: Final = frozenset({str, int, float, bool})
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class SQLStateStore(abc.ABC):
@@ -256,7 +258,7 @@ class SQLStateStore(abc.ABC):
 
     def save_link(self, link: Link) -> Link:
         """Insert ``link`` (no ``link_id``) or replace the row with its ``link_id``."""
-        values = self._values(link, _LINK)
+        values = self._values(link_row(link), _LINK)
         with self._refusable():
             if link.link_id is None:
                 return attrs.evolve(link, link_id=self._insert_id(_INSERT_LINK, values, "link_id"))
@@ -560,14 +562,20 @@ class SQLStateStore(abc.ABC):
         limit: int = 100,
     ) -> list[HistoryEntry]:
         if run_id is not None:
+            # A run's entries are written after it started (a later run's recheck may still
+            # add some): the time index finds them.
+            run = self._one(run_of, "SELECT * FROM runs WHERE run_id=?", (run_id,))
             rows = self._fetch(
-                "SELECT * FROM history WHERE run_id=? ORDER BY entry_id DESC LIMIT ?",
-                (run_id, limit),
+                "SELECT * FROM history WHERE at >= ? AND run_id=?"
+                " ORDER BY at DESC, entry_id DESC LIMIT ?",
+                (self._stamp(run.started_at if run else _EPOCH), run_id, limit),
             )
         else:
+            # Through the record's links (the link index), and the entries without a link.
             rows = self._fetch(
-                "SELECT * FROM history WHERE ghl_id=? OR ninox_id=? OR link_id IN"
+                "SELECT * FROM history WHERE link_id IN"
                 " (SELECT link_id FROM links WHERE ghl_id=? OR ninox_id=?)"
+                " OR (link_id IS NULL AND (ghl_id=? OR ninox_id=?))"
                 " ORDER BY entry_id DESC LIMIT ?",
                 (ghl_id, ninox_id, ghl_id, ninox_id, limit),
             )

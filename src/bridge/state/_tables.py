@@ -18,6 +18,7 @@ __all__ = [
     "CURSORS",
     "EVENTS",
     "HISTORY_AND_FLAGS",
+    "LEANER_LINKS_AND_HISTORY",
     "LINKS",
     "LINKS_LOOKUPS",
     "LOCKS",
@@ -184,4 +185,18 @@ HISTORY_AND_FLAGS: Final = (
     "{index} history_run ON history(run_id);\n"
     "{index} history_at ON history(at);\n"
     + table("flags", ("name TEXT PRIMARY KEY", "value TEXT NOT NULL", "updated_at {time} NOT NULL"))
+)
+#: Version 4 of both schemas: a link's digests in 32 hex characters (128 bits of SHA-256 is
+#: plenty to notice a change; what `bridge.sync.memo.PassMapper` computes), the Ninox one as
+#: ``'='`` when it is the GHL one (``bridge.state._rows.SAME_DIGEST``); and the history looked
+#: up through its link (``history_link``) and by time (``history_at``, which also bounds a
+#: run's entries), not by three more indexes of its own.
+LEANER_LINKS_AND_HISTORY: Final = (
+    "UPDATE links SET\n"
+    "    ninox_digest = CASE WHEN ninox_digest = ghl_digest THEN '='\n"
+    "        ELSE substr(ninox_digest, 1, 32) END,\n"
+    "    ghl_digest = substr(ghl_digest, 1, 32);\n"
+    "DROP INDEX IF EXISTS history_ghl;\n"
+    "DROP INDEX IF EXISTS history_ninox;\n"
+    "DROP INDEX IF EXISTS history_run;\n"
 )

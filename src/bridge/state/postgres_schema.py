@@ -61,8 +61,11 @@ CREATE INDEX partitions_due ON partitions(last_synced_at NULLS FIRST, partition_
 #: Version 3: per-record history (SQLite's version 3).
 _V3: Final = POSTGRES.ddl("\n" + t.HISTORY_AND_FLAGS)
 
+#: Version 4: leaner links and history (SQLite's version 4).
+_V4: Final = POSTGRES.ddl("\n" + t.LEANER_LINKS_AND_HISTORY)
+
 #: Each migration takes the schema from version N-1 to N (version 1 matches SQLite's 2).
-MIGRATIONS: Final[Mapping[int, str]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: Final[Mapping[int, str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 
 #: The newest schema version this code writes.
 SCHEMA_VERSION: Final = max(MIGRATIONS)

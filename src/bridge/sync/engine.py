@@ -27,6 +27,7 @@ from bridge.sync.context import PassContext, Progress
 from bridge.sync.effects import AsyncClients, Clients, Program
 from bridge.sync.interpret import arun, run
 from bridge.sync.memo import PassMapper
+from bridge.sync.outbox import KEEP_FINISHED_OPS
 from bridge.sync.passes import event_pass, sync_pass, undo_pass
 from bridge.sync.report import RunReport
 from ghlsdk import AsyncGHLClient, GHLClient
@@ -35,9 +36,6 @@ from ninoxsdk import AsyncDatabaseHandle, DatabaseHandle
 __all__ = ["AsyncSyncEngine", "SyncEngine"]
 
 R = TypeVar("R")
-#: Finished ops kept after a successful run (the history keeps what each write did; an
-#: open op always stays until it is rechecked).
-KEEP_FINISHED_OPS = 0
 
 
 class _Engine:

@@ -6,18 +6,24 @@ most of the engine's CPU. [`PassMapper`][bridge.sync.memo.PassMapper] remembers 
 identity of the object they were computed from, for one pass: the engine never changes a
 record it has read (a write produces a new object), so the same object means the same values.
 Callers must not change what it returns.
+
+Its digests are the mapper's cut to `DIGEST_CHARS` characters: 128 bits of SHA-256 notice any
+change as surely, and each link stores two of them (version 4 of the state's schema cut the
+stored ones the same way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from bridge.mapping import RefResolver, SyncMapper
 
-__all__ = ["PassMapper"]
+__all__ = ["DIGEST_CHARS", "PassMapper"]
 
 V = TypeVar("V")
+#: The characters of a digest a link stores (the state's migration 4 cuts old ones alike).
+DIGEST_CHARS: Final = 32
 
 
 class _ByIdentity:
@@ -77,7 +83,8 @@ class PassMapper:
         return self.inner.directions()
 
     def digest(self, canonical: Mapping[str, Any]) -> str:
-        return self._digests.get(canonical, lambda: self.inner.digest(canonical))
+        """The first `DIGEST_CHARS` of the mapper's digest: what a link stores."""
+        return self._digests.get(canonical, lambda: self.inner.digest(canonical)[:DIGEST_CHARS])
 
     def ninox_write(
         self,

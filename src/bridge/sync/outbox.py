@@ -33,6 +33,12 @@ __all__ = [
 ]
 
 
+#: Finished ops kept once an entity's writes of a pass are done (the history keeps what each
+#: write did; an open op always stays until it is rechecked). Pruned as the pass goes, so a
+#: first sync's outbox never holds more than one entity's writes.
+KEEP_FINISHED_OPS = 0
+
+
 def new_op_key() -> str:
     """Each attempt is its own op; an intent is never resent before its last attempt's
     outcome is known (see [`bridge.sync.recheck`][bridge.sync.recheck])."""

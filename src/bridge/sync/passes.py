@@ -18,9 +18,10 @@ from bridge.sync.children import children_of, every_contact
 from bridge.sync.context import GONE, Gone, Pair, PassContext
 from bridge.sync.decide import Decision, decide
 from bridge.sync.deletes import apply_deletes, guard_mass_delete, scan_for_deletes
-from bridge.sync.effects import GhlGet, Program, perform
+from bridge.sync.effects import GhlGet, Program, perform, state
 from bridge.sync.feeds import ghl_children, ghl_contacts, move_cursors, ninox_changes
 from bridge.sync.interpret import Together
+from bridge.sync.outbox import KEEP_FINISHED_OPS
 from bridge.sync.pairing import Parents, load_parents, missing_children, pair_entity
 from bridge.sync.recheck import recheck_open_ops
 from bridge.sync.report import ErrorInfo, RunReport
@@ -100,6 +101,8 @@ def _entity(
     if ctx.scan_deletes:
         gone = yield from scan_for_deletes(ctx, entity)
         yield from _settle(ctx, entity, gone, parents)
+    if not ctx.dry_run:
+        yield from state(lambda s: s.prune_ops(keep_last=KEEP_FINISHED_OPS))
 
 
 def reading_order(entities: Iterable[str]) -> list[str]:
