@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from bridge.state import Op, SQLiteStateStore
 from bridge.sync import SyncConfig, SyncEngine
 from bridge.testing import FakeWorld
+from ninoxsdk import NinoxClient
 
 ONE_RECORD = re.compile(r"^/contacts/[^/]+(/(tasks|notes)/[^/]+)?$")
 
@@ -125,3 +127,38 @@ def test_finished_ops_are_pruned_as_each_entity_is_done() -> None:
     assert max(held) < 6  # never another entity's finished ops beside the one in progress
     assert store._fetch("SELECT op_key FROM ops") == []
     assert len(store.history(run_id=store.runs()[0].run_id)) == 24
+
+
+@pytest.mark.parametrize(
+    ("client_chunk", "config_chunk", "expected"), [(5, None, [0, 5, 10]), (5, 4, [0, 4, 8])]
+)
+def test_each_ninox_batch_is_settled_before_the_next_is_sent(
+    client_chunk: int, config_chunk: int | None, expected: list[int]
+) -> None:
+    # A batch's links and history are written as soon as its answer comes, in the Ninox
+    # client's gap before the next request, not all after the last one: a first sync's
+    # state work overlaps its Ninox writes, and a crash keeps every batch that landed.
+    world = FakeWorld()
+    world.seed_ghl(12, tasks=0, notes=0, appointments=0)
+    store = SQLiteStateStore()
+    linked: list[int] = []
+
+    class Watching(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and request.url.path.endswith("/records"):
+                linked.append(len(store.links("contact")))
+            return world.ninox.handle_request(request)
+
+    ninox = NinoxClient(
+        world.ninox_api_key,
+        min_interval=0,
+        chunk_size=client_chunk,
+        http_client=httpx.Client(transport=Watching()),
+    )
+    db = ninox.database(world.team_id, world.database_id)
+    assert db.chunk_size == client_chunk
+    config = SyncConfig(chunk_size=config_chunk)
+    SyncEngine(world.ghl_client(), db, store, config=config).sync()
+    assert linked == expected
+    assert len(store.links("contact")) == 12
+    ninox.close()

@@ -58,6 +58,11 @@ def apply_decisions(
             yield from _one(ctx, mapper, d, parents, batch)
         except (MappingError, TypeError, ValueError) as exc:
             yield from ctx.park(entity, d.pair.label, "ninox", "map", exc)
+        if len(batch) >= ctx.ninox_chunk and not ctx.dry_run:
+            # One request's worth at a time: its state work runs in the Ninox client's gap
+            # before the next request, not after the last one.
+            yield from _flush(ctx, mapper, batch, parents)
+            batch = []
     if batch and not ctx.dry_run:
         yield from _flush(ctx, mapper, batch, parents)
 
@@ -420,7 +425,7 @@ def _flush(
 
     yield from state(record)
     outcome = yield from perform(
-        NinoxSave(mapper.ninox_table, tuple(w.write for w in batch), ctx.config.chunk_size)
+        NinoxSave(mapper.ninox_table, tuple(w.write for w in batch), ctx.ninox_chunk)
     )
     results: list[tuple[_Write, Record | None, BaseException | None]] = [
         (w, outcome.saved.get(i), outcome.errors.get(i)) for i, w in enumerate(batch)

@@ -95,6 +95,8 @@ class PassContext:
     dry_run: bool = False
     scan_deletes: bool = False
     progress: Progress | None = None
+    #: Ninox records per batch write request (the config's ``chunk_size`` or the client's).
+    ninox_chunk: int = 100
     report: RunReport = attrs.field(
         default=attrs.Factory(lambda s: RunReport(kind=s.kind, dry_run=s.dry_run), takes_self=True)
     )

@@ -48,6 +48,7 @@ class _Engine:
         mappings: MappingSet | None,
         config: SyncConfig | None,
         progress: Progress | None,
+        ninox_chunk: int,
     ) -> None:
         if not location_id:
             raise ValueError("the sync engine needs a GHL client with a location_id")
@@ -56,6 +57,7 @@ class _Engine:
         self.config = config or SyncConfig()
         self.location_id: str = location_id
         self.progress = progress
+        self._ninox_chunk = self.config.chunk_size or ninox_chunk
         # Checked here, before any request: a hand-written mapper must declare its layout.
         self._views: dict[str, SyncMapper] = {
             entity: as_sync_mapper(self.mappings[entity])
@@ -74,6 +76,7 @@ class _Engine:
             dry_run=dry_run,
             scan_deletes=scan_deletes,
             progress=self.progress,
+            ninox_chunk=self._ninox_chunk,
         )
 
     @staticmethod
@@ -148,7 +151,9 @@ class SyncEngine(_Engine):
         config: SyncConfig | None = None,
         progress: Progress | None = None,
     ) -> None:
-        super().__init__(getattr(ghl, "location_id", None), store, mappings, config, progress)
+        super().__init__(
+            getattr(ghl, "location_id", None), store, mappings, config, progress, ninox.chunk_size
+        )
         self._clients = Clients(ghl=ghl, ninox=ninox, store=store)
         self._turn = threading.Lock()
 
@@ -201,7 +206,9 @@ class AsyncSyncEngine(_Engine):
         config: SyncConfig | None = None,
         progress: Progress | None = None,
     ) -> None:
-        super().__init__(getattr(ghl, "location_id", None), store, mappings, config, progress)
+        super().__init__(
+            getattr(ghl, "location_id", None), store, mappings, config, progress, ninox.chunk_size
+        )
         self._clients = AsyncClients(ghl=ghl, ninox=ninox, store=store)
         self._turn = anyio.Lock()
 

@@ -105,6 +105,12 @@ class _DatabaseHandle:
         """The database's id."""
         return self._ctx.database_id
 
+    @property
+    def chunk_size(self) -> int:
+        """Records per batch write request (the client's ``chunk_size``): what ``save()``
+        and ``delete_many()`` send at once unless told otherwise."""
+        return self._ctx.settings.chunk_size
+
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(team_id={self.team_id!r}, database_id={self.database_id!r})"
