@@ -1,8 +1,10 @@
-"""`Together`: two programs side by side in the async interpreter, one after the other in the
-sync one; failures reach the program that asked, as they are."""
+"""`Together`: two programs side by side in both interpreters (async: two tasks; sync: their
+effects on two worker threads, the programs stepped on the caller's); failures reach the
+program that asked, as they are."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import anyio
@@ -12,14 +14,15 @@ import httpx
 import pytest
 
 from bridge.state import SQLiteStateStore
-from bridge.sync import AsyncSyncEngine
+from bridge.sync import AsyncSyncEngine, SyncEngine
 from bridge.sync.effects import AsyncClients, Clients, Effect, Program, perform
 from bridge.sync.interpret import Together, arun, run
 from bridge.testing import FakeWorld
-from ghlsdk import AsyncGHLClient
-from ninoxsdk import AsyncNinoxClient
+from ghlsdk import AsyncGHLClient, GHLClient
+from ninoxsdk import AsyncNinoxClient, NinoxClient
 
 LOG: list[str] = []
+LOCK = threading.Lock()
 
 
 class Boom(Exception):
@@ -32,15 +35,24 @@ class Crash(BaseException):
 
 @attrs.frozen
 class Step(Effect[str]):
-    """Logs its name; in async, first waits for ``wait_for`` (set by another step)."""
+    """Logs its name, first waiting for ``wait_for`` (set by another step; sync: at most a
+    few seconds, then it fails)."""
 
     name: str
     events: dict[str, anyio.Event] = attrs.field(factory=dict, eq=False)
     wait_for: str | None = None
     raises: BaseException | None = None
+    flags: dict[str, threading.Event] = attrs.field(factory=dict, eq=False)
 
     def run(self, c: Clients) -> str:
+        if self.wait_for is not None:
+            with LOCK:
+                flag = self.flags.setdefault(self.wait_for, threading.Event())
+            if not flag.wait(3):
+                raise TimeoutError(f"{self.name}: {self.wait_for} never came")
         LOG.append(self.name)
+        with LOCK:
+            self.flags.setdefault(self.name, threading.Event()).set()
         if self.raises is not None:
             raise self.raises
         return self.name
@@ -78,10 +90,37 @@ def _clear() -> None:
 CLIENTS: Any = None
 
 
-def test_sync_runs_the_first_program_then_the_second() -> None:
-    result = run(parent(steps(Step("a1"), Step("a2")), steps(Step("b1"))), CLIENTS)
-    assert result == (["a1", "a2"], ["b1"])
-    assert LOG == ["a1", "a2", "b1"]
+def together_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("ghl-ninox-together")]
+
+
+def test_sync_runs_them_side_by_side() -> None:
+    flags: dict[str, threading.Event] = {}
+    # a2 waits for b1, which only the second program reaches: it completes only if both run
+    first = steps(Step("a1", flags=flags), Step("a2", flags=flags, wait_for="b1"))
+    second = steps(Step("b1", flags=flags, wait_for="a1"), Step("b2", flags=flags))
+    result = run(parent(first, second), CLIENTS)
+    assert result == (["a1", "a2"], ["b1", "b2"])
+    assert LOG.index("b1") < LOG.index("a2")
+
+
+def test_sync_stops_the_other_at_an_exception_and_hands_it_to_the_program() -> None:
+    flags: dict[str, threading.Event] = {}
+    first = steps(Step("a1", flags=flags), Step("a2", flags=flags, wait_for="b1"), Step("a3"))
+    second = steps(Step("b1", flags=flags, wait_for="a1", raises=Boom("in b1")))
+    assert run(parent(first, second), CLIENTS) == "caught in b1"
+    # a2 was in flight when b1 failed: it finishes, and nothing after it starts
+    assert "a3" not in LOG
+    assert not together_threads()
+
+
+def test_sync_lets_a_crash_through_as_itself_and_leaves_no_thread_running() -> None:
+    first = steps(Step("a1", raises=Crash()), Step("a2"))
+    second = steps(Step("b1"), Step("b2"), Step("b3"))
+    with pytest.raises(Crash):
+        run(parent(first, second), CLIENTS)
+    assert "a2" not in LOG
+    assert not together_threads()
 
 
 async def test_async_runs_them_side_by_side() -> None:
@@ -152,3 +191,46 @@ async def test_the_async_engine_reads_notes_while_it_writes_the_rest_to_ninox() 
         assert len(world.ninox_records(table)) == 40
     await ghl.aclose()
     await ninox.aclose()
+
+
+class SequencedSync(httpx.BaseTransport):
+    """The sync twin of `Sequenced`."""
+
+    def __init__(self, inner: Any, name: str, log: list[str]) -> None:
+        self.inner, self.name, self.log = inner, name, log
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = self.inner.handle_request(request)
+        with LOCK:
+            self.log.append(f"{self.name} {request.method} {request.url.path}")
+        return response
+
+
+def test_the_sync_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
+    world = FakeWorld(ninox_options={"latency": 0.02}, ghl_options={"latency": 0.002})
+    world.seed_ghl(40, tasks=1, notes=1, appointments=1)
+    log: list[str] = []
+    ghl = GHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        http_client=httpx.Client(transport=SequencedSync(world.ghl, "ghl", log)),
+    )
+    ninox = NinoxClient(
+        world.ninox_api_key,
+        min_interval=0,
+        http_client=httpx.Client(transport=SequencedSync(world.ninox, "ninox", log)),
+    )
+    report = SyncEngine(
+        ghl, ninox.database(world.team_id, world.database_id), SQLiteStateStore()
+    ).sync()
+    assert report.ok
+    notes = [n for n, line in enumerate(log) if line.endswith("/notes")]
+    writes = [n for n, line in enumerate(log) if line.startswith("ninox POST")]
+    assert len(notes) == 40
+    # some note reads were answered before the last Ninox write of tasks and appointments
+    assert notes[0] < writes[-2]
+    for table in ("Contacts", "Tasks", "Notes", "Appointments"):
+        assert len(world.ninox_records(table)) == 40
+    ghl.close()
+    ninox.close()

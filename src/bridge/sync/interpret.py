@@ -1,8 +1,11 @@
 """The two interpreters: run a program's effects with sync clients, or with async ones.
 
 Everything else is written once. [`Together`][bridge.sync.interpret.Together] runs two
-programs side by side in the async interpreter (one after the other in the sync one): GHL
-reads beside Ninox writes, each under its own service's budget.
+programs side by side: GHL reads beside Ninox writes, each under its own service's budget. The
+async interpreter runs them as two tasks; the sync one steps both programs on the calling
+thread and runs their effects (requests, rate-limit waits, state writes) on two worker
+threads, so a program's code never runs on two threads at once, as in async where a state
+write runs on a worker thread while the event loop steps the other program.
 
 An exception an effect raises is thrown into the program, which decides; a
 ``BaseException`` (``KeyboardInterrupt``, cancellation, a crash) is not: it propagates at
@@ -12,6 +15,7 @@ garbage collection).
 
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Generic, TypeVar, cast
 
 import anyio
@@ -64,15 +68,46 @@ async def arun(program: Program[R], clients: AsyncClients) -> R:
 
 @attrs.frozen
 class Together(Effect[tuple[A, B]], Generic[A, B]):
-    """Two programs that do not depend on each other: concurrently in the async interpreter,
-    ``first`` then ``second`` in the sync one. Each handles its own failures; one it does
-    not handle stops the other (async: cancelled) and reaches the program that asked."""
+    """Two programs that do not depend on each other, run side by side. Each handles its own
+    failures; one it does not handle stops the other (async: cancelled; sync: its effect in
+    flight finishes, no other starts) and reaches the program that asked."""
 
     first: Program[A]
     second: Program[B]
 
     def run(self, c: Clients) -> tuple[A, B]:
-        return run(self.first, c), run(self.second, c)
+        programs: tuple[Program[Any], Program[Any]] = (self.first, self.second)
+        results: list[Any] = [None, None]
+        running: dict[Future[Any], int] = {}
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ghl-ninox-together")
+
+        def advance(index: int, value: Any, error: Exception | None) -> None:
+            """Step one program to its next effect (started on a worker) or its result."""
+            program = programs[index]
+            try:
+                effect = program.throw(error) if error is not None else program.send(value)
+            except StopIteration as stop:
+                results[index] = stop.value
+                return
+            running[pool.submit(effect.run, c)] = index
+
+        try:
+            advance(0, None, None)
+            advance(1, None, None)
+            while running:
+                done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = running.pop(future)
+                    try:
+                        value, error = future.result(), None
+                    except Exception as exc:  # handed to the program, which decides
+                        value, error = None, exc
+                    advance(index, value, error)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # nothing of it runs after it
+            for program in programs:
+                program.close()
+        return results[0], results[1]
 
     async def arun(self, c: AsyncClients) -> tuple[A, B]:
         results: list[Any] = [None, None]
