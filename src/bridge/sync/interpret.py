@@ -15,7 +15,8 @@ garbage collection).
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import queue
+import threading
 from typing import Any, Generic, TypeVar, cast
 
 import anyio
@@ -78,33 +79,54 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
     def run(self, c: Clients) -> tuple[A, B]:
         programs: tuple[Program[Any], Program[Any]] = (self.first, self.second)
         results: list[Any] = [None, None]
-        running: dict[Future[Any], int] = {}
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ghl-ninox-together")
+        answers: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = queue.SimpleQueue()
+        inboxes: tuple[queue.SimpleQueue[Effect[Any] | None], ...] = (
+            queue.SimpleQueue(),
+            queue.SimpleQueue(),
+        )
+
+        def work(index: int) -> None:
+            """Run the effects one program asks for, in order, until told to stop."""
+            while (effect := inboxes[index].get()) is not None:
+                try:
+                    answers.put((index, effect.run(c), None))
+                except BaseException as exc:  # the stepping thread decides
+                    answers.put((index, None, exc))
+
+        workers = [
+            threading.Thread(target=work, args=(i,), name=f"ghl-ninox-together-{i}", daemon=True)
+            for i in (0, 1)
+        ]
+        for worker in workers:
+            worker.start()
+        running = 0
 
         def advance(index: int, value: Any, error: Exception | None) -> None:
-            """Step one program to its next effect (started on a worker) or its result."""
+            """Step one program to its next effect (handed to its worker) or its result."""
+            nonlocal running
             program = programs[index]
             try:
                 effect = program.throw(error) if error is not None else program.send(value)
             except StopIteration as stop:
                 results[index] = stop.value
                 return
-            running[pool.submit(effect.run, c)] = index
+            inboxes[index].put(effect)
+            running += 1
 
         try:
             advance(0, None, None)
             advance(1, None, None)
             while running:
-                done, _pending = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = running.pop(future)
-                    try:
-                        value, error = future.result(), None
-                    except Exception as exc:  # handed to the program, which decides
-                        value, error = None, exc
-                    advance(index, value, error)
+                index, value, error = answers.get()
+                running -= 1
+                if error is not None and not isinstance(error, Exception):
+                    raise error  # a crash or an interrupt: as it is, at once
+                advance(index, value, error)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # nothing of it runs after it
+            for inbox in inboxes:
+                inbox.put(None)
+            for worker in workers:
+                worker.join()  # nothing of it runs after it: an effect in flight finishes
             for program in programs:
                 program.close()
         return results[0], results[1]
