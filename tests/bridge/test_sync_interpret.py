@@ -151,6 +151,15 @@ async def test_a_crash_propagates_as_itself_not_as_a_group() -> None:
         await arun(parent(first, second), CLIENTS)
 
 
+def test_sync_refuses_a_together_inside_a_together() -> None:
+    # its programs would be stepped on a worker while the caller's thread steps the other
+    inner = parent(steps(Step("x1")), steps(Step("y1")))
+    outer = parent(inner, steps(Step("b1")))
+    with pytest.raises(RuntimeError, match="one after the other"):
+        run(outer, CLIENTS)
+    assert not together_threads()
+
+
 class Sequenced(httpx.AsyncBaseTransport):
     """One log of the requests to both fakes, in the order they were answered."""
 

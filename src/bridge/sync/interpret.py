@@ -27,6 +27,8 @@ from bridge.sync.effects import AsyncClients, Clients, Effect, Program
 __all__ = ["Together", "arun", "run"]
 
 R = TypeVar("R")
+#: Set on a sync Together's worker threads.
+_WORKER = threading.local()
 A = TypeVar("A")
 B = TypeVar("B")
 
@@ -77,6 +79,11 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
     second: Program[B]
 
     def run(self, c: Clients) -> tuple[A, B]:
+        if getattr(_WORKER, "together", False):
+            raise RuntimeError(
+                "a Together inside a program run by a Together would run program code on two "
+                "threads at once; run the inner programs one after the other"
+            )
         programs: tuple[Program[Any], Program[Any]] = (self.first, self.second)
         results: list[Any] = [None, None]
         answers: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = queue.SimpleQueue()
@@ -87,6 +94,7 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
 
         def work(index: int) -> None:
             """Run the effects one program asks for, in order, until told to stop."""
+            _WORKER.together = True
             while (effect := inboxes[index].get()) is not None:
                 try:
                     answers.put((index, effect.run(c), None))

@@ -35,13 +35,17 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
     if not ctx.dry_run:
         yield from recheck_open_ops(ctx)
     yield from load_resolutions(ctx)
-    contacts = yield from ghl_contacts(ctx)
     highs: dict[str, int] = {}
+    entities = reading_order(ctx.mappers)
+    ninox_contacts: dict[int, Record] = {}
+    if "contact" in entities:
+        contacts, ninox_contacts = yield from _contacts_both_sides(ctx, highs)
+    else:
+        contacts = yield from ghl_contacts(ctx)
     parents = yield from load_parents(ctx)
     changed = yield from children_of(ctx, contacts, parents)  # before contacts settle
-    entities = reading_order(ctx.mappers)
     if "contact" in entities:
-        yield from _entity(ctx, "contact", dict(contacts), parents, highs)
+        yield from _entity(ctx, "contact", dict(contacts), ninox_contacts, parents)
         parents = yield from load_parents(ctx)  # children need the contacts' links as they are
     bulk = [e for e in entities if e not in ("contact", "note")]
     if "note" in entities:
@@ -53,7 +57,8 @@ def sync_pass(ctx: PassContext) -> Program[RunReport]:
             Together(_children(ctx, bulk, changed, parents, highs), ghl_children(ctx, "note", read))
         )
         items = yield from _with_missing(ctx, "note", notes, parents)
-        yield from _entity(ctx, "note", items, parents, highs)
+        ninox_notes, highs["note"] = yield from ninox_changes(ctx, "note")
+        yield from _entity(ctx, "note", items, ninox_notes, parents)
     else:
         yield from _children(ctx, bulk, changed, parents, highs)
     yield from settle_resolutions(ctx)
@@ -68,10 +73,23 @@ def _children(
     parents: Parents,
     highs: dict[str, int],
 ) -> Program[None]:
+    # One after the other: this runs beside the notes' reads, and a Together holds no other.
     for entity in entities:
         found = yield from ghl_children(ctx, entity, contacts)
         items = yield from _with_missing(ctx, entity, found, parents)
-        yield from _entity(ctx, entity, items, parents, highs)
+        ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
+        yield from _entity(ctx, entity, items, ninox_items, parents)
+
+
+def _contacts_both_sides(
+    ctx: PassContext, highs: dict[str, int]
+) -> Program[tuple[dict[str, dict[str, Any]], dict[int, Record]]]:
+    """The GHL contacts and the Ninox contacts changed, read side by side (a big Ninox table
+    on a first sync pages while GHL does); the Ninox high-water mark goes in ``highs``."""
+    found, (ninox_items, highs["contact"]) = yield from perform(
+        Together(ghl_contacts(ctx), ninox_changes(ctx, "contact"))
+    )
+    return found, ninox_items
 
 
 def _with_missing(
@@ -91,11 +109,10 @@ def _entity(
     ctx: PassContext,
     entity: str,
     ghl_items: dict[str, dict[str, Any] | Gone],
+    ninox_items: dict[int, Record],
     parents: Parents,
-    highs: dict[str, int],
 ) -> Program[None]:
     """Pair what GHL gave with what changed in Ninox, decide, apply (and scan for deletes)."""
-    ninox_items, highs[entity] = yield from ninox_changes(ctx, entity)
     pairs = yield from pair_entity(ctx, entity, ghl_items, ninox_items, parents)
     yield from _settle(ctx, entity, pairs, parents)
     if ctx.scan_deletes:
