@@ -255,3 +255,45 @@ def test_a_failed_statement_inside_a_transaction_never_commits_silently(
         swallow()
     assert store.cursors() == {}
     assert store.acquire_lock("still usable")
+
+
+def test_a_version_3_database_gets_its_digests_cut_and_stored_once(url: str) -> None:
+    # Version 3 stored each side's digest whole (64 hex characters), twice when equal, and
+    # indexed the history by GHL id, Ninox id and run; version 4 (as SQLite's) does not.
+    with PostgresStateStore(url) as store:
+        for n, (g, x) in enumerate((("a", "a"), ("b", "c")), start=1):
+            store.save_link(
+                Link(
+                    entity="contact",
+                    ghl_id=f"g{n}",
+                    ninox_table="A",
+                    ninox_id=n,
+                    ghl_digest=g * 32,
+                    ninox_digest=x * 32,
+                )
+            )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE links SET ghl_digest = ghl_digest || repeat('f', 32), ninox_digest ="
+            " CASE WHEN ninox_digest = '=' THEN ghl_digest ELSE ninox_digest END"
+            " || repeat('f', 32)"
+        )
+        conn.execute("CREATE INDEX history_ghl ON history(ghl_id)")
+        conn.execute("CREATE INDEX history_ninox ON history(entity, ninox_id)")
+        conn.execute("CREATE INDEX history_run ON history(run_id)")
+        conn.execute("DELETE FROM schema_version WHERE version = 4")
+    with PostgresStateStore(url) as store:
+        digests = [(link.ghl_digest, link.ninox_digest) for link in store.links("contact")]
+        assert digests == [("a" * 32, "a" * 32), ("b" * 32, "c" * 32)]
+        assert store.schema_version == POSTGRES_SCHEMA_VERSION
+    with psycopg.connect(url) as conn:
+        stored = conn.execute("SELECT ninox_digest FROM links ORDER BY link_id").fetchall()
+        indexes = {
+            name
+            for (name,) in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        }
+    assert stored == [("=",), ("c" * 32,)]
+    assert indexes.isdisjoint({"history_ghl", "history_ninox", "history_run"})
+    assert {"history_at", "history_link"} <= indexes
