@@ -27,10 +27,10 @@ from bridge.sync.effects import AsyncClients, Clients, Effect, Program
 __all__ = ["Together", "arun", "run"]
 
 R = TypeVar("R")
-#: Set on a sync Together's worker threads.
-_WORKER = threading.local()
 A = TypeVar("A")
 B = TypeVar("B")
+#: Marks a sync Together's worker threads.
+_WORKER = threading.local()
 
 
 def run(program: Program[R], clients: Clients) -> R:
@@ -86,55 +86,28 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
             )
         programs: tuple[Program[Any], Program[Any]] = (self.first, self.second)
         results: list[Any] = [None, None]
-        answers: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = queue.SimpleQueue()
-        inboxes: tuple[queue.SimpleQueue[Effect[Any] | None], ...] = (
-            queue.SimpleQueue(),
-            queue.SimpleQueue(),
-        )
-
-        def work(index: int) -> None:
-            """Run the effects one program asks for, in order, until told to stop."""
-            _WORKER.together = True
-            while (effect := inboxes[index].get()) is not None:
-                try:
-                    answers.put((index, effect.run(c), None))
-                except BaseException as exc:  # the stepping thread decides
-                    answers.put((index, None, exc))
-
-        workers = [
-            threading.Thread(target=work, args=(i,), name=f"ghl-ninox-together-{i}", daemon=True)
-            for i in (0, 1)
-        ]
-        for worker in workers:
-            worker.start()
-        running = 0
+        workers = _Workers(c)
 
         def advance(index: int, value: Any, error: Exception | None) -> None:
             """Step one program to its next effect (handed to its worker) or its result."""
-            nonlocal running
             program = programs[index]
             try:
                 effect = program.throw(error) if error is not None else program.send(value)
             except StopIteration as stop:
                 results[index] = stop.value
                 return
-            inboxes[index].put(effect)
-            running += 1
+            workers.submit(index, effect)
 
         try:
             advance(0, None, None)
             advance(1, None, None)
-            while running:
-                index, value, error = answers.get()
-                running -= 1
+            while workers.running:
+                index, value, error = workers.answer()
                 if error is not None and not isinstance(error, Exception):
                     raise error  # a crash or an interrupt: as it is, at once
                 advance(index, value, error)
         finally:
-            for inbox in inboxes:
-                inbox.put(None)
-            for worker in workers:
-                worker.join()  # nothing of it runs after it: an effect in flight finishes
+            workers.stop()  # nothing of it runs after it: an effect in flight finishes
             for program in programs:
                 program.close()
         return results[0], results[1]
@@ -160,3 +133,51 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
         if failures:
             raise failures[0]
         return results[0], results[1]
+
+
+class _Workers:
+    """Two threads for a sync Together, each running one program's effects in order; their
+    answers come back through one queue, to the thread that steps the programs."""
+
+    def __init__(self, clients: Clients) -> None:
+        self._clients = clients
+        self._answers: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        self._inboxes: list[queue.SimpleQueue[Effect[Any] | None]] = [
+            queue.SimpleQueue(),
+            queue.SimpleQueue(),
+        ]
+        self._threads = [
+            threading.Thread(target=self._work, args=(i,), name=f"ghl-ninox-together-{i}")
+            for i in (0, 1)
+        ]
+        #: Effects handed out whose answer has not been taken yet.
+        self.running = 0
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, index: int, effect: Effect[Any]) -> None:
+        self._inboxes[index].put(effect)
+        self.running += 1
+
+    def answer(self) -> tuple[int, Any, BaseException | None]:
+        """The next effect to finish: its program, its value, what it raised."""
+        answer = self._answers.get()
+        self.running -= 1
+        return answer
+
+    def stop(self) -> None:
+        """Let the effects in flight finish, then end both threads."""
+        for inbox in self._inboxes:
+            inbox.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self, index: int) -> None:
+        _WORKER.together = True
+        while (effect := self._inboxes[index].get()) is not None:
+            try:
+                self._answers.put((index, effect.run(self._clients), None))
+            except BaseException as exc:  # the stepping thread decides
+                self._answers.put((index, None, exc))
