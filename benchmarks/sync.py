@@ -286,7 +286,10 @@ def main() -> None:
     args = parser.parse_args()
     for size in args.with_children:
         report_passes(size)
-    first_sync(args.contacts, args.from_ninox, args.latency, args.ninox_gap)
+    for use_async in (False, True):
+        first_sync(
+            args.contacts, args.from_ninox, args.latency, args.ninox_gap, use_async=use_async
+        )
     for use_async in (False, True):
         first_sync(
             args.children_wall,

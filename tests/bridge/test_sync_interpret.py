@@ -1,6 +1,6 @@
-"""`Together`: two programs side by side in both interpreters (async: two tasks; sync: their
-effects on two worker threads, the programs stepped on the caller's); failures reach the
-program that asked, as they are."""
+"""`Together`: two programs side by side in both interpreters (async: two tasks; sync: two
+threads that take turns stepping their programs); failures reach the program that asked, as
+they are."""
 
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 
 Everything else is written once. [`Together`][bridge.sync.interpret.Together] runs two
 programs side by side: GHL reads beside Ninox writes, each under its own service's budget. The
-async interpreter runs them as two tasks; the sync one steps both programs on the calling
-thread and runs their effects (requests, rate-limit waits, state writes) on two worker
-threads, so a program's code never runs on two threads at once, as in async where a state
-write runs on a worker thread while the event loop steps the other program.
+async interpreter runs them as two tasks; the sync one drives each on a thread of its own,
+which steps its program only while it holds a shared turn and runs its effects (requests,
+rate-limit waits, state writes) without it. Program code thus never runs on two threads at
+once, as in async, where a state write runs on a worker thread while the event loop steps
+the other program.
 
 An exception an effect raises is thrown into the program, which decides; a
 ``BaseException`` (``KeyboardInterrupt``, cancellation, a crash) is not: it propagates at
@@ -15,7 +16,6 @@ garbage collection).
 
 from __future__ import annotations
 
-import queue
 import threading
 from typing import Any, Generic, TypeVar, cast
 
@@ -84,33 +84,8 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
                 "a Together inside a program run by a Together would run program code on two "
                 "threads at once; run the inner programs one after the other"
             )
-        programs: tuple[Program[Any], Program[Any]] = (self.first, self.second)
-        results: list[Any] = [None, None]
-        workers = _Workers(c)
-
-        def advance(index: int, value: Any, error: Exception | None) -> None:
-            """Step one program to its next effect (handed to its worker) or its result."""
-            program = programs[index]
-            try:
-                effect = program.throw(error) if error is not None else program.send(value)
-            except StopIteration as stop:
-                results[index] = stop.value
-                return
-            workers.submit(index, effect)
-
-        try:
-            advance(0, None, None)
-            advance(1, None, None)
-            while workers.running:
-                index, value, error = workers.answer()
-                if error is not None and not isinstance(error, Exception):
-                    raise error  # a crash or an interrupt: as it is, at once
-                advance(index, value, error)
-        finally:
-            workers.stop()  # nothing of it runs after it: an effect in flight finishes
-            for program in programs:
-                program.close()
-        return results[0], results[1]
+        side_by_side = _SideBySide((self.first, self.second), c)
+        return side_by_side.results()
 
     async def arun(self, c: AsyncClients) -> tuple[A, B]:
         results: list[Any] = [None, None]
@@ -135,49 +110,67 @@ class Together(Effect[tuple[A, B]], Generic[A, B]):
         return results[0], results[1]
 
 
-class _Workers:
-    """Two threads for a sync Together, each running one program's effects in order; their
-    answers come back through one queue, to the thread that steps the programs."""
+class _SideBySide:
+    """A sync Together: each program driven by a thread of its own, stepped only while it
+    holds ``_turn`` (so program code never runs on two threads at once) and running its
+    effects without it (so one's request or rate-limit wait overlaps the other's work)."""
 
-    def __init__(self, clients: Clients) -> None:
-        self._clients = clients
-        self._answers: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = (
-            queue.SimpleQueue()
-        )
-        self._inboxes: list[queue.SimpleQueue[Effect[Any] | None]] = [
-            queue.SimpleQueue(),
-            queue.SimpleQueue(),
-        ]
+    def __init__(self, programs: tuple[Program[Any], Program[Any]], clients: Clients) -> None:
+        self._programs, self._clients = programs, clients
+        self._turn = threading.Lock()
+        self._values: list[Any] = [None, None]
+        #: What stopped a program and reaches the caller (the first one); stops the other.
+        self._failures: list[BaseException] = []
         self._threads = [
-            threading.Thread(target=self._work, args=(i,), name=f"ghl-ninox-together-{i}")
+            threading.Thread(target=self._drive, args=(i,), name=f"ghl-ninox-together-{i}")
             for i in (0, 1)
         ]
-        #: Effects handed out whose answer has not been taken yet.
-        self.running = 0
-        for thread in self._threads:
-            thread.start()
 
-    def submit(self, index: int, effect: Effect[Any]) -> None:
-        self._inboxes[index].put(effect)
-        self.running += 1
+    def results(self) -> tuple[Any, Any]:
+        try:
+            for thread in self._threads:
+                thread.start()
+            for thread in self._threads:
+                thread.join()
+        except BaseException as exc:  # an interrupt while waiting: stop both, then go
+            self._stop(exc)
+            for thread in self._threads:
+                if thread.is_alive():
+                    thread.join()  # an effect in flight finishes; nothing runs after this
+            raise
+        finally:
+            for program in self._programs:
+                program.close()
+        if self._failures:
+            raise self._failures[0]
+        return self._values[0], self._values[1]
 
-    def answer(self) -> tuple[int, Any, BaseException | None]:
-        """The next effect to finish: its program, its value, what it raised."""
-        answer = self._answers.get()
-        self.running -= 1
-        return answer
+    def _stop(self, failure: BaseException) -> None:
+        with self._turn:
+            self._failures.append(failure)
 
-    def stop(self) -> None:
-        """Let the effects in flight finish, then end both threads."""
-        for inbox in self._inboxes:
-            inbox.put(None)
-        for thread in self._threads:
-            thread.join()
-
-    def _work(self, index: int) -> None:
+    def _drive(self, index: int) -> None:
         _WORKER.together = True
-        while (effect := self._inboxes[index].get()) is not None:
+        program = self._programs[index]
+        value: Any = None
+        error: Exception | None = None
+        while True:
+            with self._turn:
+                if self._failures:
+                    return  # the other one failed: no further effect starts
+                try:
+                    effect = program.throw(error) if error is not None else program.send(value)
+                except StopIteration as stop:
+                    self._values[index] = stop.value
+                    return
+                except BaseException as exc:  # not handled by the program: stops the other
+                    self._failures.append(exc)
+                    return
+            value, error = None, None
             try:
-                self._answers.put((index, effect.run(self._clients), None))
-            except BaseException as exc:  # the stepping thread decides
-                self._answers.put((index, None, exc))
+                value = effect.run(self._clients)
+            except Exception as exc:  # handed to the program, which decides
+                error = exc
+            except BaseException as exc:  # a crash or an interrupt: as it is, at once
+                self._stop(exc)
+                return
