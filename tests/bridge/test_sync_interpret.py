@@ -160,80 +160,32 @@ def test_sync_refuses_a_together_inside_a_together() -> None:
     assert not together_threads()
 
 
-class Sequenced(httpx.AsyncBaseTransport):
+class Sequenced(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """One log of the requests to both fakes, in the order they were answered."""
 
     def __init__(self, inner: Any, name: str, log: list[str]) -> None:
         self.inner, self.name, self.log = inner, name, log
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = await self.inner.handle_async_request(request)
-        self.log.append(f"{self.name} {request.method} {request.url.path}")
-        return response
-
-
-async def test_the_async_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
-    world = FakeWorld(ninox_options={"latency": 0.02}, ghl_options={"latency": 0.002})
-    world.seed_ghl(40, tasks=1, notes=1, appointments=1)
-    log: list[str] = []
-    ghl = AsyncGHLClient(
-        token=world.ghl.token,
-        location_id=world.ghl.location_id,
-        rate_limiting=False,
-        http_client=httpx.AsyncClient(transport=Sequenced(world.ghl, "ghl", log)),
-    )
-    ninox = AsyncNinoxClient(
-        world.ninox_api_key,
-        min_interval=0,
-        http_client=httpx.AsyncClient(transport=Sequenced(world.ninox, "ninox", log)),
-    )
-    db = ninox.database(world.team_id, world.database_id)
-    engine = AsyncSyncEngine(ghl, db, SQLiteStateStore())
-    report = await engine.sync()
-    assert report.ok
-    notes = [n for n, line in enumerate(log) if line.endswith("/notes")]
-    writes = [n for n, line in enumerate(log) if line.startswith("ninox POST")]
-    assert len(notes) == 40
-    # some note reads were answered before the last Ninox write of tasks and appointments
-    assert notes[0] < writes[-2]
-    for table in ("Contacts", "Tasks", "Notes", "Appointments"):
-        assert len(world.ninox_records(table)) == 40
-    await ghl.aclose()
-    await ninox.aclose()
-
-
-class SequencedSync(httpx.BaseTransport):
-    """The sync twin of `Sequenced`."""
-
-    def __init__(self, inner: Any, name: str, log: list[str]) -> None:
-        self.inner, self.name, self.log = inner, name, log
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = self.inner.handle_request(request)
+        return self._logged(request, self.inner.handle_request(request))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self._logged(request, await self.inner.handle_async_request(request))
+
+    def _logged(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         with LOCK:
             self.log.append(f"{self.name} {request.method} {request.url.path}")
         return response
 
 
-def test_the_sync_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
+def logged_world() -> tuple[FakeWorld, list[str], Sequenced, Sequenced]:
     world = FakeWorld(ninox_options={"latency": 0.02}, ghl_options={"latency": 0.002})
     world.seed_ghl(40, tasks=1, notes=1, appointments=1)
     log: list[str] = []
-    ghl = GHLClient(
-        token=world.ghl.token,
-        location_id=world.ghl.location_id,
-        rate_limiting=False,
-        http_client=httpx.Client(transport=SequencedSync(world.ghl, "ghl", log)),
-    )
-    ninox = NinoxClient(
-        world.ninox_api_key,
-        min_interval=0,
-        http_client=httpx.Client(transport=SequencedSync(world.ninox, "ninox", log)),
-    )
-    report = SyncEngine(
-        ghl, ninox.database(world.team_id, world.database_id), SQLiteStateStore()
-    ).sync()
-    assert report.ok
+    return world, log, Sequenced(world.ghl, "ghl", log), Sequenced(world.ninox, "ninox", log)
+
+
+def assert_notes_read_beside_the_ninox_writes(world: FakeWorld, log: list[str]) -> None:
     notes = [n for n, line in enumerate(log) if line.endswith("/notes")]
     writes = [n for n, line in enumerate(log) if line.startswith("ninox POST")]
     assert len(notes) == 40
@@ -241,5 +193,39 @@ def test_the_sync_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None
     assert notes[0] < writes[-2]
     for table in ("Contacts", "Tasks", "Notes", "Appointments"):
         assert len(world.ninox_records(table)) == 40
+
+
+async def test_the_async_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
+    world, log, to_ghl, to_ninox = logged_world()
+    ghl = AsyncGHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        http_client=httpx.AsyncClient(transport=to_ghl),
+    )
+    ninox = AsyncNinoxClient(
+        world.ninox_api_key, min_interval=0, http_client=httpx.AsyncClient(transport=to_ninox)
+    )
+    db = ninox.database(world.team_id, world.database_id)
+    assert (await AsyncSyncEngine(ghl, db, SQLiteStateStore()).sync()).ok
+    assert_notes_read_beside_the_ninox_writes(world, log)
+    await ghl.aclose()
+    await ninox.aclose()
+
+
+def test_the_sync_engine_reads_notes_while_it_writes_the_rest_to_ninox() -> None:
+    world, log, to_ghl, to_ninox = logged_world()
+    ghl = GHLClient(
+        token=world.ghl.token,
+        location_id=world.ghl.location_id,
+        rate_limiting=False,
+        http_client=httpx.Client(transport=to_ghl),
+    )
+    ninox = NinoxClient(
+        world.ninox_api_key, min_interval=0, http_client=httpx.Client(transport=to_ninox)
+    )
+    db = ninox.database(world.team_id, world.database_id)
+    assert SyncEngine(ghl, db, SQLiteStateStore()).sync().ok
+    assert_notes_read_beside_the_ninox_writes(world, log)
     ghl.close()
     ninox.close()
