@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import anyio
+import attrs
 import httpx
 
 from bridge.mappers import default_mappings
@@ -199,11 +200,11 @@ def quiet_run_calls(contacts: int) -> tuple[int, int]:
     return calls
 
 
-def calls_per_pass(contacts: int) -> tuple[list[tuple[int, int]], float, float]:
+def calls_per_pass(contacts: int) -> tuple[list[tuple[int, int]], float, StateBytes]:
     """GHL and Ninox calls of three passes over contacts with a task, a note and an
     appointment each (the default mappings), nothing edited in between; the engine's CPU
-    per contact over the three passes (the fakes' own CPU taken out) and the state's live
-    bytes per contact at the end (the file keeps its free pages for the next run's ops)."""
+    per contact over the three passes (the fakes' own CPU taken out) and the state's bytes
+    (the file keeps its free pages for the next run's ops)."""
     world = FakeWorld()
     # Realistic history: contacts last updated over the past 30 days, not all "now" (those
     # updated within the overlap window before a pass are read again by the next: a page
@@ -225,21 +226,45 @@ def calls_per_pass(contacts: int) -> tuple[list[tuple[int, int]], float, float]:
         engine = SyncEngine(ghl, ninox.database(world.team_id, world.database_id), store)
         calls = []
         cpu = time.process_time()
+        first_file = 0
         for _ in range(3):
             world.ghl.reset_counters()
             world.ninox.reset_counters()
             engine.sync()
             calls.append((len(world.ghl.requests), len(world.ninox.requests)))
+            first_file = first_file or state_bytes(path).file
         engine_cpu = time.process_time() - cpu - ghl_t.cpu - ninox_t.cpu
         store.close()
-        with contextlib.closing(sqlite3.connect(path)) as db:
-            pages = db.execute("PRAGMA page_count").fetchone()[0]
-            free = db.execute("PRAGMA freelist_count").fetchone()[0]
-            size = (pages - free) * db.execute("PRAGMA page_size").fetchone()[0]
+        size = attrs.evolve(state_bytes(path), file=first_file)
     for table in ("Contacts", "Tasks", "Notes", "Appointments"):
         assert len(world.ninox_records(table)) == contacts, table
     world.close()
-    return calls, engine_cpu / contacts, size / contacts
+    return calls, engine_cpu / contacts, size
+
+
+@attrs.frozen
+class StateBytes:
+    live: int
+    #: Of ``live``, the per-record history (kept ``[history] keep_days``, 90 by default);
+    #: None when this SQLite has no ``dbstat`` table to tell.
+    history: int | None
+    #: The file's size (after the first pass, in `calls_per_pass`: its largest).
+    file: int
+
+
+def state_bytes(path: Path) -> StateBytes:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        free = db.execute("PRAGMA freelist_count").fetchone()[0]
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        try:
+            (history,) = db.execute(
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat"
+                " WHERE name = 'history' OR name LIKE 'history\\_%' ESCAPE '\\'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # built without dbstat
+            history = None
+    return StateBytes(live=(pages - free) * page, history=history, file=pages * page)
 
 
 class CpuTimed(httpx.BaseTransport):
@@ -270,7 +295,14 @@ def report_passes(contacts: int) -> None:
         + f"; GHL total {total} (goal <= 1.1 N + 60 = {int(1.1 * contacts) + 60}); "
         f"no-change pass {passes[2][0]} GHL calls (goal <= 10); engine CPU "
         f"{cpu * 1000:.2f} ms per contact over the three passes; state "
-        f"{size / 1024:.2f} KB per contact"
+        f"{size.live / contacts / 1024:.2f} KB per contact"
+        + (
+            f" (the per-record history, kept 90 days, {size.history / contacts / 1024:.2f}; "
+            f"the rest {(size.live - size.history) / contacts / 1024:.2f})"
+            if size.history is not None
+            else ""
+        )
+        + f", the file after the first pass {size.file / contacts / 1024:.2f} KB per contact"
     )
 
 
