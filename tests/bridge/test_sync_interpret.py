@@ -4,7 +4,9 @@ they are."""
 
 from __future__ import annotations
 
+import _thread
 import threading
+import time
 from typing import Any
 
 import anyio
@@ -149,6 +151,28 @@ async def test_a_crash_propagates_as_itself_not_as_a_group() -> None:
     second = steps(Step("b1"))
     with pytest.raises(Crash):
         await arun(parent(first, second), CLIENTS)
+
+
+@attrs.frozen
+class Interrupt(Effect[str]):
+    """Ctrl-C reaching the caller's thread while this effect is in flight."""
+
+    def run(self, c: Clients) -> str:
+        _thread.interrupt_main()
+        time.sleep(0.2)  # the caller is interrupted while this is still running
+        LOG.append("interrupt finished")
+        return "interrupt"
+
+
+def test_sync_waits_for_the_effects_in_flight_when_interrupted_then_stops() -> None:
+    first = steps(Interrupt(), Step("a2"))  # type: ignore[arg-type]
+    second = steps(*(Step(f"b{n}") for n in range(20_000)))
+    with pytest.raises(KeyboardInterrupt):
+        run(parent(first, second), CLIENTS)
+    assert "interrupt finished" in LOG  # the effect in flight had its answer
+    assert "a2" not in LOG
+    assert len(LOG) < 20_000  # the other program stopped too, before its end
+    assert not together_threads()
 
 
 def test_sync_refuses_a_together_inside_a_together() -> None:
