@@ -25,7 +25,7 @@ from bridge.fleet import (
     open_partition_store,
 )
 from bridge.mappers import default_mappings
-from bridge.ops import PAUSE_FLAG, Pause
+from bridge.ops import AUTH_FAILURES_FLAG, PAUSE_FLAG, Pause
 from bridge.state import Event
 from tests.bridge.fleet_support import FakeFleet, close_worker, make_worker
 
@@ -276,3 +276,55 @@ def test_a_partition_paused_in_its_own_state_is_not_claimed_again_until_resumed(
         assert (done.key, done.outcome) == (key, "synced")
     finally:
         close_worker(worker, clients)
+
+
+@pytest.mark.postgres
+def test_a_partition_whose_token_is_refused_pauses_itself_and_fleet_resume_clears_it(
+    fakes: FakeFleet, postgres_schema_url: str, tmp_path: Path
+) -> None:
+    # As a single location does ([alerts] auth_failures, 3 by default): three passes in a row
+    # refused by GHL pause the partition, so no worker hammers it with a revoked token; the
+    # other partitions go on. `fleet resume` clears the pause and the count of failures.
+    config = write_config(tmp_path, fakes, postgres_schema_url)
+    key = "loc0002/team1/db0002"
+    with FleetDB(postgres_schema_url) as db:
+        fakes.register(db)
+    settings = fakes.settings(postgres_schema_url, interval=0)
+    settings.tokens["loc0002"] = "a-revoked-token"
+    worker, clients = make_worker(settings, "w")
+    try:
+        outcomes = [worker.serve(_claim(worker, key)).outcome for _ in range(3)]
+        assert outcomes == ["failed", "failed", "failed"]
+        with FleetDB(postgres_schema_url) as db:
+            assert {p.key: p.paused for p in PartitionLeases(db).partitions()}[key]
+            with open_partition_store(db, postgres_schema_url, key) as store:
+                pause = Pause.from_flag(store.get_flag(PAUSE_FLAG) or "")
+                assert pause.kind == "auth"
+                assert "3 passes in a row failed to authenticate" in pause.reason
+        # the others are still claimed and synced; the paused one is not claimed at all
+        served = {done.key for _ in range(4) if (done := worker.run_once()) is not None}
+        assert key not in served
+        assert {"loc0000/team1/db0000", "loc0001/team1/db0001"} <= served
+        code, _, err = run(["fleet", "resume", key], config, env(fakes))
+        assert code == ExitCode.OK, err
+        with (
+            FleetDB(postgres_schema_url) as db,
+            open_partition_store(db, postgres_schema_url, key) as store,
+        ):
+            assert store.get_flag(PAUSE_FLAG) is None
+            assert store.get_flag(AUTH_FAILURES_FLAG) is None
+    finally:
+        close_worker(worker, clients)
+
+
+def _claim(worker: Any, key: str) -> Any:
+    """The partition ``key``, claimed by ``worker`` (the others left alone)."""
+    for _ in range(20):
+        claimed = worker.leases.claim(worker.name, limit=3, ttl=5.0, due_after=0.0)
+        mine = [p for p in claimed if p.key == key]
+        for other in claimed:
+            if other.key != key:
+                worker.leases.release(worker.name, other.key, synced=False)
+        if mine:
+            return mine[0]
+    raise AssertionError(f"{key} was never claimed")

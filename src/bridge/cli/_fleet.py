@@ -32,7 +32,7 @@ from bridge.fleet import (
     ReceiverInbox,
     open_partition_store,
 )
-from bridge.ops import PAUSE_FLAG
+from bridge.ops import Guard
 from bridge.state import STATE_PASSWORD_ENV
 
 __all__ = ["add_fleet_commands", "fleet", "fleet_serve", "partition_specs", "worker"]
@@ -217,6 +217,9 @@ def worker(ctx: Context) -> int:
             lease_ttl=config.fleet.lease_seconds,
             interval=config.fleet.interval_seconds,
             scan_deletes=config.sync.scan_deletes,
+            guard=lambda store, partition: Guard.from_config(
+                store, config, location=partition.location_id
+            ),
         )
         ctx.status(f"ghl-ninox worker {fleet_worker.name}: {count} partitions configured")
         served = _work(ctx, fleet_worker)
@@ -265,7 +268,11 @@ def fleet(ctx: Context) -> int:
                 with open_partition_store(
                     db, url, ctx.args.key, password=_password(ctx.environ)
                 ) as store:
-                    store.set_flag(PAUSE_FLAG, None)
+                    (location,) = (
+                        p.location_id for p in leases.partitions() if p.key == ctx.args.key
+                    )
+                    guard = Guard.from_config(store, config, location=location)
+                    guard.resume("resumed by hand (ghl-ninox fleet resume)")
             ctx.status(f"ghl-ninox fleet: {ctx.args.key} {ctx.args.fleet_action}d")
         rows = [
             {

@@ -24,7 +24,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal, Protocol
 
 import attrs
@@ -33,15 +33,15 @@ from bridge.fleet._db import FleetDB
 from bridge.fleet.inbox import FleetInbox
 from bridge.fleet.partitions import open_partition_store
 from bridge.mapping import MappingSet
-from bridge.ops import current_pause
-from bridge.state import PostgresStateStore
+from bridge.ops import Guard, Pause, current_pause
+from bridge.state import PostgresStateStore, StateStore
 from bridge.state.postgres_fleet import Partition, PartitionLeases
 from bridge.sync import RunReport, SyncConfig, SyncEngine
 from ghlsdk import GHLClient, redact_secrets
 from ghlsdk.webhooks import WebhookPayloadError, parse_event
 from ninoxsdk import DatabaseHandle
 
-__all__ = ["ClientSource", "FleetWorker", "PartitionPass"]
+__all__ = ["ClientSource", "FleetWorker", "PartitionPass", "default_guard"]
 
 _log = logging.getLogger("bridge.fleet")
 
@@ -66,6 +66,11 @@ class PartitionPass:
     error: str | None = None
 
 
+def default_guard(store: StateStore, partition: Partition) -> Guard:
+    """A partition's pause guard with the guard's own limits and no alerts."""
+    return Guard(store, location=partition.location_id)
+
+
 class FleetWorker:
     """Claims due partitions of the fleet at ``db`` and syncs them (see the module).
 
@@ -73,7 +78,11 @@ class FleetWorker:
     database); ``clients`` builds the clients of a partition. ``lease_ttl``: seconds a claim
     lasts without a heartbeat (a dead worker's partitions are taken over after that);
     ``interval``: a partition is synced again once its last pass is that old (its webhooks
-    are handled as soon as a worker is free).
+    are handled as soon as a worker is free). ``guard`` builds a partition's pause guard
+    ([`Guard`][bridge.ops.Guard]: authentication failures in a row, the error rate), told of
+    each pass; a partition it pauses is not claimed again until ``ghl-ninox fleet resume``.
+    By default ([`default_guard`][bridge.fleet.worker.default_guard]) the guard's own limits,
+    with no alerts.
     """
 
     def __init__(
@@ -89,6 +98,7 @@ class FleetWorker:
         lease_ttl: float = 60.0,
         interval: float = 60.0,
         scan_deletes: bool = False,
+        guard: Callable[[StateStore, Partition], Guard] | None = None,
     ) -> None:
         if lease_ttl <= 0 or interval < 0:
             raise ValueError("lease_ttl must be positive and interval not negative")
@@ -102,6 +112,7 @@ class FleetWorker:
         self.lease_ttl = float(lease_ttl)
         self.interval = float(interval)
         self.scan_deletes = scan_deletes
+        self.guard = guard or default_guard
         self.leases = PartitionLeases(db)
         self.inbox = FleetInbox(db)
 
@@ -167,13 +178,21 @@ class FleetWorker:
                     self.leases.set_paused(key, True)
                     _log.warning("worker %s: %s is paused: %s", self.name, key, pause.reason)
                     return PartitionPass(key=key, outcome="paused", error=pause.reason)
-                ghl, ninox = self.clients.clients(partition)
-                engine = SyncEngine(ghl, ninox, store, mappings=self.mappings, config=self.config)
-                events = self._drain(engine, key)
-                if not self._due(partition):
-                    return PartitionPass(key=key, outcome="events", events=events)
-                synced = True
-                report = engine.sync(scan_deletes=self.scan_deletes)
+                guard = self.guard(store, partition)
+                try:
+                    ghl, ninox = self.clients.clients(partition)
+                    engine = SyncEngine(
+                        ghl, ninox, store, mappings=self.mappings, config=self.config
+                    )
+                    events = self._drain(engine, key)
+                    if not self._due(partition):
+                        return PartitionPass(key=key, outcome="events", events=events)
+                    synced = True
+                    report = engine.sync(scan_deletes=self.scan_deletes)
+                except Exception as exc:
+                    self._pause_if(key, guard.failed(exc))
+                    raise
+                self._pause_if(key, guard.passed(report))
                 return PartitionPass(key=key, outcome="synced", events=events, report=report)
         except Exception as exc:
             synced = True  # a failing partition waits its interval like a synced one
@@ -185,6 +204,12 @@ class FleetWorker:
             self.leases.release(self.name, key, synced=synced)
 
     # -- parts --------------------------------------------------------------------------------
+
+    def _pause_if(self, key: str, pause: Pause | None) -> None:
+        """The guard paused the partition's location: no worker claims it until resumed."""
+        if pause is not None:
+            self.leases.set_paused(key, True)
+            _log.warning("worker %s: paused %s: %s", self.name, key, pause.reason)
 
     def _failed(self, key: str, exc: Exception) -> PartitionPass:
         message = redact_secrets(f"{type(exc).__name__}: {exc}")

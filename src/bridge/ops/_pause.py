@@ -222,13 +222,20 @@ class Guard:
 
     @classmethod
     def from_config(
-        cls, store: StateStore, config: Any, *, transport: httpx.BaseTransport | None = None
+        cls,
+        store: StateStore,
+        config: Any,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        location: str | None = None,
     ) -> Guard:
-        """A guard with the ``[alerts]`` settings of a [`Config`][bridge.config.Config]."""
+        """A guard with the ``[alerts]`` settings of a [`Config`][bridge.config.Config], for
+        ``location`` (default: the config's ``[ghl] location_id``; a fleet's partition names
+        its own)."""
         alerts = config.alerts
         return cls(
             store,
-            location=config.ghl.location_id,
+            location=location or config.ghl.location_id,
             notifier=Notifier(
                 webhook_url=alerts.webhook_url, command=alerts.command, transport=transport
             ),
