@@ -328,3 +328,38 @@ def _claim(worker: Any, key: str) -> Any:
         if mine:
             return mine[0]
     raise AssertionError(f"{key} was never claimed")
+
+
+@pytest.mark.postgres
+def test_fleet_remove_takes_out_an_unconfigured_partition_with_its_waiting_webhooks(
+    fakes: FakeFleet, postgres_schema_url: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, fakes, postgres_schema_url)
+    environ = env(fakes)
+    key = "loc0002/team1/db0002"
+    with FleetDB(postgres_schema_url) as db:
+        fakes.register(db)
+        inbox, leases = FleetInbox(db), PartitionLeases(db)
+        inbox.add(event_key="e1", location_id="loc0002", type="ContactCreate", raw_body="{}")
+        # still configured: refused, nothing removed
+        code, _, err = run(["fleet", "remove", key], config, environ)
+        assert code == ExitCode.USAGE
+        assert "remove its [[fleet.locations]] block first" in err
+        # its block taken out of the file, but a live worker holds it: refused
+        text = config.read_text()
+        block = text.index("[[fleet.locations]]", text.index('location_id = "loc0001"'))
+        config.write_text(text[:block])
+        assert [p.key for p in leases.claim("w1", limit=3, ttl=60.0) if p.key == key] == [key]
+        code, _, err = run(["fleet", "remove", key], config, environ)
+        assert code == ExitCode.USAGE
+        assert "is being synced by w1" in err
+        assert key in {p.key for p in leases.partitions()}
+        leases.release("w1", key)
+        code, _, err = run(["fleet", "remove", key], config, environ)
+        assert code == ExitCode.OK, err
+        assert "1 webhooks waiting for it dropped" in err
+        assert key not in {p.key for p in leases.partitions()}
+        assert inbox.pending(key) == []
+        code, _, err = run(["fleet", "remove", key], config, environ)
+        assert code == ExitCode.USAGE
+        assert "no partition" in err

@@ -24,6 +24,7 @@ from bridge.config import Config, ConfigError
 from bridge.fleet import (
     FleetClients,
     FleetDB,
+    FleetInbox,
     FleetWorker,
     GHLCredentials,
     PartitionLeases,
@@ -31,9 +32,11 @@ from bridge.fleet import (
     PostgresRateLimiter,
     ReceiverInbox,
     open_partition_store,
+    partition_schema,
 )
 from bridge.ops import Guard
 from bridge.state import STATE_PASSWORD_ENV
+from bridge.state.postgres_fleet import PartitionHeldError
 
 __all__ = ["add_fleet_commands", "fleet", "fleet_serve", "partition_specs", "worker"]
 
@@ -50,11 +53,15 @@ def add_fleet_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     worker_cmd.add_argument("--name", help="this worker's name in leases (default: host:pid)")
     fleet_cmd = commands.add_parser(
-        "fleet", parents=[common], help="the fleet's partitions: list, pause, resume"
+        "fleet", parents=[common], help="the fleet's partitions: list, pause, resume, remove"
     )
     actions = fleet_cmd.add_subparsers(dest="fleet_action", required=True, metavar="ACTION")
     actions.add_parser("list", parents=[common], help="every partition and who holds it")
-    for name, text in (("pause", "no worker claims it"), ("resume", "workers claim it again")):
+    for name, text in (
+        ("pause", "no worker claims it"),
+        ("resume", "workers claim it again"),
+        ("remove", "out of the fleet (not configured any more; its state is kept)"),
+    ):
         action = actions.add_parser(name, parents=[common], help=f"{name} a partition: {text}")
         action.add_argument("key", metavar="KEY", help="the partition (ghl-ninox fleet list)")
 
@@ -252,12 +259,14 @@ def _work(ctx: Context, fleet_worker: FleetWorker) -> list[dict[str, Any]]:
 
 
 def fleet(ctx: Context) -> int:
-    """``ghl-ninox fleet list|pause KEY|resume KEY``."""
+    """``ghl-ninox fleet list|pause KEY|resume KEY|remove KEY``."""
     config = ctx.load()
     url = _fleet_url(config, "fleet")
     with FleetDB(url, password=_password(ctx.environ)) as db:
         leases = PartitionLeases(db)
-        if ctx.args.fleet_action != "list":
+        if ctx.args.fleet_action == "remove":
+            _remove(ctx, config, db, leases)
+        elif ctx.args.fleet_action != "list":
             try:
                 leases.set_paused(ctx.args.key, ctx.args.fleet_action == "pause")
             except KeyError:
@@ -298,6 +307,30 @@ def fleet(ctx: Context) -> int:
             )
             ctx.out.say(f"{row['key']}  {state}  last pass {row['last_synced_at'] or 'never'}")
     return int(ExitCode.OK)
+
+
+def _remove(ctx: Context, config: Config, db: FleetDB, leases: PartitionLeases) -> None:
+    """Take a partition out of the fleet with the webhooks waiting for it; its state stays."""
+    key = ctx.args.key
+    if any(spec.key == key for spec, _paused in partition_specs(config)):
+        raise ConfigError(
+            f"partition {key!r} is still in [fleet] of {config.source or 'the configuration'}: "
+            "remove its [[fleet.locations]] block first (a worker would add it back)"
+        )
+    try:
+        with db.transaction():
+            leases.forget(key)
+            dropped = FleetInbox(db).forget(key)
+    except KeyError:
+        raise ConfigError(f"no partition {key!r} (ghl-ninox fleet list shows them)") from None
+    except PartitionHeldError as exc:
+        raise ConfigError(str(exc)) from None
+    ctx.status(
+        f"ghl-ninox fleet: {key} removed"
+        + (f", {dropped} webhooks waiting for it dropped" if dropped else "")
+        + f"; its state stays in schema {partition_schema(key)!r}"
+        " (DROP SCHEMA ... CASCADE deletes it and its history)"
+    )
 
 
 def fleet_serve(ctx: Context, config: Config) -> int:

@@ -75,6 +75,14 @@ class FleetInbox:
             (state, partition_key, event_key),
         )
 
+    def forget(self, partition_key: str) -> int:
+        """Delete every delivery of a partition (one being removed); how many were still
+        waiting to be handled."""
+        rows = self.db._query(
+            "DELETE FROM fleet_events WHERE partition_key=%s RETURNING state", (partition_key,)
+        )
+        return sum(1 for row in rows if row["state"] == "new")
+
     def prune(self, *, older_than_days: float = 7.0) -> int:
         """Delete handled deliveries older than that; how many went."""
         cur = self.db._execute(

@@ -19,9 +19,14 @@ from typing import Final
 import attrs
 
 from bridge.state._rows import dt, reader
+from bridge.state.models import StateStoreError
 from bridge.state.postgres import PostgresStateStore
 
-__all__ = ["Partition", "PartitionLeases"]
+__all__ = ["Partition", "PartitionHeldError", "PartitionLeases"]
+
+
+class PartitionHeldError(StateStoreError):
+    """A worker holds the partition right now."""
 
 
 @attrs.frozen(kw_only=True)
@@ -141,8 +146,24 @@ class PartitionLeases:
         return float(rows[0]["age"])
 
     def forget(self, key: str) -> None:
-        """Remove a partition from the fleet (its sync state schema is left in place)."""
-        self.store._execute("DELETE FROM partitions WHERE partition_key=%s", (key,))
+        """Remove a partition from the fleet (its sync state schema is left in place).
+        ``KeyError`` when there is none;
+        [`PartitionHeldError`][bridge.state.postgres_fleet.PartitionHeldError] while a
+        worker's lease on it is live (its pass would go on without it)."""
+        cur = self.store._execute(
+            "DELETE FROM partitions WHERE partition_key=%s"
+            " AND (owner IS NULL OR lease_expires <= clock_timestamp())",
+            (key,),
+        )
+        if cur.rowcount == 1:
+            return
+        held = [p for p in self.partitions() if p.key == key]
+        if not held:
+            raise KeyError(f"no partition {key!r}")
+        raise PartitionHeldError(
+            f"partition {key!r} is being synced by {held[0].owner}; pause it "
+            "(ghl-ninox fleet pause) and try again once its pass is over"
+        )
 
     def partitions(self) -> list[Partition]:
         """Every partition, by key."""
