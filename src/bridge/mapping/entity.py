@@ -73,6 +73,8 @@ class EntityMapping:
     fields: tuple[FieldMap, ...] = attrs.field(default=(), converter=_fields_tuple)
     refs: tuple[RefMap, ...] = attrs.field(default=(), converter=_refs_tuple)
     version: str = "1"
+    #: `fingerprint`, computed once (every digest is salted with it).
+    _fingerprint: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         names = [f.name for f in self.fields] + [r.name for r in self.refs]
@@ -85,6 +87,7 @@ class EntityMapping:
             dupes = sorted({n for n in items if items.count(n) > 1})
             if dupes:
                 raise ValueError(f"{self.entity} mapping: duplicate {label} {dupes}")
+        object.__setattr__(self, "_fingerprint", self._hash_declaration())
 
     # -- protocol attributes ---------------------------------------------------------------
 
@@ -106,6 +109,9 @@ class EntityMapping:
 
         Transforms are functions and cannot be hashed: bump ``version`` when you change one.
         """
+        return self._fingerprint
+
+    def _hash_declaration(self) -> str:
         parts = [self.entity, self.ninox_table, self.version, self.key.ghl, self.key.ninox]
         parts.append(self.key.ghl_ninox_id or "")
         for f in self.fields:

@@ -66,8 +66,11 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _json_tuple(value: str) -> tuple[Any, ...]:
