@@ -33,6 +33,7 @@ from _sdkcore.serde import UNSET, Unset
 from _sdkcore.twins import AsyncRunner, AsyncTwin, SyncRunner, SyncTwin
 from ghlsdk.errors import APIResponseValidationError, MissingScopeError
 from ghlsdk.models._converter import converter
+from ghlsdk.resources._field_cache import FieldCache
 
 __all__ = [
     "READ",
@@ -114,12 +115,6 @@ def _version_headers(version: str) -> Mapping[str, str]:
     return headers
 
 
-def _new_field_cache() -> object:
-    from ghlsdk.resources.custom_fields import FieldCache
-
-    return FieldCache()
-
-
 @attrs.frozen(kw_only=True)
 class Context:
     """Client-wide defaults every operation builder reads: the location, the scopes granted
@@ -132,7 +127,7 @@ class Context:
     version: str | None = None
     #: The custom field registry's cache (a ``FieldCache``; copies made by ``with_options``
     #: keep the same one).
-    field_cache: object = attrs.field(factory=lambda: _new_field_cache(), eq=False, repr=False)
+    field_cache: object = attrs.field(factory=FieldCache, eq=False, repr=False)
 
     def granted_scopes(self) -> frozenset[str] | None:
         if self.scopes is not None:
