@@ -6,7 +6,9 @@ is added by implementing this protocol; [`SQLiteStateStore`][bridge.state.sqlite
 implementation (``bridge.state._store``) over two dialects. Every method that writes is atomic
 on its own; `transaction` groups several into one unit (a link, its op and a cursor change
 together or not at all). Methods are synchronous: the async engine calls them from a worker
-thread, never on its event loop.
+thread, never on its event loop. A store must be thread-safe: both engines may call it from
+two threads at once (while notes are read beside the other writes), and a transaction belongs
+to the thread that opened it.
 """
 
 from __future__ import annotations
