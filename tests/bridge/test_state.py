@@ -435,6 +435,8 @@ def test_a_digest_both_sides_agreed_on_is_stored_once_and_read_back_on_each_side
 def test_a_runs_history_is_found_from_its_start_and_by_either_id_without_a_link(
     store: StateStore,
 ) -> None:
+    from datetime import timedelta
+
     from bridge.state import HistoryEntry
 
     def entry(run_id: str, **ids: object) -> HistoryEntry:
@@ -456,6 +458,11 @@ def test_a_runs_history_is_found_from_its_start_and_by_either_id_without_a_link(
     store.add_history([entry(second.run_id, ghl_id="lone"), entry(first.run_id, ninox_id=99)])
     assert [e.after for e in store.history(run_id=first.run_id)] == [{"n": 1}, {"n": 0}]
     assert [e.after for e in store.history(run_id=second.run_id)] == [{"n": 0}]
+    # ... or another machine's recheck, its clock ten minutes behind: found all the same
+    assert first.started_at is not None
+    behind = attrs.evolve(entry(first.run_id), at=first.started_at - timedelta(minutes=10))
+    store.add_history([behind])
+    assert len(store.history(run_id=first.run_id)) == 3
     # by id: through the record's link, or the entry's own ids when it has no link
     assert [e.run_id for e in store.history(ghl_id="g1")] == [first.run_id]
     assert [e.run_id for e in store.history(ninox_id=7)] == [first.run_id]

@@ -22,7 +22,7 @@ import operator
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar
 
 import attrs
@@ -124,6 +124,7 @@ _SAVEPOINT: Final = "ghl_ninox_statement"
 #: Values stored as they are (checked first: most are).
 _PLAIN: Final = frozenset({str, int, float, bool})
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CLOCK_MARGIN: Final = timedelta(hours=1)
 
 
 class SQLStateStore(abc.ABC):
@@ -563,12 +564,14 @@ class SQLStateStore(abc.ABC):
     ) -> list[HistoryEntry]:
         if run_id is not None:
             # A run's entries are written after it started (a later run's recheck may still
-            # add some): the time index finds them.
+            # add some, perhaps on another machine: an hour's margin for its clock): the time
+            # index finds them.
             run = self._one(run_of, "SELECT * FROM runs WHERE run_id=?", (run_id,))
+            since = run.started_at - _CLOCK_MARGIN if run else _EPOCH
             rows = self._fetch(
                 "SELECT * FROM history WHERE at >= ? AND run_id=?"
                 " ORDER BY at DESC, entry_id DESC LIMIT ?",
-                (self._stamp(run.started_at if run else _EPOCH), run_id, limit),
+                (self._stamp(since), run_id, limit),
             )
         else:
             # Through the record's links (the link index), and the entries without a link.
