@@ -25,6 +25,7 @@ from bridge.state.models import (
 T = TypeVar("T", bound=attrs.AttrsInstance)
 
 __all__ = [
+    "SAME_DIGEST",
     "Row",
     "cursor_of",
     "dt",
@@ -33,7 +34,6 @@ __all__ = [
     "event_of",
     "history_of",
     "link_of",
-    "link_row",
     "now",
     "op_of",
     "reader",
@@ -78,10 +78,15 @@ def _json_tuple(value: str) -> tuple[Any, ...]:
 
 
 def reader(
-    cls: type[T], *, renamed: Mapping[str, str] | None = None, **convert: Callable[[Any], Any]
+    cls: type[T],
+    *,
+    renamed: Mapping[str, str] | None = None,
+    adjust: Callable[[dict[str, Any]], None] | None = None,
+    **convert: Callable[[Any], Any],
 ) -> Callable[[Row], T]:
     """A reader of ``cls`` from a row: each attribute from the column of its name (or the one
-    ``renamed`` gives), through its ``convert`` function if it has one."""
+    ``renamed`` gives), through its ``convert`` function if it has one; ``adjust`` may then
+    change the values (one from another) before the model is made."""
     names = renamed or {}
     columns = [(f.name, names.get(f.name, f.name)) for f in attrs.fields(cls)]
     plain = [(name, col) for name, col in columns if name not in convert]
@@ -91,6 +96,8 @@ def reader(
         values = {name: row[col] for name, col in plain}
         for name, col, conv in converted:
             values[name] = conv(row[col])
+        if adjust is not None:
+            adjust(values)
         return cls(**values)
 
     return read
@@ -99,22 +106,14 @@ def reader(
 #: What a link's ``ninox_digest`` column holds when it is the ``ghl_digest`` (most links: both
 #: sides agreed on the same values), so that digest is stored once.
 SAME_DIGEST: Final = "="
-_link_columns: Final = reader(Link, base=json.loads, agreed_at=dt)
 
 
-def link_of(row: Row) -> Link:
-    link = _link_columns(row)
-    if link.ninox_digest == SAME_DIGEST:
-        return attrs.evolve(link, ninox_digest=link.ghl_digest)
-    return link
+def _digest_once(values: dict[str, Any]) -> None:
+    if values["ninox_digest"] == SAME_DIGEST:
+        values["ninox_digest"] = values["ghl_digest"]
 
 
-def link_row(link: Link) -> Link:
-    """``link`` as its row stores it: a ``ninox_digest`` equal to the ``ghl_digest`` as
-    [`SAME_DIGEST`][bridge.state._rows.SAME_DIGEST]."""
-    if link.ninox_digest is not None and link.ninox_digest == link.ghl_digest:
-        return attrs.evolve(link, ninox_digest=SAME_DIGEST)
-    return link
+link_of: Final = reader(Link, adjust=_digest_once, base=json.loads, agreed_at=dt)
 
 
 op_of: Final = reader(Op, patch=json.loads, intended=json.loads, created_at=dt, updated_at=dt)

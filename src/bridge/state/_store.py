@@ -29,6 +29,7 @@ import attrs
 
 from bridge.state._dialect import Dialect
 from bridge.state._rows import (
+    SAME_DIGEST,
     Row,
     cursor_of,
     dumps,
@@ -36,7 +37,6 @@ from bridge.state._rows import (
     event_of,
     history_of,
     link_of,
-    link_row,
     now,
     op_of,
     review_of,
@@ -110,6 +110,7 @@ _HISTORY: Final = _columns(
 )
 _ERROR: Final = _columns("run_id side record_id stage error message")
 
+_GHL_DIGEST, _NINOX_DIGEST = _LINK.names.index("ghl_digest"), _LINK.names.index("ninox_digest")
 _INSERT_LINK: Final = _insert("links", _LINK)
 _UPDATE_LINK: Final = f"UPDATE links SET {', '.join(f'{c}=?' for c in _LINK.names)} WHERE link_id=?"  # noqa: S608
 _INSERT_OP: Final = _insert("ops", _OP, " ON CONFLICT (op_key) DO NOTHING")
@@ -259,7 +260,9 @@ class SQLStateStore(abc.ABC):
 
     def save_link(self, link: Link) -> Link:
         """Insert ``link`` (no ``link_id``) or replace the row with its ``link_id``."""
-        values = self._values(link_row(link), _LINK)
+        values = self._values(link, _LINK)
+        if values[_NINOX_DIGEST] is not None and values[_NINOX_DIGEST] == values[_GHL_DIGEST]:
+            values[_NINOX_DIGEST] = SAME_DIGEST  # the digest both sides agree on, stored once
         with self._refusable():
             if link.link_id is None:
                 return attrs.evolve(link, link_id=self._insert_id(_INSERT_LINK, values, "link_id"))
