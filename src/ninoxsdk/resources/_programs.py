@@ -493,13 +493,6 @@ def iterate(ctx: TableCtx, query: Mapping[str, Any]) -> Program[None]:
             last_ids = ids
 
 
-@attrs.define
-class ChangeState:
-    """Where a change scan started and, once it completed, the new cursor."""
-
-    cursor: int | None
-
-
 def changes(ctx: TableCtx, since_sq: int | None, per_page: int | None) -> Program[int | None]:
     """Records created or modified after sequence ``since_sq``; returns the new cursor.
 
