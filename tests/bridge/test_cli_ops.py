@@ -540,6 +540,44 @@ def test_the_poller_pauses_after_auth_failures_and_skips_its_passes(tmp_path: Pa
     world.close()
 
 
+def test_the_serve_poller_prunes_old_history_after_each_pass(tmp_path: Path) -> None:
+    # as `ghl-ninox sync` does: [history] keep_days holds for a serve deployment too
+    from bridge.cli._commands import build_poller
+    from bridge.config import parse_config
+    from bridge.sync import SyncEngine
+
+    world = FakeWorld()
+    store = SQLiteStateStore(tmp_path / "state.sqlite3")
+    config = parse_config(
+        f"""
+[ghl]
+location_id = "{world.ghl.location_id}"
+[ninox]
+team_id = "{world.team_id}"
+database_id = "{world.database_id}"
+[history]
+keep_days = 30
+""",
+        environ={},
+    )
+    old, recent = (datetime.now(timezone.utc) - timedelta(days=d) for d in (31, 29))
+    store.add_history(
+        [
+            HistoryEntry(
+                entity="contact", action="update", side="ghl", ghl_id="g", ninox_id=1, at=at
+            )
+            for at in (old, recent)
+        ]
+    )
+    poller = build_poller(
+        SyncEngine(world.ghl_client(), world.ninox_db(), store), 60, store, config
+    )
+    assert poller.run_once() is not None
+    assert [e.at for e in store.history(ghl_id="g")] == [recent]
+    store.close()
+    world.close()
+
+
 def test_the_demo_resolves_a_review_item(tmp_path: Path) -> None:
     from bridge.demo import demo
 

@@ -363,3 +363,44 @@ def test_fleet_remove_takes_out_an_unconfigured_partition_with_its_waiting_webho
         code, _, err = run(["fleet", "remove", key], config, environ)
         assert code == ExitCode.USAGE
         assert "no partition" in err
+
+
+@pytest.mark.postgres
+def test_a_worker_prunes_old_history_after_a_pass_and_old_handled_webhooks(
+    fakes: FakeFleet, postgres_schema_url: str
+) -> None:
+    from datetime import timedelta
+
+    from bridge.state import HistoryEntry
+
+    key = "loc0001/team1/db0001"
+    old = datetime.now(timezone.utc) - timedelta(days=91)
+
+    def entry(at: datetime) -> HistoryEntry:
+        return HistoryEntry(
+            entity="contact", action="update", side="ninox", ghl_id="g", ninox_id=1, at=at
+        )
+
+    with FleetDB(postgres_schema_url) as db:
+        fakes.register(db)
+        inbox = FleetInbox(db)
+        inbox.add(event_key="old", location_id="loc0002", type="ContactCreate", raw_body="{}")
+        inbox.add(event_key="new", location_id="loc0002", type="ContactCreate", raw_body="{}")
+        inbox.mark("loc0002/team1/db0002", "old", "done")
+        db._execute("UPDATE fleet_events SET received_at = %s WHERE event_key = 'old'", (old,))
+        with open_partition_store(db, postgres_schema_url, key) as store:
+            store.add_history([entry(old), entry(datetime.now(timezone.utc))])
+    worker, clients = make_worker(fakes.settings(postgres_schema_url, interval=3600), "w")
+    try:
+        while (done := worker.run_once()) is not None:
+            assert done.outcome in ("synced", "events"), done
+        with FleetDB(postgres_schema_url) as db:
+            with open_partition_store(db, postgres_schema_url, key) as store:
+                kept = [e.at for e in store.history(ghl_id="g")]
+            rows = db._query("SELECT event_key FROM fleet_events ORDER BY event_key")
+        assert len(kept) == 1  # the 91-day-old entry went, the new one stayed
+        assert kept[0] is not None
+        assert kept[0] > old
+        assert [r["event_key"] for r in rows] == ["new"]  # handled a week ago: gone; waiting: kept
+    finally:
+        close_worker(worker, clients)

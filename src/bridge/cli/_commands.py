@@ -23,6 +23,7 @@ from bridge.state import SQLiteStateStore, StateStore, StateStoreError, open_sto
 __all__ = [
     "SERVE_NEEDS",
     "Context",
+    "build_poller",
     "check_extras",
     "demo",
     "init",
@@ -292,16 +293,28 @@ def _start_poller(
 ) -> Any:
     """Ninox has no webhooks: a background poller runs a sync pass every ``interval`` s,
     skipping passes while the location is paused."""
-    from bridge.ops import Guard
     from bridge.sync import SyncEngine
-    from bridge.triggers import Poller
 
     if interval <= 0 or not isinstance(engine, SyncEngine):
         return None
-    poller = Poller(engine, interval=interval, guard=Guard.from_config(store, config))
+    poller = build_poller(engine, interval, store, config)
     poller.start()
     ctx.status(f"ghl-ninox serve: syncing every {interval:g} s (Ninox changes -> GHL)")
     return poller
+
+
+def build_poller(engine: Any, interval: float, store: StateStore, config: Config) -> Any:
+    """The poller of ``serve``: the pause guard told of each pass, and the history pruned
+    after each one that did not fail (as ``sync`` does)."""
+    from bridge.ops import Guard
+    from bridge.triggers import Poller
+
+    return Poller(
+        engine,
+        interval=interval,
+        guard=Guard.from_config(store, config),
+        on_report=lambda _report: prune_history(store, config),
+    )
 
 
 def _call_with_known(

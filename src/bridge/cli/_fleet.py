@@ -227,6 +227,7 @@ def worker(ctx: Context) -> int:
             guard=lambda store, partition: Guard.from_config(
                 store, config, location=partition.location_id
             ),
+            history_days=config.history.keep_days,
         )
         ctx.status(f"ghl-ninox worker {fleet_worker.name}: {count} partitions configured")
         served = _work(ctx, fleet_worker)

@@ -186,7 +186,8 @@ class ServerSettings:
 
 @attrs.frozen(kw_only=True)
 class HistorySettings:
-    """``[history]``: how many days of per-record history ``sync`` keeps (0: forever)."""
+    """``[history]``: how many days of per-record history the passes keep (``sync``, the poller
+    of ``serve``, fleet workers; 0: forever)."""
 
     keep_days: int = 90
 

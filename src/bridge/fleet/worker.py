@@ -23,8 +23,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Literal, Protocol
 
 import attrs
@@ -44,6 +46,12 @@ from ninoxsdk import DatabaseHandle
 __all__ = ["ClientSource", "FleetWorker", "PartitionPass", "default_guard"]
 
 _log = logging.getLogger("bridge.fleet")
+#: Seconds between a worker's prunes of the fleet inbox.
+_PRUNE_EVERY = 3600.0
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class ClientSource(Protocol):
@@ -82,7 +90,9 @@ class FleetWorker:
     ([`Guard`][bridge.ops.Guard]: authentication failures in a row, the error rate), told of
     each pass; a partition it pauses is not claimed again until ``ghl-ninox fleet resume``.
     By default ([`default_guard`][bridge.fleet.worker.default_guard]) the guard's own limits,
-    with no alerts.
+    with no alerts. After each pass that did not fail, the partition's per-record history
+    older than ``history_days`` is dropped (0 keeps it all); handled webhooks older than a week
+    leave the fleet inbox, checked once an hour.
     """
 
     def __init__(
@@ -99,6 +109,7 @@ class FleetWorker:
         interval: float = 60.0,
         scan_deletes: bool = False,
         guard: Callable[[StateStore, Partition], Guard] | None = None,
+        history_days: int = 90,
     ) -> None:
         if lease_ttl <= 0 or interval < 0:
             raise ValueError("lease_ttl must be positive and interval not negative")
@@ -113,6 +124,8 @@ class FleetWorker:
         self.interval = float(interval)
         self.scan_deletes = scan_deletes
         self.guard = guard or default_guard
+        self.history_days = history_days
+        self._inbox_pruned_at: float | None = None
         self.leases = PartitionLeases(db)
         self.inbox = FleetInbox(db)
 
@@ -123,6 +136,7 @@ class FleetWorker:
 
     def run_once(self) -> PartitionPass | None:
         """Claim one due partition and serve it; ``None`` when none is due."""
+        self._prune_inbox()
         claimed = self.leases.claim(
             self.name,
             limit=1,
@@ -193,6 +207,8 @@ class FleetWorker:
                     self._pause_if(key, guard.failed(exc))
                     raise
                 self._pause_if(key, guard.passed(report))
+                if self.history_days > 0:
+                    store.prune_history(before=_now() - timedelta(days=self.history_days))
                 return PartitionPass(key=key, outcome="synced", events=events, report=report)
         except Exception as exc:
             synced = True  # a failing partition waits its interval like a synced one
@@ -204,6 +220,14 @@ class FleetWorker:
             self.leases.release(self.name, key, synced=synced)
 
     # -- parts --------------------------------------------------------------------------------
+
+    def _prune_inbox(self) -> None:
+        """Drop the fleet inbox's handled deliveries older than a week, once an hour."""
+        clock = time.monotonic()
+        if self._inbox_pruned_at is not None and clock - self._inbox_pruned_at < _PRUNE_EVERY:
+            return
+        self._inbox_pruned_at = clock
+        self.inbox.prune()
 
     def _pause_if(self, key: str, pause: Pause | None) -> None:
         """The guard paused the partition's location: no worker claims it until resumed."""
