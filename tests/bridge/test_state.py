@@ -430,6 +430,8 @@ def test_a_digest_both_sides_agreed_on_is_stored_once_and_read_back_on_each_side
     half = store.save_link(_link(ghl_id="g4", ninox_id=10, ghl_digest=None, ninox_digest="f"))
     assert store.links("contact") == [same, differ, unknown, half]
     assert store.link_by_ghl("contact", "g1") == same
+    stored = store._fetch("SELECT ninox_digest FROM links ORDER BY link_id")  # type: ignore[attr-defined]
+    assert [row["ninox_digest"] for row in stored] == ["=", "e" * 32, None, "f"]
 
 
 def test_a_runs_history_is_found_from_its_start_and_by_either_id_without_a_link(
